@@ -1,0 +1,46 @@
+/*
+ * crypto.h - the only user of libsodium in proto/ (besides the Noise code
+ * of a later stage). Every libsodium return value is checked.
+ */
+#ifndef SP_CRYPTO_H
+#define SP_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Must be called once before anything else here. Returns 0 or SP_EINTERNAL. */
+int sp_crypto_init(void);
+
+void sp_sign_keypair(uint8_t pk[32], uint8_t sk[64]);
+/* The public half of a secret key. */
+void sp_sign_sk_to_pk(uint8_t pk[32], const uint8_t sk[64]);
+void sp_sign(uint8_t sig[64], const uint8_t *m, size_t len, const uint8_t sk[64]);
+/* Returns 0 or SP_ESIG. */
+int sp_sign_verify(const uint8_t sig[64], const uint8_t *m, size_t len,
+    const uint8_t pk[32]);
+
+/* BLAKE2b-256. */
+void sp_hash32(uint8_t out[32], const void *m, size_t len);
+void sp_randombytes(void *p, size_t n);
+void sp_memzero(void *p, size_t n);
+/* Constant time; 0 when equal. */
+int sp_memcmp_ct(const void *a, const void *b, size_t n);
+
+/*
+ * Passphrase-protected key file (docs/FORMAT.md, "Key export"):
+ *   "SPKEY1\0\0" | opslimit u64 BE | memlimit u64 BE | salt 16 | nonce 24 |
+ *   secretbox(key)
+ * The key is derived with crypto_pwhash (Argon2id, the "moderate" limits).
+ * sp_keyfile_seal appends the file to out (owned by caller).
+ * sp_keyfile_open writes the secret to secret (secret_len bytes) and returns
+ * SP_EPASSPHRASE on a wrong passphrase or a damaged file, SP_EINVAL when the
+ * file is not a key file or its limits are out of range.
+ */
+int sp_keyfile_seal(sp_buf *out, const uint8_t *secret, size_t secret_len,
+    const char *passphrase, size_t passphrase_len);
+int sp_keyfile_open(uint8_t *secret, size_t secret_len, const uint8_t *file,
+    size_t file_len, const char *passphrase, size_t passphrase_len);
+
+#endif
