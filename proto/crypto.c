@@ -1,1 +1,198 @@
 #include "crypto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "sp_err.h"
+
+/* Key file layout (docs/FORMAT.md, "Key export"). */
+static const uint8_t keyfile_magic[8] = { 'S', 'P', 'K', 'E', 'Y', '1', 0, 0 };
+#define KF_OPS    8
+#define KF_MEM    (KF_OPS + 8)
+#define KF_SALT   (KF_MEM + 8)
+#define KF_NONCE  (KF_SALT + crypto_pwhash_SALTBYTES)
+#define KF_BOX    (KF_NONCE + crypto_secretbox_NONCEBYTES)
+
+_Static_assert(KF_BOX + crypto_secretbox_MACBYTES == SP_KEYFILE_OVERHEAD,
+    "SP_KEYFILE_OVERHEAD must match the key file layout");
+_Static_assert(crypto_sign_PUBLICKEYBYTES == 32 &&
+    crypto_sign_SECRETKEYBYTES == 64 && crypto_sign_BYTES == 64,
+    "the API's fixed sizes must match libsodium's Ed25519");
+
+/*
+ * libsodium documents these calls as unable to fail for valid sizes, which
+ * our fixed-size API guarantees; a failure would be a broken library, not
+ * bad input, so it is treated as a violated invariant.
+ */
+static void
+must(int rc)
+{
+	if (rc != 0)
+		abort();
+}
+
+int
+sp_crypto_init(void)
+{
+	return sodium_init() < 0 ? SP_EINTERNAL : 0;
+}
+
+void
+sp_sign_keypair(uint8_t pk[32], uint8_t sk[64])
+{
+	must(crypto_sign_keypair(pk, sk));
+}
+
+void
+sp_sign_sk_to_pk(uint8_t pk[32], const uint8_t sk[64])
+{
+	must(crypto_sign_ed25519_sk_to_pk(pk, sk));
+}
+
+void
+sp_sign(uint8_t sig[64], const uint8_t *m, size_t len, const uint8_t sk[64])
+{
+	must(crypto_sign_detached(sig, NULL, m, len, sk));
+}
+
+int
+sp_sign_verify(const uint8_t sig[64], const uint8_t *m, size_t len,
+    const uint8_t pk[32])
+{
+	return crypto_sign_verify_detached(sig, m, len, pk) == 0 ? 0 : SP_ESIG;
+}
+
+void
+sp_hash32(uint8_t out[32], const void *m, size_t len)
+{
+	must(crypto_generichash(out, 32, m, len, NULL, 0));
+}
+
+void
+sp_randombytes(void *p, size_t n)
+{
+	randombytes_buf(p, n);
+}
+
+void
+sp_memzero(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}
+
+int
+sp_memcmp_ct(const void *a, const void *b, size_t n)
+{
+	return sodium_memcmp(a, b, n) == 0 ? 0 : 1;
+}
+
+static void
+store_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+load_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Argon2id key for the secretbox; SP_ENOMEM when libsodium cannot allocate. */
+static int
+derive(uint8_t key[crypto_secretbox_KEYBYTES], const char *passphrase,
+    size_t passphrase_len, const uint8_t *salt, uint64_t ops, size_t mem)
+{
+	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, passphrase,
+	    passphrase_len, salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return SP_ENOMEM;
+	return 0;
+}
+
+int
+sp_keyfile_seal(sp_buf *out, const uint8_t *secret, size_t secret_len,
+    const char *passphrase, size_t passphrase_len)
+{
+	uint8_t key[crypto_secretbox_KEYBYTES];
+	uint8_t *f;
+	int r;
+
+	if (secret_len == 0 || secret_len > SP_KEYFILE_SECRET_MAX)
+		return SP_EINVAL;
+	if ((r = sp_buf_reserve(out, SP_KEYFILE_OVERHEAD + secret_len)) != 0)
+		return r;
+	/* Written in place so the secret is never copied anywhere else. */
+	f = out->data + out->len;
+	memcpy(f, keyfile_magic, sizeof(keyfile_magic));
+	store_be64(f + KF_OPS, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+	store_be64(f + KF_MEM, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	randombytes_buf(f + KF_SALT, crypto_pwhash_SALTBYTES);
+	randombytes_buf(f + KF_NONCE, crypto_secretbox_NONCEBYTES);
+	if ((r = derive(key, passphrase, passphrase_len, f + KF_SALT,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE)) != 0)
+		goto out;
+	must(crypto_secretbox_easy(f + KF_BOX, secret, secret_len,
+	    f + KF_NONCE, key));
+	out->len += SP_KEYFILE_OVERHEAD + secret_len;
+	r = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+int
+sp_keyfile_open(uint8_t *secret, size_t secret_len, const uint8_t *file,
+    size_t file_len, const char *passphrase, size_t passphrase_len)
+{
+	uint8_t key[crypto_secretbox_KEYBYTES];
+	uint64_t ops, mem;
+	int r;
+
+	sodium_memzero(secret, secret_len);
+	if (secret_len == 0 || secret_len > SP_KEYFILE_SECRET_MAX)
+		return SP_EINVAL;
+	if (file_len < sizeof(keyfile_magic) ||
+	    memcmp(file, keyfile_magic, sizeof(keyfile_magic)) != 0)
+		return SP_EINVAL;
+	/* A key file cut short or grown is damaged, like a bad MAC. */
+	if (file_len != SP_KEYFILE_OVERHEAD + secret_len)
+		return SP_EPASSPHRASE;
+	/*
+	 * The limits come from the file: bounding them keeps a crafted file
+	 * from making us allocate or spin without end.
+	 */
+	ops = load_be64(file + KF_OPS);
+	mem = load_be64(file + KF_MEM);
+	if (ops < crypto_pwhash_OPSLIMIT_MIN ||
+	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
+	    mem < crypto_pwhash_MEMLIMIT_MIN ||
+	    mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+		return SP_EINVAL;
+	if ((r = derive(key, passphrase, passphrase_len, file + KF_SALT, ops,
+	    (size_t)mem)) != 0)
+		goto out;
+	if (crypto_secretbox_open_easy(secret, file + KF_BOX,
+	    secret_len + crypto_secretbox_MACBYTES, file + KF_NONCE, key) != 0) {
+		r = SP_EPASSPHRASE;
+		goto out;
+	}
+	r = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	if (r != 0)
+		sodium_memzero(secret, secret_len);
+	return r;
+}

@@ -31,13 +31,21 @@ int sp_memcmp_ct(const void *a, const void *b, size_t n);
 /*
  * Passphrase-protected key file (docs/FORMAT.md, "Key export"):
  *   "SPKEY1\0\0" | opslimit u64 BE | memlimit u64 BE | salt 16 | nonce 24 |
- *   secretbox(key)
- * The key is derived with crypto_pwhash (Argon2id, the "moderate" limits).
- * sp_keyfile_seal appends the file to out (owned by caller).
- * sp_keyfile_open writes the secret to secret (secret_len bytes) and returns
- * SP_EPASSPHRASE on a wrong passphrase or a damaged file, SP_EINVAL when the
- * file is not a key file or its limits are out of range.
+ *   secretbox(secret) (16-byte MAC, then secret_len bytes)
+ * The box key is derived with crypto_pwhash (Argon2id13). Sealing uses the
+ * "interactive" limits; opening accepts limits from the file only within
+ * [crypto_pwhash_*_MIN, crypto_pwhash_*_SENSITIVE].
+ * secret_len must be 1..SP_KEYFILE_SECRET_MAX, else SP_EINVAL.
+ * sp_keyfile_seal appends the file to out (owned by caller); SP_ENOMEM or
+ * out->err on failure, out unchanged.
+ * sp_keyfile_open writes the secret to secret (secret_len bytes, zeroed on
+ * any failure) and returns SP_EPASSPHRASE on a wrong passphrase or a damaged
+ * file (bad MAC, wrong length), SP_EINVAL when the file is not a key file
+ * (bad magic) or its limits are out of range, SP_ENOMEM if Argon2id cannot
+ * get its memory.
  */
+#define SP_KEYFILE_OVERHEAD   80 /* file bytes besides the secret */
+#define SP_KEYFILE_SECRET_MAX 1024
 int sp_keyfile_seal(sp_buf *out, const uint8_t *secret, size_t secret_len,
     const char *passphrase, size_t passphrase_len);
 int sp_keyfile_open(uint8_t *secret, size_t secret_len, const uint8_t *file,

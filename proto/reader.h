@@ -35,17 +35,25 @@ enum sp_mp_type {
 
 void sp_reader_init(sp_reader *r, const void *data, size_t len);
 
-/* Type of the next item without consuming it; SP_MP_INVALID at end/bad byte. */
+/*
+ * Type of the next item without consuming it, judged by its first byte
+ * only; SP_MP_INVALID at the end or on 0xc1 and extension types.
+ */
 enum sp_mp_type sp_reader_peek(const sp_reader *r);
 
 /* Offset of the read position from start (for error reports). */
 size_t sp_reader_offset(const sp_reader *r, const void *start);
 
+/*
+ * Each sp_read_* reads one item of its type, clearing the out-params on
+ * entry. A well-formed item of another type is SP_ETYPE and leaves the
+ * reader where it was.
+ */
 int sp_read_nil(sp_reader *r);
 int sp_read_bool(sp_reader *r, bool *out);
 /* Unsigned family only; a negative integer is SP_ETYPE. */
 int sp_read_uint(sp_reader *r, uint64_t *out);
-/* Either family; values above INT64_MAX are SP_ETYPE. */
+/* Either family; values above INT64_MAX are SP_EINTRANGE. */
 int sp_read_int(sp_reader *r, int64_t *out);
 int sp_read_double(sp_reader *r, double *out);
 int sp_read_str(sp_reader *r, const char **s, size_t *len);
@@ -55,9 +63,10 @@ int sp_read_map(sp_reader *r, uint32_t *n);
 
 /*
  * Reads and validates one whole value of any type (a body value), at most
- * depth levels of containers deep (depth >= 1). Maps must have string keys,
- * unique and sorted bytewise (shorter prefix first). Returns 0 or the first
- * broken rule.
+ * depth levels of containers deep (depth <= SP_MAX_DEPTH; 0 admits scalars
+ * only). Maps must have string keys, unique and sorted bytewise (shorter
+ * prefix first); integers must fit int64 (SP_EINTRANGE). Returns 0 or the
+ * first broken rule.
  */
 int sp_read_value(sp_reader *r, unsigned depth);
 

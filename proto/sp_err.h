@@ -38,6 +38,7 @@
 	X(SP_EBODY_TOO_BIG,   34, "record body larger than 60 KiB") \
 	X(SP_EBODY_TYPE,      35, "record body is not a map") \
 	X(SP_ECOUNT,          36, "a container declares more elements than the input can hold") \
+	X(SP_EINTRANGE,       37, "integer outside the int64 range") \
 	/* records */ \
 	X(SP_EREC_VERSION,    50, "unknown record format version") \
 	X(SP_EREC_FIELDS,     51, "record does not have exactly 10 fields") \
