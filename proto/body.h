@@ -12,15 +12,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reader.h"
+
 /* The empty body (an empty map), used by tombstones. */
 #define SP_BODY_EMPTY_BYTE 0x80
 
-/* Returns 0 if data is exactly one canonical body, else the broken rule. */
+/*
+ * Returns 0 if data is exactly one canonical body, else the broken rule.
+ * The size limit is checked first (SP_EBODY_TOO_BIG), then that it is a
+ * map (SP_EBODY_TYPE), then the value rules, then SP_ETRAILING.
+ */
 int sp_body_validate(const uint8_t *data, size_t len);
 
 /*
+ * Reads one canonical body from r, for decoders of messages that embed a
+ * body (records). On success *body and *len span it inside r's input.
+ * The size limit can only be judged once the body's end is known, so here
+ * it is checked after the value rules.
+ */
+int sp_body_read(sp_reader *r, const uint8_t **body, size_t *len);
+
+/*
  * Finds the value of top-level key name in a validated body. On success
- * *val and *val_len span the value's encoding. SP_ENOTFOUND if absent.
+ * *val and *val_len span the value's encoding (inside body, not owned).
+ * SP_ENOTFOUND if absent; a reader code if body is not a valid body.
  */
 int sp_body_get(const uint8_t *body, size_t len, const char *name,
     size_t name_len, const uint8_t **val, size_t *val_len);
