@@ -25,14 +25,21 @@ typedef struct sp_charter sp_charter;
 sp_charter *sp_charter_new(void);
 void sp_charter_free(sp_charter *c);
 
-/* Parses a charter body. *out is owned by the caller. SP_ECHARTER on rule breaks. */
+/*
+ * Parses a charter body: exactly the map above, with at most SP_CHARTER_MAX
+ * writers. *out is owned by the caller. SP_ECHARTER on any rule broken,
+ * SP_ENOMEM.
+ */
 int sp_charter_decode(const uint8_t *body, size_t len, sp_charter **out);
-/* Appends the canonical body to out. */
+/* Appends the canonical body to out. Returns 0 or out->err. */
 int sp_charter_encode(const sp_charter *c, sp_buf *out);
 
 bool sp_charter_is_writer(const sp_charter *c, const uint8_t key[32]);
 bool sp_charter_is_admin(const sp_charter *c, const uint8_t key[32]);
-/* Adds or updates a member; SP_ETOOBIG past SP_CHARTER_MAX. */
+/*
+ * Adds or updates a member; SP_ETOOBIG past SP_CHARTER_MAX, SP_ENOMEM,
+ * SP_ELASTADMIN when it would demote the only admin.
+ */
 int sp_charter_set(sp_charter *c, const uint8_t key[32], bool admin);
 /* SP_ENOTFOUND if absent; SP_ELASTADMIN if it would leave no admin. */
 int sp_charter_remove(sp_charter *c, const uint8_t key[32]);
