@@ -1,1 +1,198 @@
-int main(void) { return 0; }
+/* simpul: the command-line tool for a simpul node. */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crypto.h"
+#include "datadir.h"
+#include "i18n.h"
+#include "sp_err.h"
+
+#define REC "COMMUNITY COLLECTION KEY"
+
+const sp_command sp_commands[] = {
+	{ { "init", NULL }, 0, 0, 0, "",
+	  N_("create the data directory and this node's key"), sp_cmd_init },
+	{ { "id", NULL }, 0, 0, 0, "",
+	  N_("print this node's id"), sp_cmd_id },
+	{ { "status", NULL }, 0, 0, 0, "",
+	  N_("show the daemon's state"), sp_cmd_status },
+	{ { "stop", NULL }, 0, 0, 0, "",
+	  N_("stop the daemon"), sp_cmd_stop },
+	{ { "community", "create" }, 1, 1, 0, "ALIAS",
+	  N_("create a community with this node as its admin"), sp_cmd_community_create },
+	{ { "community", "join" }, 2, 2, 0, "COMMUNITY_ID ALIAS",
+	  N_("join an existing community from a second device"), sp_cmd_community_join },
+	{ { "community", "ls" }, 0, 0, 0, "",
+	  N_("list communities known to this node"), sp_cmd_community_ls },
+	{ { "community", "add-writer" }, 2, 2, SP_OPT_ADMIN, "COMMUNITY NODE_ID [--admin]",
+	  N_("let a node write (or administer) a community"), sp_cmd_community_add_writer },
+	{ { "community", "remove-writer" }, 2, 2, 0, "COMMUNITY NODE_ID",
+	  N_("take a node's right to write away"), sp_cmd_community_remove_writer },
+	{ { "community", "export-key" }, 2, 2, 0, "COMMUNITY FILE",
+	  N_("save the community key to a passphrase-protected file"), sp_cmd_community_export_key },
+	{ { "community", "import-key" }, 1, 2, 0, "FILE [ALIAS]",
+	  N_("load a community key saved with export-key"), sp_cmd_community_import_key },
+	{ { "put", NULL }, 3, 3, SP_OPT_BODY | SP_OPT_BODY_FILE | SP_OPT_LABEL,
+	  REC " (--body JSON | --body-file FILE) [--label LABEL]",
+	  N_("write a record; prints its id"), sp_cmd_put },
+	{ { "get", NULL }, 3, 3, 0, REC,
+	  N_("print a record"), sp_cmd_get },
+	{ { "ls", NULL }, 1, 2, SP_OPT_ALL, "COMMUNITY [COLLECTION] [--all]",
+	  N_("list collections, or the keys of a collection (--all: deleted ones too)"), sp_cmd_ls },
+	{ { "rm", NULL }, 3, 3, 0, REC,
+	  N_("delete a key (a tombstone replicates the deletion)"), sp_cmd_rm },
+	{ { "erase", NULL }, 3, 3, 0, REC,
+	  N_("delete a key and remove the content of every version"), sp_cmd_erase },
+	{ { "import", NULL }, 3, 3, SP_OPT_KEY_COLUMN | SP_OPT_LABEL | SP_OPT_SKIP_BAD,
+	  "COMMUNITY COLLECTION FILE.csv --key-column NAME [--label LABEL] [--skip-bad]",
+	  N_("import a spreadsheet's CSV export, all rows or none"), sp_cmd_import },
+	{ { "export", NULL }, 2, 2, SP_OPT_FORMAT, "COMMUNITY COLLECTION [--format csv|json]",
+	  N_("write a collection as CSV (default) or JSON lines"), sp_cmd_export },
+};
+const size_t sp_ncommands = sizeof(sp_commands) / sizeof(sp_commands[0]);
+
+enum {
+	OPT_DATA = 256, OPT_JSON, OPT_HELP, OPT_VERSION,
+	OPT_BODY, OPT_BODY_FILE, OPT_LABEL, OPT_ADMIN, OPT_ALL, OPT_KEY_COLUMN,
+	OPT_SKIP_BAD, OPT_FORMAT,
+};
+
+static const struct option longopts[] = {
+	{ "data", required_argument, NULL, OPT_DATA },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "body", required_argument, NULL, OPT_BODY },
+	{ "body-file", required_argument, NULL, OPT_BODY_FILE },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "admin", no_argument, NULL, OPT_ADMIN },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "key-column", required_argument, NULL, OPT_KEY_COLUMN },
+	{ "skip-bad", no_argument, NULL, OPT_SKIP_BAD },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	char words[64];
+	size_t i;
+
+	fprintf(f, "%s", _("usage: simpul [--data DIR] [--json] COMMAND [ARGS]\n\nCommands:\n"));
+	for (i = 0; i < sp_ncommands; i++) {
+		const sp_command *c = &sp_commands[i];
+
+		snprintf(words, sizeof(words), "%s%s%s", c->words[0],
+		    c->words[1] != NULL ? " " : "", c->words[1] != NULL ? c->words[1] : "");
+		fprintf(f, "  %s %s\n      %s\n", words, c->usage, _(c->help));
+	}
+	fprintf(f, "%s", _("\nOptions for every command:\n"
+	    "  --data DIR   data directory (default: $SIMPUL_DATA, else $XDG_DATA_HOME/simpul)\n"
+	    "  --json       machine-readable output\n"
+	    "COMMUNITY is an alias or an id. Exit codes are listed in README.md.\n"));
+}
+
+static const sp_command *
+find_command(int argc, char **argv, int *used)
+{
+	size_t i;
+
+	*used = 0;
+	if (argc < 1)
+		return NULL;
+	for (i = 0; i < sp_ncommands; i++) {
+		const sp_command *c = &sp_commands[i];
+
+		if (strcmp(c->words[0], argv[0]) != 0)
+			continue;
+		if (c->words[1] == NULL) {
+			*used = 1;
+			return c;
+		}
+		if (argc >= 2 && strcmp(c->words[1], argv[1]) == 0) {
+			*used = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static const char *
+option_name(unsigned bit)
+{
+	static const char *names[] = { "--body", "--body-file", "--label", "--admin",
+	    "--all", "--key-column", "--skip-bad", "--format" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bit == 1u << i)
+			return names[i];
+	return "?";
+}
+
+int
+main(int argc, char **argv)
+{
+	sp_cli cli;
+	const sp_command *cmd;
+	const char *data = NULL;
+	unsigned bit;
+	int c, used, r;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain("simpul", SP_LOCALEDIR);
+	textdomain("simpul");
+	memset(&cli, 0, sizeof(cli));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DATA: data = optarg; break;
+		case OPT_JSON: cli.json = true; break;
+		case OPT_HELP: usage(stdout); return SP_EXIT_OK;
+		case OPT_VERSION: printf("simpul %s\n", SP_VERSION); return SP_EXIT_OK;
+		case OPT_BODY: cli.given |= SP_OPT_BODY; cli.body = optarg; break;
+		case OPT_BODY_FILE: cli.given |= SP_OPT_BODY_FILE; cli.body_file = optarg; break;
+		case OPT_LABEL: cli.given |= SP_OPT_LABEL; cli.label = optarg; break;
+		case OPT_ADMIN: cli.given |= SP_OPT_ADMIN; break;
+		case OPT_ALL: cli.given |= SP_OPT_ALL; break;
+		case OPT_KEY_COLUMN: cli.given |= SP_OPT_KEY_COLUMN; cli.key_column = optarg; break;
+		case OPT_SKIP_BAD: cli.given |= SP_OPT_SKIP_BAD; break;
+		case OPT_FORMAT: cli.given |= SP_OPT_FORMAT; cli.format = optarg; break;
+		case ':':
+			return sp_cli_usage(&cli, _("option '%s' needs a value"), argv[optind - 1]);
+		default:
+			return sp_cli_usage(&cli, _("unknown option '%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return SP_EXIT_USAGE;
+	}
+	if ((cmd = find_command(argc - optind, argv + optind, &used)) == NULL)
+		return sp_cli_usage(&cli, _("unknown command '%s'"), argv[optind]);
+	cli.argc = argc - optind - used;
+	cli.argv = argv + optind + used;
+	if (cli.argc < cmd->min_args || cli.argc > cmd->max_args)
+		return sp_cli_usage(&cli, _("usage: simpul %s%s%s %s"), cmd->words[0],
+		    cmd->words[1] != NULL ? " " : "", cmd->words[1] != NULL ? cmd->words[1] : "",
+		    cmd->usage);
+	for (bit = 1; bit != 0 && bit <= SP_OPT_FORMAT; bit <<= 1) {
+		if ((cli.given & bit) && !(cmd->options & bit))
+			return sp_cli_usage(&cli, _("%s is not an option of '%s'"),
+			    option_name(bit), cmd->words[0]);
+	}
+	if ((r = sp_datadir_resolve(data, cli.data_dir, sizeof(cli.data_dir))) != 0)
+		return sp_cli_usage(&cli, _("cannot find the data directory (%s); use --data DIR"),
+		    _(sp_strerror(r)));
+	if (sp_crypto_init() != 0)
+		return sp_cli_fail(&cli, SP_EINTERNAL, "libsodium");
+	r = cmd->run(&cli);
+	if (cli.client != NULL)
+		sp_client_close(cli.client);
+	return r;
+}

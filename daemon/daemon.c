@@ -1,1 +1,410 @@
 #include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base32.h"
+#include "daemon_int.h"
+#include "datadir.h"
+#include "pack.h"
+#include "sp_err.h"
+
+#define CTL_SOCKET     "simpuld.sock"
+#define LOCK_FILE      "simpuld.lock"
+#define CTL_MAX_CONNS  64
+
+/* An area held by a running import. */
+typedef struct sp_claim {
+	struct sp_claim *next;
+	uint8_t community[32];
+	char collection[SP_COLLECTION_MAX + 1];
+} sp_claim;
+
+struct sp_daemon {
+	uv_loop_t loop;
+	sp_node *node;
+	sp_ctl_server *ctl;
+	uv_signal_t sigterm;
+	uv_signal_t sigint;
+	int lock_fd;
+	uint64_t started_ms;
+	int stopping;
+	sp_job *wq_head;     /* serial write queue */
+	sp_job *wq_tail;
+	sp_job *wq_running;
+	sp_claim *claims;
+};
+
+typedef void (*sp_cmd_fn)(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+
+/* Every control command: the daemon's whole surface, in one table. */
+static const struct sp_command {
+	const char *name;
+	sp_cmd_fn fn;
+} commands[] = {
+	{ "ping", sp_cmd_ping },
+	{ "status", sp_cmd_status },
+	{ "stop", sp_cmd_stop },
+	{ "community.create", sp_cmd_community_create },
+	{ "community.join", sp_cmd_community_join },
+	{ "community.ls", sp_cmd_community_ls },
+	{ "community.add-writer", sp_cmd_community_add_writer },
+	{ "community.remove-writer", sp_cmd_community_remove_writer },
+	{ "community.export-key", sp_cmd_community_export_key },
+	{ "community.import-key", sp_cmd_community_import_key },
+	{ "put", sp_cmd_put },
+	{ "get", sp_cmd_get },
+	{ "rm", sp_cmd_rm },
+	{ "erase", sp_cmd_erase },
+	{ "ls", sp_cmd_ls },
+	{ "export", sp_cmd_export },
+	{ "import.begin", sp_cmd_import_begin },
+	{ "import.rows", sp_cmd_import_rows },
+	{ "import.commit", sp_cmd_import_commit },
+	{ "import.abort", sp_cmd_import_abort },
+};
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+dispatch(sp_ctl_conn *c, const sp_ctl_msg *req, void *arg)
+{
+	sp_daemon *d = arg;
+	size_t i;
+
+	log_debug("request %s", req->cmd);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, req->cmd) == 0) {
+			commands[i].fn(c, req, d);
+			return;
+		}
+	}
+	sp_ctl_conn_error(c, SP_EUNKNOWN_CMD, req->cmd);
+}
+
+static void
+job_run(uv_work_t *w)
+{
+	sp_job *job = w->data;
+
+	job->run(job);
+}
+
+static void wq_next(sp_daemon *d);
+
+static void
+job_after(uv_work_t *w, int status)
+{
+	sp_job *job = w->data;
+	sp_daemon *d = job->d;
+	int serial = d->wq_running == job;
+
+	(void)status; /* jobs are never cancelled */
+	job->done(job);
+	if (serial) {
+		d->wq_running = NULL;
+		wq_next(d);
+	}
+}
+
+static void
+queue_job(sp_daemon *d, sp_job *job)
+{
+	int r;
+
+	job->d = d;
+	job->req.data = job;
+	if ((r = uv_queue_work(&d->loop, &job->req, job_run, job_after)) != 0) {
+		/* Only fails on invalid arguments; report through done(). */
+		log_error("uv_queue_work: %s", uv_strerror(r));
+		job->err = SP_EINTERNAL;
+		job->done(job);
+	}
+}
+
+static void
+wq_next(sp_daemon *d)
+{
+	sp_job *job;
+
+	if (d->wq_running != NULL || (job = d->wq_head) == NULL)
+		return;
+	d->wq_head = job->next;
+	if (d->wq_head == NULL)
+		d->wq_tail = NULL;
+	job->next = NULL;
+	d->wq_running = job;
+	queue_job(d, job);
+}
+
+void
+sp_daemon_write(sp_daemon *d, sp_job *job)
+{
+	job->next = NULL;
+	if (d->wq_tail != NULL)
+		d->wq_tail->next = job;
+	else
+		d->wq_head = job;
+	d->wq_tail = job;
+	wq_next(d);
+}
+
+void
+sp_daemon_work(sp_daemon *d, sp_job *job)
+{
+	queue_job(d, job);
+}
+
+sp_node *
+sp_daemon_node(sp_daemon *d)
+{
+	return d->node;
+}
+
+uv_loop_t *
+sp_daemon_loop(sp_daemon *d)
+{
+	return &d->loop;
+}
+
+uint64_t
+sp_daemon_uptime_ms(sp_daemon *d)
+{
+	return wall_ms() - d->started_ms;
+}
+
+static sp_claim **
+find_claim(sp_daemon *d, const uint8_t community[32], const char *collection, size_t len)
+{
+	sp_claim **p;
+
+	for (p = &d->claims; *p != NULL; p = &(*p)->next) {
+		if (memcmp((*p)->community, community, 32) == 0 &&
+		    strlen((*p)->collection) == len &&
+		    memcmp((*p)->collection, collection, len) == 0)
+			return p;
+	}
+	return p;
+}
+
+bool
+sp_daemon_claimed(sp_daemon *d, const uint8_t community[32], const char *collection, size_t len)
+{
+	return *find_claim(d, community, collection, len) != NULL;
+}
+
+int
+sp_daemon_claim(sp_daemon *d, const uint8_t community[32], const char *collection)
+{
+	size_t len = strlen(collection);
+	sp_claim *c;
+
+	if (len > SP_COLLECTION_MAX)
+		return SP_ECOLLECTION;
+	if (sp_daemon_claimed(d, community, collection, len))
+		return SP_EBUSY;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return SP_ENOMEM;
+	memcpy(c->community, community, 32);
+	memcpy(c->collection, collection, len + 1);
+	c->next = d->claims;
+	d->claims = c;
+	return 0;
+}
+
+void
+sp_daemon_release(sp_daemon *d, const uint8_t community[32], const char *collection)
+{
+	sp_claim **p = find_claim(d, community, collection, strlen(collection));
+	sp_claim *c = *p;
+
+	if (c != NULL) {
+		*p = c->next;
+		free(c);
+	}
+}
+
+unsigned
+sp_daemon_imports(sp_daemon *d)
+{
+	unsigned n = 0;
+	sp_claim *c;
+
+	for (c = d->claims; c != NULL; c = c->next)
+		n++;
+	return n;
+}
+
+static void
+on_ctl_closed(void *arg)
+{
+	sp_daemon *d = arg;
+
+	d->ctl = NULL;
+}
+
+void
+sp_daemon_stop(sp_daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("shutting down");
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	/* Work already queued finishes first: the loop runs until it is done. */
+	if (d->ctl != NULL)
+		sp_ctl_server_close(d->ctl, on_ctl_closed, d);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	log_info("received signal %d", signum);
+	sp_daemon_stop(h->data);
+}
+
+/* Holds dir/simpuld.lock for the daemon's lifetime: one simpuld per directory. */
+static int
+lock_dir(const char *dir, int *fd_out)
+{
+	char path[SP_PATH_MAX], pid[32];
+	int fd, r, n;
+
+	*fd_out = -1;
+	if ((r = sp_path_join(path, sizeof(path), dir, LOCK_FILE)) != 0)
+		return r;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return errno == ENOENT ? SP_ENOINIT : -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		r = errno == EWOULDBLOCK ? SP_ELOCKED : -errno;
+		close(fd);
+		return r;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n)
+		log_warn("cannot record pid in %s: %s", path, strerror(errno));
+	*fd_out = fd;
+	return 0;
+}
+
+int
+sp_daemon_run(const sp_daemon_options *opt)
+{
+	char path[SP_PATH_MAX], idstr[SP_ID_STR_LEN + 1];
+	sp_daemon *d;
+	int r, loop_ok = 0;
+
+	sp_log_set_level(opt->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return SP_ENOMEM;
+	d->lock_fd = -1;
+	d->started_ms = wall_ms();
+	if ((r = lock_dir(opt->data_dir, &d->lock_fd)) != 0)
+		goto out;
+	if ((r = sp_node_open(opt->data_dir, wall_ms, &d->node)) != 0)
+		goto out;
+	if ((r = uv_loop_init(&d->loop)) != 0) {
+		r = SP_EINTERNAL;
+		goto out;
+	}
+	loop_ok = 1;
+	if ((r = sp_path_join(path, sizeof(path), opt->data_dir, CTL_SOCKET)) != 0)
+		goto out;
+	if ((r = sp_ctl_server_start(&d->loop, path, CTL_MAX_CONNS, dispatch, d, &d->ctl)) != 0)
+		goto out;
+	uv_signal_init(&d->loop, &d->sigterm);
+	uv_signal_init(&d->loop, &d->sigint);
+	d->sigterm.data = d->sigint.data = d;
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+
+	sp_base32_encode(idstr, sp_node_id(d->node), 32);
+	log_info("simpuld %s started: node %s, data %s", SP_VERSION, idstr, opt->data_dir);
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+	log_info("stopped");
+	r = 0;
+out:
+	if (loop_ok) {
+		if (d->ctl != NULL) {
+			sp_ctl_server_close(d->ctl, on_ctl_closed, d);
+			uv_run(&d->loop, UV_RUN_DEFAULT);
+		}
+		if (uv_loop_close(&d->loop) != 0)
+			log_warn("event loop closed with handles still open");
+	}
+	sp_node_close(d->node);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	free(d);
+	return r;
+}
+
+void
+sp_reply_final(sp_ctl_conn *c, sp_buf *b)
+{
+	int r;
+
+	if ((r = sp_ctl_end(b, 0)) != 0) {
+		sp_buf_free(b);
+		sp_ctl_conn_error(c, r, NULL);
+		return;
+	}
+	(void)sp_ctl_conn_send(c, b, 1);
+}
+
+void
+sp_reply_ok(sp_ctl_conn *c)
+{
+	sp_buf b;
+
+	sp_buf_init(&b);
+	sp_ctl_begin_reply(&b, SP_CTL_OK, 0);
+	sp_reply_final(c, &b);
+}
+
+int
+sp_req_cstr(sp_ctl_conn *c, const sp_ctl_msg *req, const char *name, char *buf, size_t size)
+{
+	int r;
+
+	if ((r = sp_ctl_get_cstr(req, name, buf, size)) != 0) {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "field '%s'", name);
+		sp_ctl_conn_error(c, r == SP_ENOTFOUND ? SP_EINVAL : r, detail);
+	}
+	return r;
+}
+
+int
+sp_req_community(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req,
+    sp_community_info *out)
+{
+	char name[SP_COLLECTION_MAX + 1];
+	int r;
+
+	if ((r = sp_req_cstr(c, req, "community", name, sizeof(name))) != 0)
+		return r;
+	if ((r = sp_node_community_find(d->node, name, out)) != 0) {
+		char detail[128];
+
+		snprintf(detail, sizeof(detail), "community '%s' (see 'simpul community ls')", name);
+		sp_ctl_conn_error(c, r, detail);
+	}
+	return r;
+}

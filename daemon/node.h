@@ -1,0 +1,108 @@
+/*
+ * node.h - a community node's rules, independent of the event loop: its
+ * identity, its communities and their charters, and every local write
+ * (put, rm, erase, import batches), each checked against the charter and
+ * committed durably before it is acknowledged.
+ *
+ * Threads: the read functions may run on any thread. Write functions
+ * (everything that commits) must be called by one thread at a time; the
+ * daemon runs them on its serial write queue. sp_node_sign_rows may run on
+ * several threads at once.
+ */
+#ifndef SP_NODE_H
+#define SP_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "charter.h"
+#include "record.h"
+#include "store.h"
+
+typedef struct sp_node sp_node;
+
+/*
+ * Opens the node in data directory dir: reads node.key (SP_ENOINIT when
+ * missing), opens the store under dir/store. *out owned by the caller
+ * (sp_node_close). now_ms is the wall clock function (injected for tests).
+ */
+int sp_node_open(const char *dir, uint64_t (*now_ms)(void), sp_node **out);
+void sp_node_close(sp_node *n);
+
+const uint8_t *sp_node_id(const sp_node *n);
+sp_store *sp_node_store(sp_node *n);
+const char *sp_node_dir(const sp_node *n);
+
+/* The wall clock in milliseconds (the injected one). */
+uint64_t sp_node_now_ms(const sp_node *n);
+
+/* Resolves an alias or a base32 id to a known community. SP_ENOTFOUND otherwise. */
+int sp_node_community_find(sp_node *n, const char *name, sp_community_info *out);
+
+/*
+ * Communities. create: new community key (communities/ID.key, 0600), the
+ * alias, and a charter naming this node admin and writer. join: a known
+ * id under a local alias, charter to come by replication. set_writer /
+ * remove_writer: a new charter version, signed with the community key
+ * (SP_ENOCOMMUNITYKEY when this node does not hold it).
+ */
+int sp_node_community_create(sp_node *n, const char *alias, sp_community_info *out);
+int sp_node_community_join(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES], const char *alias);
+int sp_node_set_writer(sp_node *n, const char *community, const uint8_t node[SP_PUBKEY_BYTES], bool admin);
+int sp_node_remove_writer(sp_node *n, const char *community, const uint8_t node[SP_PUBKEY_BYTES]);
+/* Whether this node holds the community's secret key. */
+bool sp_node_has_community_key(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES]);
+/*
+ * The current charter of a community in a read or write transaction;
+ * *out owned by the caller (sp_charter_free). SP_ENOCHARTER if none yet.
+ */
+int sp_node_charter(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], sp_charter **out);
+
+/* Key export/import (the key file format is in crypto.h). out owned by the caller. */
+int sp_node_export_key(sp_node *n, const char *community, const char *pass, size_t pass_len, sp_buf *out);
+/* Imports a community key; an unknown community is added under alias (required then). */
+int sp_node_import_key(sp_node *n, const uint8_t *file, size_t len, const char *pass,
+    size_t pass_len, const char *alias, sp_community_info *out);
+
+/* What a local write asks for. */
+typedef struct sp_write {
+	uint8_t community[SP_PUBKEY_BYTES];
+	const char *collection;
+	size_t collection_len;
+	const char *key;
+	size_t key_len;
+	const uint8_t *body;     /* canonical body; ignored for rm/erase */
+	size_t body_len;
+	enum sp_label label;
+	bool label_given;        /* false: keep the current label, or the default */
+} sp_write;
+
+/*
+ * put: signs a new version and commits it durably. Refuses reserved
+ * collections, authors not in the charter, and narrowing a live key's
+ * label. Writes the record id to id.
+ * rm / erase: a tombstone (erase: flagged erased, and the store is
+ * scrubbed so that no byte of any version remains in the data files). Only
+ * the author of the current version or a community admin may do either.
+ * SP_ENOTFOUND when the key has no live version.
+ */
+int sp_node_put(sp_node *n, const sp_write *w, uint8_t id[SP_ID_BYTES]);
+int sp_node_rm(sp_node *n, const sp_write *w, bool erase, uint8_t id[SP_ID_BYTES]);
+
+/*
+ * Import batches. sign_rows turns rows (a msgpack array of [key str, body
+ * map] pairs, already bounded by the control protocol) into signed records
+ * appended to out as a sequence of (u32 length, record bytes); it checks
+ * every key and body. write_batch applies such a sequence under the import
+ * journal imp in one durable transaction, refusing the whole batch if any
+ * record breaks a rule (the import is then rolled back by the caller).
+ * detail (size bytes) names the offending row on error.
+ */
+int sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows, size_t rows_len,
+    sp_buf *out, size_t *count, char *detail, size_t size);
+int sp_node_write_batch(sp_node *n, const sp_import *imp, const uint8_t *batch, size_t len,
+    char *detail, size_t size);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * cli.h - what simpul's commands (cmd_*.c) share: the parsed command line,
+ * the connection to simpuld, exit codes, and output helpers.
+ */
+#ifndef SP_CLI_H
+#define SP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "client.h"
+#include "ctl.h"
+
+/* Exit codes (documented in README.md, "Exit codes"). */
+enum sp_exit {
+	SP_EXIT_OK = 0,
+	SP_EXIT_ERROR = 1,      /* anything not listed below */
+	SP_EXIT_USAGE = 2,      /* bad command line */
+	SP_EXIT_NOTFOUND = 3,   /* no such community, key or file */
+	SP_EXIT_NODAEMON = 4,   /* simpuld not running, or no data directory */
+	SP_EXIT_REJECTED = 5,   /* input refused: bad JSON/CSV/record, a rule broken */
+	SP_EXIT_DENIED = 6,     /* not a writer/admin, no community key, wrong passphrase */
+	SP_EXIT_BUSY = 7,       /* an import or another simpuld holds what you need */
+};
+
+/* Options, each accepted only by the commands whose entry names it. */
+enum sp_opt {
+	SP_OPT_BODY = 1u << 0,
+	SP_OPT_BODY_FILE = 1u << 1,
+	SP_OPT_LABEL = 1u << 2,
+	SP_OPT_ADMIN = 1u << 3,
+	SP_OPT_ALL = 1u << 4,
+	SP_OPT_KEY_COLUMN = 1u << 5,
+	SP_OPT_SKIP_BAD = 1u << 6,
+	SP_OPT_FORMAT = 1u << 7,
+};
+
+typedef struct sp_cli {
+	char data_dir[4096];
+	bool json;              /* --json: machine-readable output */
+	unsigned given;         /* SP_OPT_* seen on the command line */
+	const char *body;
+	const char *body_file;
+	const char *label;
+	const char *key_column;
+	const char *format;
+	int argc;               /* positional arguments after the command words */
+	char **argv;
+	sp_client *client;      /* connected by sp_cli_connect */
+} sp_cli;
+
+/* A command: words ("community", "create"), its arguments and its handler. */
+typedef struct sp_command {
+	const char *words[2];
+	int min_args;
+	int max_args;
+	unsigned options;       /* SP_OPT_* it accepts */
+	const char *usage;      /* argument synopsis */
+	const char *help;
+	int (*run)(sp_cli *cli);
+} sp_command;
+
+/*
+ * Reports err (with an optional detail from the daemon or the input) the
+ * way the user asked (--json or text, with what to do next) and returns
+ * the exit code for it.
+ */
+int sp_cli_fail(sp_cli *cli, int err, const char *detail);
+/* A usage error for the running command; returns SP_EXIT_USAGE. */
+int sp_cli_usage(sp_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Connects to simpuld; on failure reports it and returns its exit code. */
+int sp_cli_connect(sp_cli *cli);
+
+/*
+ * Finishes the request frame that req holds (begun with
+ * sp_ctl_begin_request at offset 0), sends it (req is consumed) and reads the final reply
+ * into m. Returns 0 when the daemon answered OK; otherwise reports the
+ * error and returns the exit code. Streamed replies are the caller's job:
+ * use sp_cli_send and sp_cli_next.
+ */
+int sp_cli_call(sp_cli *cli, sp_buf *req, sp_ctl_msg *m);
+int sp_cli_send(sp_cli *cli, sp_buf *req);
+/*
+ * Reads the next reply: returns 0 with *more set (a streamed item in m)
+ * or clear (the final OK), or the exit code after reporting an error.
+ */
+int sp_cli_next(sp_cli *cli, sp_ctl_msg *m, bool *more);
+
+/* Output: a JSON value on stdout (consumed). */
+void sp_cli_print_json(json_t *v);
+/* A 32-byte id as base32 into out (SP_ID_STR_LEN + 1 bytes). */
+void sp_cli_id(char *out, const uint8_t *id);
+/* A field of m as JSON: ids as base32, bodies as objects; NULL if absent. */
+json_t *sp_cli_field_json(const sp_ctl_msg *m, const char *name);
+/* A whole reply's fields as a JSON object (bin fields of 32 bytes as ids). */
+json_t *sp_cli_msg_json(const sp_ctl_msg *m);
+/* "2026-11-23 18:04:01" (UTC) from a hybrid logical clock timestamp. */
+void sp_cli_time(char *out, size_t size, uint64_t hlc);
+/* Reads a passphrase from the terminal (no echo), or a line of stdin when it is not a terminal. */
+int sp_cli_passphrase(const char *prompt, bool confirm, char *out, size_t size);
+
+/* The command table (main.c). */
+extern const sp_command sp_commands[];
+extern const size_t sp_ncommands;
+
+/* Handlers. */
+int sp_cmd_init(sp_cli *cli);
+int sp_cmd_id(sp_cli *cli);
+int sp_cmd_status(sp_cli *cli);
+int sp_cmd_stop(sp_cli *cli);
+int sp_cmd_community_create(sp_cli *cli);
+int sp_cmd_community_join(sp_cli *cli);
+int sp_cmd_community_ls(sp_cli *cli);
+int sp_cmd_community_add_writer(sp_cli *cli);
+int sp_cmd_community_remove_writer(sp_cli *cli);
+int sp_cmd_community_export_key(sp_cli *cli);
+int sp_cmd_community_import_key(sp_cli *cli);
+int sp_cmd_put(sp_cli *cli);
+int sp_cmd_get(sp_cli *cli);
+int sp_cmd_ls(sp_cli *cli);
+int sp_cmd_rm(sp_cli *cli);
+int sp_cmd_erase(sp_cli *cli);
+int sp_cmd_import(sp_cli *cli);
+int sp_cmd_export(sp_cli *cli);
+
+#endif

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what simpul needs to build and test, from Debian 12's packages.
+# Runs apt-get only when something is missing. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+	build-essential cmake pkg-config clang libclang-rt-14-dev
+	libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev
+	libcmocka-dev libjansson-dev libcsv-dev
+	procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+	SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,96 @@
+/*
+ * daemon_int.h - what simpuld's command handlers (cmd_*.c) share with
+ * daemon.c. Not a public API.
+ */
+#ifndef SP_DAEMON_INT_H
+#define SP_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "ctl_server.h"
+#include "node.h"
+
+typedef struct sp_daemon sp_daemon;
+typedef struct sp_job sp_job;
+
+/*
+ * A piece of work done on libuv's thread pool. run() executes on a worker
+ * thread and must touch only the node and the job; done() executes on the
+ * loop thread afterwards and frees the job. Embed sp_job first in a
+ * command's own job struct.
+ */
+struct sp_job {
+	uv_work_t req;
+	sp_job *next;
+	sp_daemon *d;
+	sp_ctl_conn *conn;
+	void (*run)(sp_job *job);
+	void (*done)(sp_job *job);
+	int err;
+	char detail[256];
+};
+
+/* Queues job on the serial write queue: one write job runs at a time. */
+void sp_daemon_write(sp_daemon *d, sp_job *job);
+/* Runs job on the thread pool now, in parallel with other work. */
+void sp_daemon_work(sp_daemon *d, sp_job *job);
+
+sp_node *sp_daemon_node(sp_daemon *d);
+uv_loop_t *sp_daemon_loop(sp_daemon *d);
+/* Asks the daemon to shut down once the current reply is written. */
+void sp_daemon_stop(sp_daemon *d);
+uint64_t sp_daemon_uptime_ms(sp_daemon *d);
+
+/*
+ * Imports hold (community, collection) while they run: other writes to it
+ * get SP_EBUSY. claim returns SP_EBUSY if it is held already.
+ */
+int sp_daemon_claim(sp_daemon *d, const uint8_t community[32], const char *collection);
+void sp_daemon_release(sp_daemon *d, const uint8_t community[32], const char *collection);
+bool sp_daemon_claimed(sp_daemon *d, const uint8_t community[32], const char *collection, size_t len);
+unsigned sp_daemon_imports(sp_daemon *d);
+
+/*
+ * Reply helpers. sp_reply_final finishes the single reply frame that b
+ * holds (begun with sp_ctl_begin_reply at offset 0) and sends it as the
+ * final reply, or an error reply if it could not be built; b is consumed.
+ * sp_reply_ok sends an empty final OK. Errors go through sp_ctl_conn_error.
+ */
+void sp_reply_final(sp_ctl_conn *c, sp_buf *b);
+void sp_reply_ok(sp_ctl_conn *c);
+
+/*
+ * Resolves the "community" field of req to a known community, replying
+ * with an error (and returning it) when absent or unknown.
+ */
+int sp_req_community(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req,
+    sp_community_info *out);
+/* Fetches a required string field into buf; replies with SP_EINVAL naming it when missing. */
+int sp_req_cstr(sp_ctl_conn *c, const sp_ctl_msg *req, const char *name, char *buf, size_t size);
+
+/* Handlers, one per command (see the table in daemon.c). */
+void sp_cmd_ping(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_stop(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_create(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_join(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_add_writer(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_remove_writer(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_export_key(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_community_import_key(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_put(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_erase(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_export(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_import_rows(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_import_commit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_import_abort(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+
+#endif

@@ -1,0 +1,43 @@
+#include "identity.h"
+
+#include "crypto.h"
+#include "datadir.h"
+#include "keyfile.h"
+#include "sp_err.h"
+
+int
+sp_identity_create(const char *dir, uint8_t pk[32])
+{
+	char path[SP_PATH_MAX];
+	uint8_t sk[64];
+	int r;
+
+	if ((r = sp_mkdir_p(dir)) != 0)
+		goto out;
+	if ((r = sp_path_join(path, sizeof(path), dir, SP_COMMUNITY_KEY_DIR)) != 0 ||
+	    (r = sp_mkdir_p(path)) != 0)
+		goto out;
+	if ((r = sp_path_join(path, sizeof(path), dir, SP_NODE_KEY_FILE)) != 0)
+		goto out;
+	sp_sign_keypair(pk, sk);
+	r = sp_file_write_secret(path, sk, sizeof(sk), 1);
+out:
+	sp_memzero(sk, sizeof(sk));
+	return r;
+}
+
+int
+sp_identity_load(const char *dir, uint8_t sk[64], uint8_t pk[32])
+{
+	char path[SP_PATH_MAX];
+	int r;
+
+	if ((r = sp_path_join(path, sizeof(path), dir, SP_NODE_KEY_FILE)) != 0)
+		return r;
+	if ((r = sp_file_read_secret(path, sk, 64)) != 0) {
+		sp_memzero(sk, 64);
+		return r == SP_ENOTFOUND ? SP_ENOINIT : r;
+	}
+	sp_sign_sk_to_pk(pk, sk);
+	return 0;
+}

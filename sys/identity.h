@@ -1,0 +1,22 @@
+/*
+ * identity.h - the node's identity: an Ed25519 key pair whose secret half
+ * lives in DATA_DIR/node.key (mode 0600). The node id is the public key.
+ */
+#ifndef SP_IDENTITY_H
+#define SP_IDENTITY_H
+
+#include <stdint.h>
+
+#define SP_NODE_KEY_FILE "node.key"
+#define SP_COMMUNITY_KEY_DIR "communities"
+
+/*
+ * Creates dir (0700), a new node key and the communities/ directory.
+ * SP_EEXIST (nothing changed) when dir already holds a node key.
+ */
+int sp_identity_create(const char *dir, uint8_t pk[32]);
+
+/* Reads the node key. SP_ENOINIT when dir holds none; sk is wiped on error. */
+int sp_identity_load(const char *dir, uint8_t sk[64], uint8_t pk[32]);
+
+#endif

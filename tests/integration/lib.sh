@@ -1,0 +1,98 @@
+# Shared by the integration tests: real simpuld and simpul binaries on
+# temporary data directories. Each test file sources this, calls its
+# checks, and ends with `finish`, which prints "N passed, N failed" and
+# sets the exit status ctest reads.
+set -u
+
+: "${SIMPUL:?path of the simpul binary}"
+: "${SIMPULD:?path of the simpuld binary}"
+
+SP_PASSED=0
+SP_FAILED=0
+SP_PIDS=()
+SP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpul-it.XXXXXX")
+
+cleanup() {
+	local pid
+	for pid in "${SP_PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$SP_TMP"
+}
+trap cleanup EXIT
+
+pass() { SP_PASSED=$((SP_PASSED + 1)); echo "ok - $*"; }
+fail() { SP_FAILED=$((SP_FAILED + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# expect_exit CODE DESCRIPTION COMMAND...: runs COMMAND, output in $OUT/$ERR.
+expect_exit() {
+	local want=$1 what=$2 got
+	shift 2
+	"$@" >"$SP_TMP/out" 2>"$SP_TMP/err"
+	got=$?
+	OUT=$(cat "$SP_TMP/out")
+	ERR=$(cat "$SP_TMP/err")
+	if [ "$got" -eq "$want" ]; then
+		pass "$what (exit $got)"
+	else
+		fail "$what: exit $got, wanted $want; stdout: $OUT; stderr: $ERR"
+	fi
+}
+
+# contains HAYSTACK NEEDLE
+contains() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
+
+# new_node NAME: a fresh data directory, initialised; prints its path.
+new_node() {
+	local dir="$SP_TMP/$1"
+	"$SIMPUL" --data "$dir" init >/dev/null || return 1
+	echo "$dir"
+}
+
+# start_node DIR: starts simpuld on DIR in the background and waits until
+# it answers; sets SP_LAST_PID.
+start_node() {
+	local dir=$1 i
+	"$SIMPULD" --data "$dir" --log-level debug 2>>"$dir.log" &
+	SP_LAST_PID=$!
+	SP_PIDS+=("$SP_LAST_PID")
+	for i in $(seq 1 200); do
+		if "$SIMPUL" --data "$dir" status >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$SP_LAST_PID" 2>/dev/null; then
+			echo "simpuld exited early; log:" >&2
+			cat "$dir.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "simpuld did not answer within 10 s" >&2
+	return 1
+}
+
+# stop_node PID: SIGTERM and wait.
+stop_node() {
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# crash_node PID: kill -9 and wait.
+crash_node() {
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+finish() {
+	echo "$SP_PASSED passed, $SP_FAILED failed"
+	[ "$SP_FAILED" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Every CLI command against a real simpuld, including the issue's
+# acceptance scenario, bad arguments and exit codes.
+. "$(dirname "$0")/lib.sh"
+
+export SIMPUL_DATA="$SP_TMP/n"
+sp() { "$SIMPUL" "$@"; }
+
+expect_exit 4 "status before init says to run init" sp status
+check "the error says how to initialise" contains "$ERR" "simpul init"
+expect_exit 0 "init" sp init
+check "data directory is 0700" [ "$(stat -c %a "$SIMPUL_DATA")" = 700 ]
+check "node key is 0600" [ "$(stat -c %a "$SIMPUL_DATA/node.key")" = 600 ]
+expect_exit 5 "init twice is refused" sp init
+expect_exit 0 "id" sp id
+NODE_ID=$OUT
+check "id is 52 lowercase base32 characters" [[ "$NODE_ID" =~ ^[a-z2-7]{52}$ ]]
+expect_exit 4 "put without a daemon says how to start it" sp put rt03 households h-001 --body '{}'
+check "the error names simpuld" contains "$ERR" "simpuld"
+
+start_node "$SIMPUL_DATA" || exit 1
+DPID=$SP_LAST_PID
+check "control socket is 0600" [ "$(stat -c %a "$SIMPUL_DATA/simpuld.sock")" = 600 ]
+expect_exit 7 "a second simpuld on the same directory exits" "$SIMPULD" --data "$SIMPUL_DATA"
+check "it says another simpuld is running" contains "$ERR" "another simpuld"
+
+expect_exit 0 "community create rt03" sp community create rt03
+check "community key is 0600" [ "$(stat -c %a "$SIMPUL_DATA"/communities/*.key)" = 600 ]
+expect_exit 5 "community create with a taken alias" sp community create rt03
+expect_exit 5 "community create with a bad alias" sp community create 'RT 03'
+expect_exit 0 "community ls" sp community ls
+check "ls shows rt03 as admin" contains "$OUT" "admin"
+expect_exit 0 "community ls --json" sp community ls --json
+COMMUNITY_ID=$(echo "$OUT" | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p' | head -1)
+check "community id is base32" [[ "$COMMUNITY_ID" =~ ^[a-z2-7]{52}$ ]]
+
+# The acceptance scenario.
+expect_exit 0 "put h-001" sp put rt03 households h-001 --body '{"head":"Siti Aminah","members":4}'
+check "put prints the record id" [[ "$OUT" =~ ^[a-z2-7]{52}$ ]]
+expect_exit 0 "get --json" sp get rt03 households h-001 --json
+check "get prints the body back" contains "$OUT" '"head": "Siti Aminah"'
+check "get keeps the integer" contains "$OUT" '"members": 4'
+expect_exit 5 "put with bad JSON" sp put rt03 households h-002 --body '{bad'
+check "the error names the JSON problem" contains "$ERR" "line 1"
+expect_exit 3 "nothing was stored for h-002" sp get rt03 households h-002
+expect_exit 0 "get by community id" sp get "$COMMUNITY_ID" households h-001
+
+# Every other command and its errors.
+expect_exit 0 "16-digit ID numbers survive" sp put rt03 people p-1 --body '{"nik":3171234567890123,"phone":"081234567890"}'
+expect_exit 0 "get p-1" sp get rt03 people p-1 --json
+check "nik is exact" contains "$OUT" '3171234567890123'
+echo '{"head":"Budi","members":2}' > "$SP_TMP/body.json"
+expect_exit 0 "put --body-file" sp put rt03 households h-003 --body-file "$SP_TMP/body.json" --label shared
+expect_exit 5 "narrowing a label in place is refused" sp put rt03 households h-003 --body '{}' --label community
+check "the error says to erase and re-create" contains "$ERR" "erase"
+expect_exit 0 "widening a label is fine" sp put rt03 households h-003 --body '{"members":3}' --label public
+expect_exit 5 "duplicate JSON keys are refused" sp put rt03 households h-004 --body '{"a":1,"a":2}'
+expect_exit 5 "a top-level array is refused" sp put rt03 households h-004 --body '[1]'
+expect_exit 5 "a reserved collection is refused" sp put rt03 .charter x --body '{}'
+expect_exit 5 "a bad label is refused" sp put rt03 households h-004 --body '{}' --label secret
+expect_exit 3 "an unknown community" sp put rt99 households h-004 --body '{}'
+expect_exit 2 "put without a body" sp put rt03 households h-004
+expect_exit 2 "put with both bodies" sp put rt03 households h-004 --body '{}' --body-file x
+expect_exit 2 "an option that is not put's" sp put rt03 households h-004 --body '{}' --admin
+expect_exit 2 "an unknown command" sp frobnicate
+expect_exit 2 "an unknown option" sp ls rt03 --frob
+expect_exit 2 "too many arguments" sp get rt03 households h-001 extra
+expect_exit 0 "ls collections" sp ls rt03
+check "ls lists households" contains "$OUT" "households"
+expect_exit 0 "ls keys" sp ls rt03 households
+check "ls lists h-001 and h-003" contains "$OUT" "h-003"
+expect_exit 0 "rm h-003" sp rm rt03 households h-003
+expect_exit 3 "get after rm" sp get rt03 households h-003
+expect_exit 3 "rm twice" sp rm rt03 households h-003
+expect_exit 0 "ls --all shows the tombstone" sp ls rt03 households --all
+check "marked deleted" contains "$OUT" "deleted"
+expect_exit 0 "erase h-001" sp erase rt03 households h-001
+expect_exit 3 "get after erase" sp get rt03 households h-001
+expect_exit 0 "a key can be re-created after erase" sp put rt03 households h-001 --body '{"members":1}' --label private
+
+# Writers and the charter.
+OTHER=$(new_node other) || exit 1
+OTHER_ID=$("$SIMPUL" --data "$OTHER" id)
+expect_exit 5 "add-writer with a bad id" sp community add-writer rt03 not-an-id
+expect_exit 0 "add-writer" sp community add-writer rt03 "$OTHER_ID"
+expect_exit 0 "community ls shows 2 writers" sp community ls --json
+check "two writers" contains "$OUT" '"writers": 2'
+expect_exit 0 "add-writer --admin" sp community add-writer rt03 "$OTHER_ID" --admin
+expect_exit 0 "remove-writer" sp community remove-writer rt03 "$OTHER_ID"
+expect_exit 3 "removing a non-member" sp community remove-writer rt03 "$OTHER_ID"
+expect_exit 6 "removing the last admin is refused" sp community remove-writer rt03 "$NODE_ID"
+
+# Key backup, and a second device joining.
+expect_exit 0 "export-key" sh -c "echo 'kata sandi rahasia' | '$SIMPUL' community export-key rt03 '$SP_TMP/rt03.key'"
+check "exported key file is 0600" [ "$(stat -c %a "$SP_TMP/rt03.key")" = 600 ]
+check "the key file holds no plain secret" [ "$(od -An -tx1 "$SP_TMP/rt03.key" | wc -l)" -gt 0 ]
+start_node "$OTHER" || exit 1
+OPID=$SP_LAST_PID
+expect_exit 0 "join on the second device" "$SIMPUL" --data "$OTHER" community join "$COMMUNITY_ID" rt03
+expect_exit 0 "ls there shows it pending" "$SIMPUL" --data "$OTHER" community ls
+check "pending until the charter arrives" contains "$OUT" "pending"
+expect_exit 3 "a put there waits for the charter" "$SIMPUL" --data "$OTHER" put rt03 households h-9 --body '{}'
+expect_exit 6 "import-key with a wrong passphrase" sh -c "echo wrong | '$SIMPUL' --data '$OTHER' community import-key '$SP_TMP/rt03.key'"
+expect_exit 0 "import-key" sh -c "echo 'kata sandi rahasia' | '$SIMPUL' --data '$OTHER' community import-key '$SP_TMP/rt03.key'"
+expect_exit 0 "ls shows the key held" "$SIMPUL" --data "$OTHER" community ls --json
+check "has_key" contains "$OUT" '"has_key": true'
+stop_node "$OPID"
+
+# kill -9 right after an acknowledged put: the record survives.
+expect_exit 0 "put before the crash" sp put rt03 households h-010 --body '{"members":5}'
+crash_node "$DPID"
+expect_exit 4 "daemon gone" sp status
+start_node "$SIMPUL_DATA" || exit 1
+DPID=$SP_LAST_PID
+expect_exit 0 "ls after kill -9 and restart" sp ls rt03 households
+check "h-010 survived" contains "$OUT" "h-010"
+check "h-001 survived" contains "$OUT" "h-001"
+
+expect_exit 0 "status" sp status
+check "status shows the node id" contains "$OUT" "$NODE_ID"
+expect_exit 0 "status --json" sp status --json
+check "status --json has records" contains "$OUT" '"records"'
+expect_exit 0 "stop" sp stop
+wait "$DPID" 2>/dev/null
+check "simpuld exited after stop" [ "$(kill -0 "$DPID" 2>/dev/null; echo $?)" != 0 ]
+check "the control socket is gone" [ ! -e "$SIMPUL_DATA/simpuld.sock" ]
+finish
