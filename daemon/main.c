@@ -107,7 +107,8 @@ main(int argc, char **argv)
 	opt.data_dir = dir;
 	if ((r = sp_daemon_run(&opt)) != 0) {
 		fprintf(stderr, "simpuld: %s: %s\n", dir, _(sp_strerror(r)));
-		return r == SP_ELOCKED ? 3 : 1;
+		/* The same exit codes as simpul's (README.md, "Exit codes"). */
+		return r == SP_ELOCKED ? 7 : r == SP_ENOINIT ? 4 : 1;
 	}
 	return 0;
 }

@@ -410,7 +410,7 @@ sp_node_import_key(sp_node *n, const uint8_t *file, size_t len, const char *pass
     size_t pass_len, const char *alias, sp_community_info *out)
 {
 	char path[SP_PATH_MAX];
-	uint8_t csk[SP_SECKEY_BYTES];
+	uint8_t csk[SP_SECKEY_BYTES], id[SP_PUBKEY_BYTES];
 	sp_community_info info;
 	sp_txn *t = NULL;
 	int r;
@@ -419,11 +419,12 @@ sp_node_import_key(sp_node *n, const uint8_t *file, size_t len, const char *pass
 	memset(&info, 0, sizeof(info));
 	if ((r = sp_keyfile_open(csk, sizeof(csk), file, len, pass, pass_len)) != 0)
 		goto out;
-	sp_sign_sk_to_pk(info.id, csk);
+	sp_sign_sk_to_pk(id, csk);
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		goto out;
-	r = sp_store_community_get(t, info.id, &info);
+	r = sp_store_community_get(t, id, &info);
 	if (r == SP_ENOTFOUND) {
+		memcpy(info.id, id, SP_PUBKEY_BYTES);
 		if (alias == NULL || *alias == '\0') {
 			r = SP_EINVAL;
 			goto out;

@@ -15,9 +15,8 @@ SP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpul-it.XXXXXX")
 cleanup() {
 	local pid
 	for pid in "${SP_PIDS[@]}"; do
-		kill -9 "$pid" 2>/dev/null
+		{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null
 	done
-	wait 2>/dev/null
 	rm -rf "$SP_TMP"
 }
 trap cleanup EXIT
@@ -46,6 +45,9 @@ expect_exit() {
 		fail "$what: exit $got, wanted $want; stdout: $OUT; stderr: $ERR"
 	fi
 }
+
+# matches STRING REGEX (bash extended regex)
+matches() { [[ $1 =~ $2 ]]; }
 
 # contains HAYSTACK NEEDLE
 contains() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
@@ -87,8 +89,7 @@ stop_node() {
 
 # crash_node PID: kill -9 and wait.
 crash_node() {
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	{ kill -9 "$1" && wait "$1"; } 2>/dev/null
 }
 
 finish() {
