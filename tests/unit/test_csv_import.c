@@ -544,6 +544,38 @@ test_large_file_streams(void **state)
 	free(csv);
 }
 
+/* The demo data (contrib/demo/households.csv) imports as the demo expects. */
+static void
+test_demo_file(void **state)
+{
+	const char *src = getenv("SP_SRC");
+	char path[4096];
+	struct seen s = { 0 };
+	sp_csv_error err;
+	uint8_t *data;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	if (src == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/contrib/demo/households.csv", src);
+	assert_non_null(f = fopen(path, "rb"));
+	assert_non_null(data = malloc(65536));
+	len = fread(data, 1, 65536, f);
+	assert_true(len > 0 && len < 65536);
+	fclose(f);
+	assert_int_equal(sp_csv_parse(data, len, "id", on_row, NULL, &s, &err), 0);
+	assert_int_equal(s.rows, 12);
+	assert_string_equal(s.key[0], "h-001");
+	assert_int_equal(s.line[11], 13);
+	assert_body(&s, 0, "{\"id\":\"h-001\",\"kepala_keluarga\":\"Siti Aminah\","
+	    "\"anggota\":4,\"rt\":\"003\",\"telepon\":\"081234567890\","
+	    "\"kategori\":\"\"}");
+	seen_free(&s);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -560,6 +592,7 @@ main(void)
 		cmocka_unit_test(test_validate_only),
 		cmocka_unit_test(test_row_too_large),
 		cmocka_unit_test(test_large_file_streams),
+		cmocka_unit_test(test_demo_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
