@@ -42,6 +42,8 @@ typedef struct sp_store_options {
  * Clears stale readers left by a crashed process and recovers an
  * interrupted import (sp_store_recover). *out is owned by the caller, freed
  * with sp_store_close. opt may be NULL.
+ * It also finishes a scrub that an erase asked for (an applied erased
+ * tombstone leaves a mark in meta until sp_store_scrub has run).
  */
 int sp_store_open(const char *dir, const sp_store_options *opt, sp_store **out);
 void sp_store_close(sp_store *s);
@@ -52,7 +54,11 @@ int sp_txn_begin(sp_store *s, bool write, sp_txn **out);
 int sp_txn_commit(sp_txn *t);
 void sp_txn_abort(sp_txn *t);
 
-/* Small named values (e.g. "hlc"): a u64 per name. SP_ENOTFOUND if unset. */
+/*
+ * Small named values (e.g. "hlc"): a u64 per name. SP_ENOTFOUND if unset.
+ * The store itself uses "schema", "next_seq", "next_import" and
+ * "scrub_pending"; callers must not write those.
+ */
 int sp_store_meta_get(sp_txn *t, const char *name, uint64_t *v);
 int sp_store_meta_put(sp_txn *t, const char *name, uint64_t v);
 
@@ -71,7 +77,10 @@ int sp_store_community_get(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], sp_comm
 int sp_store_community_each(sp_txn *t,
     int (*cb)(void *arg, const sp_community_info *c), void *arg);
 
-/* A current record as stored; pointers valid until the transaction ends. */
+/*
+ * A current record as stored; pointers valid until the transaction ends
+ * (in a write transaction, until its next write: LMDB's rule).
+ */
 typedef struct sp_stored {
 	const uint8_t *data;  /* the encoded record */
 	size_t len;
@@ -96,6 +105,9 @@ typedef struct sp_import {
  * With imp non-NULL the superseded version is kept in the journal until
  * the import commits, so that it can be rolled back. *result tells what
  * happened. The caller has verified signature, clock and charter.
+ * Under an import the record must belong to the import's (community,
+ * collection) and must not be an erasure (SP_EINVAL): an import can be
+ * rolled back, an erasure cannot.
  */
 int sp_store_apply(sp_txn *t, const uint8_t *data, size_t len,
     const sp_record *rec, const uint8_t id[SP_ID_BYTES],
@@ -112,7 +124,8 @@ int sp_store_get_by_id(sp_txn *t, const uint8_t id[SP_ID_BYTES], sp_stored *out)
 /*
  * Walks the current records of (community, collection) in key order,
  * starting after key `after` (NULL: from the start). collection NULL walks
- * every collection (reserved ones included) in (collection, key) order.
+ * every collection (reserved ones included) in (collection, key) order;
+ * `after` then must be NULL (SP_EINVAL).
  * A non-zero return from cb stops the walk and is returned.
  */
 int sp_store_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
@@ -138,7 +151,10 @@ int sp_store_area_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
  * work in bounded batches of their own durable transactions and finish
  * even across a crash: sp_store_open rolls back running imports and
  * completes committed ones. The caller must keep other writers off the
- * (community, collection) while an import runs.
+ * (community, collection) while an import runs. These functions run
+ * their own write transactions: the calling thread must hold none.
+ * Commit and rollback of an unknown (or finished) import: SP_ENOTFOUND;
+ * rollback of a committed one: SP_EINVAL.
  */
 int sp_store_import_begin(sp_store *s, const uint8_t community[SP_PUBKEY_BYTES],
     const char *collection, size_t collection_len, sp_import *out);
@@ -148,8 +164,10 @@ int sp_store_import_rollback(sp_store *s, const sp_import *imp);
 /*
  * Removes every byte of deleted records from the data files: a compacting
  * copy of the environment replaces the file atomically (write, fsync,
- * rename, fsync of the directory). No transaction may be open. Used after
- * an erase. Returns 0 or an error; on error the old file is intact.
+ * rename, fsync of the directory). No transaction may be open: it waits
+ * until the other threads' transactions have ended (the calling thread
+ * must hold none). Used after an erase. Returns 0 or an error; on error the
+ * old file is intact.
  */
 int sp_store_scrub(sp_store *s);
 
