@@ -1,1 +1,593 @@
 #include "ctl_server.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sp_err.h"
+
+/* A connection must deliver a whole request this long after it starts waiting. */
+#define IDLE_TIMEOUT_MS 60000
+/* Time a closing connection gets to take the replies already queued for it. */
+#define LINGER_MS 5000
+#define LISTEN_BACKLOG 16
+
+struct sp_ctl_server {
+	uv_pipe_t pipe;
+	sp_ctl_handler handler;
+	void *arg;
+	unsigned max_conns;
+	unsigned nadmitted;      /* connections counted against max_conns */
+	uint64_t idle_ms;
+	sp_ctl_conn *conns;      /* every connection not yet freed */
+	char *path;
+	bool closing;
+	bool pipe_closed;
+	void (*close_cb)(void *arg);
+	void *close_arg;
+};
+
+struct sp_ctl_conn {
+	uv_pipe_t pipe;
+	uv_timer_t timer;        /* idle timeout; linger limit once closing */
+	sp_ctl_server *srv;
+	sp_ctl_conn *prev, *next;
+	/*
+	 * One reference per libuv handle not yet closed (pipe, timer) and one
+	 * while a handler holds a request. The memory goes with the last one,
+	 * so a handler replying late to a vanished peer never touches freed
+	 * memory, and a vanished peer never leaves the connection behind.
+	 */
+	unsigned refs;
+	bool admitted;
+	bool closing;            /* uv_close called; sends are dropped */
+	bool busy;               /* the handler holds a request */
+	bool close_after_write;  /* close once the write queue is empty */
+	bool on_close_ran;
+	/*
+	 * The request being read. Reads go straight into hdr, then payload,
+	 * and never past the end of the frame: a second request sent early
+	 * waits in the socket until this one has its final reply.
+	 */
+	uint8_t hdr[SP_CTL_HDR_BYTES];
+	size_t hdr_have;
+	uint8_t *payload;
+	uint32_t payload_len;
+	size_t payload_have;
+	sp_ctl_msg req;
+	size_t pending;          /* bytes handed to uv_write, not yet written */
+	void (*drain_cb)(sp_ctl_conn *c, void *arg);
+	void *drain_arg;
+	void *data;
+	void (*on_close)(sp_ctl_conn *c, void *data);
+};
+
+/* One uv_write of one sp_buf's memory, which it owns until the callback. */
+struct ctl_write {
+	uv_write_t req;
+	uint8_t *data;
+	size_t len;
+	bool final;
+};
+
+static void conn_close(sp_ctl_conn *c);
+
+static void
+server_maybe_done(sp_ctl_server *s)
+{
+	void (*cb)(void *arg) = s->close_cb;
+	void *arg = s->close_arg;
+
+	if (!s->closing || !s->pipe_closed || s->conns != NULL)
+		return;
+	free(s->path);
+	free(s);
+	if (cb != NULL)
+		cb(arg);
+}
+
+static void
+server_pipe_closed(uv_handle_t *h)
+{
+	sp_ctl_server *s = h->data;
+
+	s->pipe_closed = true;
+	server_maybe_done(s);
+}
+
+static void
+run_on_close(sp_ctl_conn *c)
+{
+	if (c->on_close != NULL && !c->on_close_ran) {
+		c->on_close_ran = true;
+		c->on_close(c, c->data);
+	}
+}
+
+static void
+conn_free(sp_ctl_conn *c)
+{
+	sp_ctl_server *s = c->srv;
+
+	/* A hook set after the connection started closing runs now. */
+	run_on_close(c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->admitted)
+		s->nadmitted--;
+	free(c->payload);
+	free(c);
+	server_maybe_done(s);
+}
+
+static void
+conn_unref(sp_ctl_conn *c)
+{
+	assert(c->refs > 0);
+	if (--c->refs == 0)
+		conn_free(c);
+}
+
+static void
+conn_handle_closed(uv_handle_t *h)
+{
+	conn_unref(h->data);
+}
+
+static void
+conn_close(sp_ctl_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	run_on_close(c);
+	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+}
+
+static void
+conn_timer_cb(uv_timer_t *t)
+{
+	sp_ctl_conn *c = t->data;
+
+	if (c->close_after_write)
+		log_debug("control client did not take its replies; closing");
+	else
+		log_debug("control client sent no request in time; closing");
+	conn_close(c);
+}
+
+/*
+ * Closes c once the replies already queued are written (bounded by
+ * LINGER_MS). A connection whose handler is still at work closes at once:
+ * the handler learns it from sp_ctl_conn_closing and its sends are dropped.
+ */
+static void
+conn_close_soon(sp_ctl_conn *c)
+{
+	if (c->closing)
+		return;
+	if (c->pending == 0 || c->busy) {
+		conn_close(c);
+		return;
+	}
+	c->close_after_write = true;
+	(void)uv_read_stop((uv_stream_t *)&c->pipe);
+	if (uv_timer_start(&c->timer, conn_timer_cb, LINGER_MS, 0) != 0)
+		conn_close(c);
+}
+
+static void
+conn_drain(sp_ctl_conn *c)
+{
+	void (*cb)(sp_ctl_conn *c, void *arg) = c->drain_cb;
+
+	if (cb == NULL || c->pending != 0)
+		return;
+	c->drain_cb = NULL;
+	cb(c, c->drain_arg);
+}
+
+static void conn_wait_request(sp_ctl_conn *c);
+
+static void
+conn_write_cb(uv_write_t *req, int status)
+{
+	struct ctl_write *w = (struct ctl_write *)req;
+	sp_ctl_conn *c = req->handle->data;
+	bool final = w->final;
+
+	c->pending -= w->len;
+	free(w->data);
+	free(w);
+	if (status < 0) {
+		if (status != UV_ECANCELED)
+			log_debug("control client gone: %s", uv_strerror(status));
+		conn_close(c);
+	} else if (c->closing) {
+		/* Written just before the close; nothing more to do. */
+	} else if (c->close_after_write) {
+		if (c->pending == 0)
+			conn_close(c);
+	} else if (final) {
+		conn_wait_request(c);
+	}
+	/*
+	 * Also when the connection closed: a handler waiting for the drain
+	 * must run to see sp_ctl_conn_closing and send its final reply.
+	 */
+	conn_drain(c);
+}
+
+/* Queues frame's memory for writing; frame is left empty. */
+static int
+conn_write(sp_ctl_conn *c, sp_buf *frame, bool final)
+{
+	struct ctl_write *w;
+	uv_buf_t buf;
+	int r;
+
+	if ((w = malloc(sizeof *w)) == NULL) {
+		sp_buf_free(frame);
+		conn_close(c);
+		return SP_ENOMEM;
+	}
+	w->data = frame->data;
+	w->len = frame->len;
+	w->final = final;
+	sp_buf_init(frame);
+	/* SP_BUF_MAX keeps any buffer's length within an unsigned int. */
+	buf = uv_buf_init((char *)w->data, (unsigned int)w->len);
+	if ((r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &buf, 1,
+	    conn_write_cb)) != 0) {
+		free(w->data);
+		free(w);
+		conn_close(c);
+		return r;
+	}
+	c->pending += w->len;
+	return 0;
+}
+
+/*
+ * A request that cannot be served (malformed, too big, too many
+ * connections): say why, then close once that is written.
+ */
+static void
+conn_fail(sp_ctl_conn *c, int err, const char *detail)
+{
+	sp_buf b;
+
+	log_debug("refusing control request: %s", sp_errname(err));
+	(void)uv_read_stop((uv_stream_t *)&c->pipe);
+	sp_buf_init(&b);
+	if (sp_ctl_error_reply(&b, err, detail) == 0)
+		(void)conn_write(c, &b, false);
+	sp_buf_free(&b);
+	conn_close_soon(c);
+}
+
+static void
+conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	sp_ctl_conn *c = h->data;
+
+	(void)suggested;
+	if (c->payload == NULL)
+		*buf = uv_buf_init((char *)c->hdr + c->hdr_have,
+		    (unsigned int)(SP_CTL_HDR_BYTES - c->hdr_have));
+	else
+		*buf = uv_buf_init((char *)c->payload + c->payload_have,
+		    (unsigned int)(c->payload_len - c->payload_have));
+}
+
+/* The whole payload is in: decode it and hand it to the handler. */
+static void
+conn_dispatch(sp_ctl_conn *c)
+{
+	int r;
+
+	if ((r = sp_ctl_decode_request(c->payload, c->payload_len, &c->req)) != 0) {
+		conn_fail(c, r, NULL);
+		return;
+	}
+	(void)uv_read_stop((uv_stream_t *)&c->pipe);
+	(void)uv_timer_stop(&c->timer);
+	c->busy = true;
+	c->refs++;
+	log_debug("control request %s", c->req.cmd);
+	/* The handler may free c (a final reply after a close): hands off. */
+	c->srv->handler(c, &c->req, c->srv->arg);
+}
+
+static void
+conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+	sp_ctl_conn *c = stream->data;
+	int r;
+
+	(void)buf;
+	if (nread < 0) {
+		if (nread != UV_EOF)
+			log_debug("control read: %s", uv_strerror((int)nread));
+		conn_close(c);
+		return;
+	}
+	if (nread == 0)
+		return; /* EAGAIN */
+	if (c->payload == NULL) {
+		c->hdr_have += (size_t)nread;
+		if (c->hdr_have < SP_CTL_HDR_BYTES)
+			return;
+		/* Bound the length before allocating anything for it. */
+		if ((r = sp_ctl_frame_len(c->hdr, &c->payload_len)) != 0) {
+			conn_fail(c, r, NULL);
+			return;
+		}
+		if ((c->payload = malloc(c->payload_len)) == NULL)
+			conn_fail(c, SP_ENOMEM, NULL);
+		return;
+	}
+	c->payload_have += (size_t)nread;
+	if (c->payload_have == c->payload_len)
+		conn_dispatch(c);
+}
+
+static void
+conn_wait_request(sp_ctl_conn *c)
+{
+	c->hdr_have = 0;
+	c->payload_have = 0;
+	c->payload_len = 0;
+	if (uv_read_start((uv_stream_t *)&c->pipe, conn_alloc_cb, conn_read_cb) != 0 ||
+	    uv_timer_start(&c->timer, conn_timer_cb, c->srv->idle_ms, 0) != 0)
+		conn_close(c);
+}
+
+static void
+server_on_connection(uv_stream_t *server, int status)
+{
+	sp_ctl_server *s = server->data;
+	sp_ctl_conn *c;
+	int r;
+
+	if (status < 0) {
+		log_warn("control socket: %s", uv_strerror(status));
+		return;
+	}
+	/*
+	 * Without memory the connection cannot even be accepted and libuv
+	 * pauses the listener until one is; a later connection retries.
+	 */
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		log_error("out of memory accepting a control connection");
+		return;
+	}
+	c->srv = s;
+	/* Neither init can fail on Unix for a live loop. */
+	(void)uv_pipe_init(server->loop, &c->pipe, 0);
+	(void)uv_timer_init(server->loop, &c->timer);
+	c->pipe.data = c;
+	c->timer.data = c;
+	c->refs = 2;
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	if ((r = uv_accept(server, (uv_stream_t *)&c->pipe)) != 0) {
+		log_warn("control socket accept: %s", uv_strerror(r));
+		conn_close(c);
+		return;
+	}
+	if (s->nadmitted >= s->max_conns) {
+		log_warn("more than %u control connections; refusing one",
+		    s->max_conns);
+		conn_fail(c, SP_EBUSY, "too many connections to simpuld");
+		return;
+	}
+	c->admitted = true;
+	s->nadmitted++;
+	conn_wait_request(c);
+}
+
+/* A socket file left by a daemon that died goes; anything else is not ours. */
+static int
+unlink_stale(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return SP_EEXIST;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Binds with a umask of 077 so that the socket is never reachable by
+ * others, not even between bind and chmod. The umask is process-wide: a
+ * file another thread creates meanwhile can only come out stricter.
+ */
+static int
+bind_private(uv_pipe_t *pipe, const char *path)
+{
+	mode_t old = umask(077);
+	int r = uv_pipe_bind(pipe, path);
+
+	umask(old);
+	if (r != 0)
+		return r;
+	if (chmod(path, 0600) != 0) {
+		r = -errno;
+		(void)unlink(path);
+	}
+	return r;
+}
+
+int
+sp_ctl_server_start(uv_loop_t *loop, const char *path, unsigned max_conns,
+    sp_ctl_handler handler, void *arg, sp_ctl_server **out)
+{
+	sp_ctl_server *s;
+	int r;
+
+	*out = NULL;
+	if (max_conns == 0 || handler == NULL)
+		return SP_EINVAL;
+	/* libuv would silently cut a path longer than sun_path. */
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return -ENAMETOOLONG;
+	if ((r = unlink_stale(path)) != 0)
+		return r;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return SP_ENOMEM;
+	if ((s->path = strdup(path)) == NULL) {
+		free(s);
+		return SP_ENOMEM;
+	}
+	s->handler = handler;
+	s->arg = arg;
+	s->max_conns = max_conns;
+	s->idle_ms = IDLE_TIMEOUT_MS;
+	if ((r = uv_pipe_init(loop, &s->pipe, 0)) != 0) {
+		free(s->path);
+		free(s);
+		return r;
+	}
+	s->pipe.data = s;
+	if ((r = bind_private(&s->pipe, path)) != 0)
+		goto fail;
+	if ((r = uv_listen((uv_stream_t *)&s->pipe, LISTEN_BACKLOG,
+	    server_on_connection)) != 0) {
+		(void)unlink(path);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	/* The handle is live: it is freed in its close callback, quietly. */
+	s->closing = true;
+	uv_close((uv_handle_t *)&s->pipe, server_pipe_closed);
+	return r;
+}
+
+void
+sp_ctl_server_set_idle_timeout(sp_ctl_server *s, uint64_t ms)
+{
+	s->idle_ms = ms;
+}
+
+void
+sp_ctl_server_close(sp_ctl_server *s, void (*cb)(void *arg), void *arg)
+{
+	sp_ctl_conn *c, *next;
+
+	assert(!s->closing);
+	s->closing = true;
+	s->close_cb = cb;
+	s->close_arg = arg;
+	uv_close((uv_handle_t *)&s->pipe, server_pipe_closed);
+	(void)unlink(s->path);
+	/* Closing only ever frees in callbacks, so next stays valid. */
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_close_soon(c);
+	}
+}
+
+/* The handler's request is over: its memory goes, and so does its reference. */
+static void
+conn_request_done(sp_ctl_conn *c)
+{
+	c->busy = false;
+	free(c->payload);
+	c->payload = NULL;
+	conn_unref(c);
+}
+
+int
+sp_ctl_conn_send(sp_ctl_conn *c, sp_buf *frame, int final)
+{
+	int r;
+
+	assert(c->busy);
+	if (c->closing) {
+		sp_buf_free(frame);
+		r = SP_EDISCONNECTED;
+	} else if (frame->err != 0) {
+		/*
+		 * The frame could not be built. A final reply must still reach
+		 * the client, so it becomes an error reply saying why.
+		 */
+		r = frame->err;
+		sp_buf_free(frame);
+		if (final) {
+			if (sp_ctl_error_reply(frame, r, NULL) == 0)
+				(void)conn_write(c, frame, true);
+			else
+				conn_close(c);
+			sp_buf_free(frame);
+		}
+	} else {
+		r = conn_write(c, frame, final != 0);
+	}
+	if (final)
+		conn_request_done(c);
+	return r;
+}
+
+void
+sp_ctl_conn_error(sp_ctl_conn *c, int err, const char *detail)
+{
+	sp_buf b;
+
+	sp_buf_init(&b);
+	/* A failure to build it is sticky in b and handled by the send. */
+	(void)sp_ctl_error_reply(&b, err, detail);
+	(void)sp_ctl_conn_send(c, &b, 1);
+}
+
+size_t
+sp_ctl_conn_pending(const sp_ctl_conn *c)
+{
+	return c->pending;
+}
+
+void
+sp_ctl_conn_on_drain(sp_ctl_conn *c, void (*cb)(sp_ctl_conn *c, void *arg), void *arg)
+{
+	c->drain_cb = cb;
+	c->drain_arg = arg;
+	conn_drain(c);
+}
+
+void
+sp_ctl_conn_set_data(sp_ctl_conn *c, void *data, void (*on_close)(sp_ctl_conn *c, void *data))
+{
+	c->data = data;
+	c->on_close = on_close;
+}
+
+void *
+sp_ctl_conn_data(const sp_ctl_conn *c)
+{
+	return c->data;
+}
+
+int
+sp_ctl_conn_closing(const sp_ctl_conn *c)
+{
+	return c->closing;
+}

@@ -13,6 +13,7 @@
 #define SP_CTL_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -37,15 +38,32 @@ typedef void (*sp_ctl_handler)(sp_ctl_conn *c, const sp_ctl_msg *req, void *arg)
 int sp_ctl_server_start(uv_loop_t *loop, const char *path, unsigned max_conns,
     sp_ctl_handler handler, void *arg, sp_ctl_server **out);
 
-/* Stops listening, closes every connection, unlinks the socket; cb(arg) when all is freed. */
+/* How long a connection may take to deliver a request (default 60 s); for tests. */
+void sp_ctl_server_set_idle_timeout(sp_ctl_server *s, uint64_t ms);
+
+/*
+ * Stops listening, unlinks the socket and closes every connection: idle
+ * ones at once, ones with replies still queued once those are written (at
+ * most 5 s), ones whose handler is at work at once (the handler sees
+ * sp_ctl_conn_closing and its sends are dropped). cb(arg) runs when all is
+ * freed, which waits for every busy handler's final reply: a handler that
+ * shuts the daemon down sends its reply before calling this.
+ */
 void sp_ctl_server_close(sp_ctl_server *s, void (*cb)(void *arg), void *arg);
 
 /*
  * Sends frame (one or more complete frames built with sp_ctl_begin_reply /
  * sp_ctl_end) and takes its memory: frame is re-initialised empty on return.
- * If the last frame in it is final (status != SP_CTL_MORE) the connection
- * goes back to reading requests once it is written. Returns 0 or an error
- * (the connection is closing; the frame was dropped).
+ * Only a handler holding a request may send. final says the last frame in
+ * it is the final reply (status != SP_CTL_MORE): the request is then over
+ * whatever the return value (req and c must not be used again, c may
+ * already be freed) and the connection reads the next request once the
+ * reply is written. Every request gets exactly one final send, also after
+ * an error return and on a closing connection; that is what frees it.
+ * Returns 0 (queued), SP_EDISCONNECTED (the connection is closing; the
+ * frame was dropped), frame->err (the frame could not be built; it was
+ * dropped, and if final an error reply carrying frame->err goes instead),
+ * or a libuv write error (the connection is now closing).
  */
 int sp_ctl_conn_send(sp_ctl_conn *c, sp_buf *frame, int final);
 
@@ -55,10 +73,20 @@ void sp_ctl_conn_error(sp_ctl_conn *c, int err, const char *detail);
 /* Bytes queued for writing and not yet written (for streaming backpressure). */
 size_t sp_ctl_conn_pending(const sp_ctl_conn *c);
 
-/* cb(c, arg) once the write queue is empty (one shot; replaces an earlier one). */
+/*
+ * cb(c, arg) once the write queue is empty (one shot; replaces an earlier
+ * one); at once, before returning, if it is empty already. It also fires
+ * when the connection closes with writes queued, so check
+ * sp_ctl_conn_closing in it.
+ */
 void sp_ctl_conn_on_drain(sp_ctl_conn *c, void (*cb)(sp_ctl_conn *c, void *arg), void *arg);
 
-/* Per-connection user slot and a hook run when the connection closes (e.g. abort an import). */
+/*
+ * Per-connection user slot and a hook run when the connection closes (e.g.
+ * abort an import). The hook runs exactly once: when the connection starts
+ * closing (before a busy handler's final reply, which it still owes), or,
+ * if set on an already closing connection, just before it is freed.
+ */
 void sp_ctl_conn_set_data(sp_ctl_conn *c, void *data, void (*on_close)(sp_ctl_conn *c, void *data));
 void *sp_ctl_conn_data(const sp_ctl_conn *c);
 

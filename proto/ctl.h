@@ -51,7 +51,15 @@ typedef struct sp_ctl_msg {
  */
 int sp_ctl_frame_len(const uint8_t hdr[SP_CTL_HDR_BYTES], uint32_t *len);
 
-/* Decode a payload (without its 4-byte header). m is cleared on entry. */
+/*
+ * Decode a payload (without its 4-byte header). m is cleared on entry and
+ * again on failure. Returns 0, SP_EPROTO_VERSION, SP_EFRAME (not a control
+ * message: envelope shape or types, command name, status, more than
+ * SP_CTL_MAX_FIELDS fields), SP_EKEYTYPE or SP_EDUPKEY (field names), or
+ * the reader's code for the encoding rule the bytes broke (SP_ETRUNCATED,
+ * SP_ETRAILING, ...). Field values are validated with
+ * sp_read_value(SP_MAX_DEPTH): nested maps must be canonical.
+ */
 int sp_ctl_decode_request(const uint8_t *data, size_t len, sp_ctl_msg *m);
 int sp_ctl_decode_reply(const uint8_t *data, size_t len, sp_ctl_msg *m);
 
@@ -76,13 +84,20 @@ int sp_ctl_get_raw(const sp_ctl_msg *m, const char *name, const uint8_t **p, siz
  * envelope with a map header of nfields entries), pack exactly nfields
  * name/value pairs with pack.h, then sp_ctl_end() patches the length.
  * start is out->len before sp_ctl_begin_*, so several frames can share
- * one buffer. sp_ctl_end returns out->err, SP_EFRAME_TOO_BIG, or 0.
+ * one buffer. sp_ctl_end returns out->err, SP_EFRAME_TOO_BIG (the frame is
+ * then removed: out->len = start), or 0. Arguments the decoder would
+ * refuse (a bad command name, nfields > SP_CTL_MAX_FIELDS, status >
+ * SP_CTL_MORE) set out->err to SP_EINVAL.
  */
 void sp_ctl_begin_request(sp_buf *out, const char *cmd, uint32_t nfields);
 void sp_ctl_begin_reply(sp_buf *out, int status, uint32_t nfields);
 int sp_ctl_end(sp_buf *out, size_t start);
 
-/* A whole error reply frame: status err, fields error/message[/detail]. */
+/*
+ * Appends a whole error reply frame: status err (SP_EINTERNAL if err >= 0),
+ * fields "error" (sp_errname), "message" (sp_strerror), "detail" (when not
+ * NULL; cut to 1024 bytes, non-UTF-8 bytes shown as '?') and "code" (err).
+ */
 int sp_ctl_error_reply(sp_buf *out, int err, const char *detail);
 
 #endif
