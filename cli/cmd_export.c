@@ -2,7 +2,8 @@
  * simpul export COMMUNITY COLLECTION [--format csv|json]
  *
  * CSV: a header row "_key" followed by every top-level body field seen in
- * the collection (sorted), then one row per live record. Nested values are
+ * the collection (sorted; a body field named "_key", which a re-imported
+ * export has, is the key and is not repeated), then one row per live record. Nested values are
  * written as JSON text. JSON: one object per line {"key", "label", "body"}.
  * Both are streamed as the daemon sends pages.
  */
@@ -19,6 +20,9 @@
 #include "reader.h"
 #include "record.h"
 #include "sp_err.h"
+
+/* The first column of an export: the record's key. */
+#define KEY_COLUMN "_key"
 
 /* Writes s as one CSV cell, quoted when it must be (RFC 4180). */
 static void
@@ -120,11 +124,16 @@ read_columns(sp_cli *cli, const sp_ctl_msg *m, export_ctx *ctx)
 	    (ctx->columns = calloc(count + 1, sizeof(char *))) == NULL)
 		return sp_cli_fail(cli, SP_EFRAME, "bad column list");
 	for (i = 0; i < count; i++) {
-		if (sp_read_str(&rd, &s, &n) != 0 || (ctx->columns[i] = strndup(s, n)) == NULL)
+		if (sp_read_str(&rd, &s, &n) != 0)
 			return sp_cli_fail(cli, SP_EFRAME, "bad column list");
+		/* A re-imported export carries its _key column in the body: it is the key. */
+		if (n == strlen(KEY_COLUMN) && memcmp(s, KEY_COLUMN, n) == 0)
+			continue;
+		if ((ctx->columns[ctx->ncolumns] = strndup(s, n)) == NULL)
+			return sp_cli_fail(cli, SP_ENOMEM, NULL);
 		ctx->ncolumns++;
 	}
-	csv_cell("_key", 4);
+	csv_cell(KEY_COLUMN, strlen(KEY_COLUMN));
 	for (i = 0; i < ctx->ncolumns; i++) {
 		fputc(',', stdout);
 		csv_cell(ctx->columns[i], strlen(ctx->columns[i]));
