@@ -136,6 +136,22 @@ check_record(const sp_record *rec)
 	return check_tombstone(rec->flags, rec->body, rec->body_len);
 }
 
+/* Every field before the signature: the signed prefix. */
+static void
+pack_prefix(const sp_record *rec, sp_buf *out)
+{
+	sp_pack_array(out, RECORD_FIELDS);
+	sp_pack_uint(out, SP_RECORD_VERSION);
+	sp_pack_bin(out, rec->community, SP_PUBKEY_BYTES);
+	sp_pack_str(out, rec->collection, rec->collection_len);
+	sp_pack_str(out, rec->key, rec->key_len);
+	sp_pack_bin(out, rec->author, SP_PUBKEY_BYTES);
+	sp_pack_uint(out, rec->timestamp);
+	sp_pack_uint(out, rec->flags);
+	sp_pack_uint(out, (uint64_t)rec->label);
+	sp_pack_raw(out, rec->body, rec->body_len);
+}
+
 int
 sp_record_sign(sp_record *rec, const uint8_t sk[SP_SECKEY_BYTES],
     sp_buf *out, uint8_t id[SP_ID_BYTES])
@@ -151,17 +167,7 @@ sp_record_sign(sp_record *rec, const uint8_t sk[SP_SECKEY_BYTES],
 	sp_sign_sk_to_pk(pk, sk);
 	if (memcmp(pk, rec->author, sizeof(pk)) != 0)
 		return SP_EINVAL;
-
-	sp_pack_array(out, RECORD_FIELDS);
-	sp_pack_uint(out, SP_RECORD_VERSION);
-	sp_pack_bin(out, rec->community, SP_PUBKEY_BYTES);
-	sp_pack_str(out, rec->collection, rec->collection_len);
-	sp_pack_str(out, rec->key, rec->key_len);
-	sp_pack_bin(out, rec->author, SP_PUBKEY_BYTES);
-	sp_pack_uint(out, rec->timestamp);
-	sp_pack_uint(out, rec->flags);
-	sp_pack_uint(out, (uint64_t)rec->label);
-	sp_pack_raw(out, rec->body, rec->body_len);
+	pack_prefix(rec, out);
 	if (out->err != 0)
 		return out->err;
 	signed_len = out->len - start;
@@ -175,6 +181,18 @@ sp_record_sign(sp_record *rec, const uint8_t sk[SP_SECKEY_BYTES],
 	if (id != NULL)
 		sp_record_id(out->data + start, out->len - start, id);
 	return 0;
+}
+
+int
+sp_record_encode(const sp_record *rec, sp_buf *out)
+{
+	int rc;
+
+	if ((rc = check_record(rec)) != 0)
+		return rc;
+	pack_prefix(rec, out);
+	sp_pack_bin(out, rec->sig, SP_SIG_BYTES);
+	return out->err;
 }
 
 /* A binary of exactly n bytes. */

@@ -73,6 +73,14 @@ int sp_record_sign(sp_record *rec, const uint8_t sk[SP_SECKEY_BYTES],
     sp_buf *out, uint8_t id[SP_ID_BYTES]);
 
 /*
+ * Appends the encoding of an already signed record (rec->sig as it is, for
+ * example a decoded one) to out, after the same field checks as
+ * sp_record_sign. Decoding then encoding gives back the same bytes.
+ * Returns 0, out->err or the first broken field rule.
+ */
+int sp_record_encode(const sp_record *rec, sp_buf *out);
+
+/*
  * Decodes and validates the canonical encoding in data (structure, names,
  * flags, label, body rules). Does not check the signature or the clock.
  * On success rec->body points into data. rec is cleared on entry.

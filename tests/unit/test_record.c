@@ -179,10 +179,20 @@ test_round_trip(void **state)
 	assert_int_equal(sp_record_open(out.data, out.len, NOW_MS, &dec, id2), 0);
 	assert_memory_equal(id, id2, sizeof(id));
 
-	/* Re-signing the decoded record gives the same bytes. */
+	/* Re-signing the decoded record gives the same bytes... */
 	sign(&dec, &again, id2);
 	assert_int_equal(again.len, out.len);
 	assert_memory_equal(again.data, out.data, out.len);
+	/* ...and so does encoding it with the signature it carries. */
+	sp_buf_reset(&again);
+	assert_int_equal(sp_record_encode(&dec, &again), 0);
+	assert_int_equal(again.len, out.len);
+	assert_memory_equal(again.data, out.data, out.len);
+	/* encode applies the field rules too. */
+	sp_buf_reset(&again);
+	dec.flags = SP_FLAG_ERASED;
+	assert_int_equal(sp_record_encode(&dec, &again), SP_EFLAGS);
+	assert_int_equal(again.len, 0);
 	sp_buf_free(&again);
 	sp_buf_free(&out);
 }
