@@ -125,6 +125,7 @@ test_known_answer(void **state)
 {
 	sp_record rec;
 	uint8_t id[SP_ID_BYTES], id2[SP_ID_BYTES];
+	char text[SP_ID_STR_LEN + 1];
 	sp_buf out;
 	char *h;
 
@@ -139,6 +140,9 @@ test_known_answer(void **state)
 	h = hex(id, sizeof(id));
 	assert_string_equal(h, EXAMPLE_ID);
 	free(h);
+	sp_base32_encode(text, id, sizeof(id));
+	assert_string_equal(text,
+	    "uiaf57v73gvj6cz7rhmjpjekqe3mzegevj6lskdb4blg4foqpska");
 	/* The id is BLAKE2b-256 of all the bytes, signature included. */
 	sp_hash32(id2, out.data, out.len);
 	assert_memory_equal(id, id2, sizeof(id));
