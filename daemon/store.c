@@ -1117,7 +1117,11 @@ undo_commit_step(sp_txn *t, const journal *j, const undo *u)
 	(void)j;
 	if (u->prev.seq == 0)
 		return 0;
-	/* Gone already when a later batch of this step was redone after a crash. */
+	/*
+	 * Only when writers broke the one-import-per-key rule can another
+	 * import's rollback have deleted it already; that is no reason to
+	 * leave this import unfinished.
+	 */
 	r = seq_del(t, DB_RECORDS, u->prev.seq);
 	return r == SP_ENOTFOUND ? 0 : r;
 }

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -898,7 +899,7 @@ test_scrub_resumed_at_open(void **state)
 struct scrub_arg {
 	sp_store *s;
 	int r;
-	volatile int done;
+	atomic_int done;
 };
 
 static void *
@@ -907,7 +908,7 @@ scrub_thread(void *p)
 	struct scrub_arg *a = p;
 
 	a->r = sp_store_scrub(a->s);
-	a->done = 1;
+	atomic_store(&a->done, 1);
 	return NULL;
 }
 
@@ -916,7 +917,7 @@ static void
 test_scrub_waits_for_txns(void **state)
 {
 	fixture *f = *state;
-	struct scrub_arg a = { f->s, -1, 0 };
+	struct scrub_arg a = { .s = f->s, .r = -1 };
 	struct timespec ms100 = { 0, 100 * 1000 * 1000 };
 	pthread_t th;
 	sp_txn *txn;
@@ -927,7 +928,7 @@ test_scrub_waits_for_txns(void **state)
 	assert_int_equal(sp_txn_begin(f->s, false, &txn), 0);
 	assert_int_equal(pthread_create(&th, NULL, scrub_thread, &a), 0);
 	nanosleep(&ms100, NULL);
-	assert_int_equal(a.done, 0);
+	assert_int_equal(atomic_load(&a.done), 0);
 	/* The transaction's data is still mapped and readable. */
 	assert_int_equal(sp_store_get(txn, g_pk, "c", 1, "k", 1, &st), 0);
 	sp_txn_abort(txn);
