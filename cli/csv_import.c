@@ -12,6 +12,7 @@
 
 #include "body.h"
 #include "buf.h"
+#include "i18n.h"
 #include "pack.h"
 #include "reader.h"
 #include "record.h"
@@ -93,19 +94,19 @@ struct csv_ctx {
 	struct key_table keys;
 };
 
-static void __attribute__((format(printf, 4, 5)))
-set_err(sp_csv_error *e, size_t line, int code, const char *fmt, ...)
+/* Fills e; a message about a row starts with its line. */
+static void __attribute__((format(printf, 4, 0)))
+vset_err(sp_csv_error *e, size_t line, int code, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n = 0;
 
 	e->line = line;
 	e->code = code;
 	if (line != 0)
-		n = snprintf(e->msg, sizeof(e->msg), "line %zu: ", line);
-	va_start(ap, fmt);
+		n = snprintf(e->msg, sizeof(e->msg), _("line %zu: "), line);
+	if (n < 0 || (size_t)n >= sizeof(e->msg))
+		n = 0;
 	(void)vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
-	va_end(ap);
 }
 
 /*
@@ -132,13 +133,18 @@ static void __attribute__((format(printf, 4, 5)))
 fatal(struct csv_ctx *c, size_t line, int code, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[sizeof(c->err->msg)];
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	vset_err(c->err, line, code, fmt, ap);
 	va_end(ap);
-	set_err(c->err, line, code, "%s", msg);
 	c->rc = code;
+}
+
+/* Stops parsing with code and its standard message. */
+static void
+fatal_code(struct csv_ctx *c, size_t line, int code)
+{
+	fatal(c, line, code, "%s", _(sp_strerror(code)));
 }
 
 /*
@@ -149,13 +155,11 @@ static int __attribute__((format(printf, 4, 5)))
 bad_row(struct csv_ctx *c, size_t line, int code, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[sizeof(c->err->msg)];
 	int r;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	vset_err(c->err, line, code, fmt, ap);
 	va_end(ap);
-	set_err(c->err, line, code, "%s", msg);
 	if (c->bad_cb == NULL)
 		return code;
 	if ((r = c->bad_cb(c->arg, c->err)) == 0)
@@ -333,7 +337,7 @@ missing_key_column(struct csv_ctx *c, size_t line)
 	size_t size = sizeof(c->err->msg), n, i, len;
 	const char *sep = "";
 
-	fatal(c, line, SP_ECSV, "no column '%s' for the key; the columns are: ",
+	fatal(c, line, SP_ECSV, _("no column '%s' for the key; the columns are: "),
 	    quote(q, c->key_column, strlen(c->key_column)));
 	n = strlen(msg);
 	for (i = 0; i < c->ncols; i++) {
@@ -357,17 +361,17 @@ finish_header(struct csv_ctx *c, size_t line)
 	char q[QUOTE_MAX + 4];
 
 	if (c->nfields > SP_CSV_MAX_COLUMNS) {
-		fatal(c, line, SP_ECSV, "more than %d columns",
+		fatal(c, line, SP_ECSV, _("more than %d columns"),
 		    SP_CSV_MAX_COLUMNS);
 		return;
 	}
 	if (c->cells.err != 0) {
-		fatal(c, line, c->cells.err, "%s", sp_strerror(c->cells.err));
+		fatal_code(c, line, c->cells.err);
 		return;
 	}
 	if (c->row_too_big) {
-		fatal(c, line, SP_EBODY_TOO_BIG, "the header row is larger "
-		    "than a record body may be (%d KiB)", SP_BODY_MAX / 1024);
+		fatal(c, line, SP_EBODY_TOO_BIG, _("the header row is larger "
+		    "than a record body may be (%d KiB)"), SP_BODY_MAX / 1024);
 		return;
 	}
 	/* The header's cells become the names; the row buffer starts afresh. */
@@ -377,12 +381,12 @@ finish_header(struct csv_ctx *c, size_t line)
 	for (i = 0; i < c->ncols; i++) {
 		c->name[i] = c->cell[i];
 		if (c->name[i].len == 0) {
-			fatal(c, line, SP_ECSV, "column %zu has no name", i + 1);
+			fatal(c, line, SP_ECSV, _("column %zu has no name"), i + 1);
 			return;
 		}
 		if (!sp_utf8_valid(span_ptr(&c->names, c->name[i]), c->name[i].len)) {
 			fatal(c, line, SP_EUTF8,
-			    "the name of column %zu is not valid UTF-8", i + 1);
+			    _("the name of column %zu is not valid UTF-8"), i + 1);
 			return;
 		}
 	}
@@ -395,7 +399,7 @@ finish_header(struct csv_ctx *c, size_t line)
 	for (i = 1; i < c->ncols; i++) {
 		if (name_cmp(c, c->order[i - 1], c->order[i]) == 0) {
 			t = c->order[i];
-			fatal(c, line, SP_ECSV, "column name '%s' appears twice",
+			fatal(c, line, SP_ECSV, _("column name '%s' appears twice"),
 			    quote(q, span_ptr(&c->names, c->name[t]),
 			    c->name[t].len));
 			return;
@@ -449,10 +453,10 @@ finish_row(struct csv_ctx *c, size_t line)
 	int r;
 
 	if (c->nfields != c->ncols)
-		return bad_row(c, line, SP_ECSV, "expected %zu fields, found %zu",
+		return bad_row(c, line, SP_ECSV, _("expected %zu fields, found %zu"),
 		    c->ncols, c->nfields);
 	if (c->cells.err != 0) {
-		fatal(c, line, c->cells.err, "%s", sp_strerror(c->cells.err));
+		fatal_code(c, line, c->cells.err);
 		return c->rc;
 	}
 	if (c->row_too_big)
@@ -460,31 +464,31 @@ finish_row(struct csv_ctx *c, size_t line)
 	for (i = 0; i < c->ncols; i++)
 		if (!sp_utf8_valid(span_ptr(&c->cells, c->cell[i]), c->cell[i].len))
 			return bad_row(c, line, SP_EUTF8,
-			    "field '%s' is not valid UTF-8",
+			    _("field '%s' is not valid UTF-8"),
 			    quote(q, span_ptr(&c->names, c->name[i]),
 			    c->name[i].len));
 	key = span_ptr(&c->cells, c->cell[c->key_col]);
 	key_len = c->cell[c->key_col].len;
 	if (key_len == 0)
-		return bad_row(c, line, SP_EKEY, "empty key");
+		return bad_row(c, line, SP_EKEY, _("empty key"));
 	if (sp_key_check(key, key_len) != 0)
-		return bad_row(c, line, SP_EKEY, "bad key: use 1-%d bytes "
-		    "without control characters", SP_KEY_MAX);
+		return bad_row(c, line, SP_EKEY, _("bad key: use 1-%d bytes "
+		    "without control characters"), SP_KEY_MAX);
 	hash = keys_hash(&c->keys, key, key_len);
 	if ((first = keys_find(&c->keys, key, key_len, hash)) != 0)
 		return bad_row(c, line, SP_EDUPKEY,
-		    "duplicate key '%s' (first on line %zu)",
+		    _("duplicate key '%s' (first on line %zu)"),
 		    quote(q, key, key_len), first);
 	if ((r = pack_row(c)) != 0) {
-		fatal(c, line, r, "%s", sp_strerror(r));
+		fatal_code(c, line, r);
 		return r;
 	}
 	if ((r = sp_body_validate(c->body.data, c->body.len)) == SP_EBODY_TOO_BIG)
 		goto too_big;
 	if (r != 0)
-		return bad_row(c, line, r, "%s", sp_strerror(r));
+		return bad_row(c, line, r, "%s", _(sp_strerror(r)));
 	if ((r = keys_add(&c->keys, key, key_len, hash, line)) != 0) {
-		fatal(c, line, r, "%s", sp_strerror(r));
+		fatal_code(c, line, r);
 		return r;
 	}
 	if (c->row_cb == NULL)
@@ -492,7 +496,7 @@ finish_row(struct csv_ctx *c, size_t line)
 	return c->row_cb(c->arg, line, key, key_len, c->body.data, c->body.len);
 too_big:
 	return bad_row(c, line, SP_EBODY_TOO_BIG,
-	    "row too large (a record body may hold %d KiB)", SP_BODY_MAX / 1024);
+	    _("row too large (a record body may hold %d KiB)"), SP_BODY_MAX / 1024);
 }
 
 /* libcsv's end-of-field callback: keeps the cell for the row's end. */
@@ -610,11 +614,10 @@ feed(struct csv_ctx *c, struct csv_parser *p, const uint8_t *data, size_t len)
 		if (csv_parse(p, data + pos, n, on_field, on_row, c) != n &&
 		    c->rc == 0) {
 			if (csv_error(p) == CSV_EPARSE)
-				fatal(c, c->line, SP_ECSV, "a quote inside an "
-				    "unquoted field, or text after a closing quote");
+				fatal(c, c->line, SP_ECSV, _("a quote inside an "
+				    "unquoted field, or text after a closing quote"));
 			else
-				fatal(c, c->line, SP_ENOMEM, "%s",
-				    sp_strerror(SP_ENOMEM));
+				fatal_code(c, c->line, SP_ENOMEM);
 		}
 		if (c->rc != 0)
 			break;
@@ -626,8 +629,8 @@ feed(struct csv_ctx *c, struct csv_parser *p, const uint8_t *data, size_t len)
 		 */
 		if (p->entry_pos > ROW_CELLS_MAX) {
 			fatal(c, c->row_line, SP_EBODY_TOO_BIG,
-			    "a field larger than %d KiB%s", SP_BODY_MAX / 1024,
-			    p->quoted ? " (is a closing quote missing?)" : "");
+			    _("a field larger than %d KiB%s"), SP_BODY_MAX / 1024,
+			    p->quoted ? _(" (is a closing quote missing?)") : "");
 			break;
 		}
 		if (is_break(data[pos + n - 1]))
@@ -635,7 +638,7 @@ feed(struct csv_ctx *c, struct csv_parser *p, const uint8_t *data, size_t len)
 		pos += n;
 	}
 	if (c->rc == 0 && csv_fini(p, on_field, on_row, c) != 0 && c->rc == 0)
-		fatal(c, c->row_line, SP_ECSV, "a quoted field is not closed");
+		fatal(c, c->row_line, SP_ECSV, _("a quoted field is not closed"));
 }
 
 int
@@ -644,13 +647,14 @@ sp_csv_parse(const uint8_t *data, size_t len, const char *key_column,
 {
 	struct csv_ctx *c;
 	struct csv_parser p;
-	bool parser_ready = false;
 	int r;
 
 	memset(err, 0, sizeof(*err));
 	/* The context holds a few KiB of per-column arrays: keep it off the stack. */
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		set_err(err, 0, SP_ENOMEM, "%s", sp_strerror(SP_ENOMEM));
+		err->code = SP_ENOMEM;
+		(void)snprintf(err->msg, sizeof(err->msg), "%s",
+		    _(sp_strerror(SP_ENOMEM)));
 		return SP_ENOMEM;
 	}
 	c->key_column = key_column;
@@ -662,32 +666,27 @@ sp_csv_parse(const uint8_t *data, size_t len, const char *key_column,
 	sp_buf_init(&c->names);
 	sp_buf_init(&c->cells);
 	sp_buf_init(&c->body);
+	/* csv_init allocates nothing and fails only on a NULL parser. */
+	(void)csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
 	if ((r = keys_init(&c->keys)) != 0) {
-		set_err(err, 0, r, "%s", sp_strerror(r));
+		fatal_code(c, 0, r);
 		goto out;
 	}
 	if (len >= sizeof(utf8_bom) && memcmp(data, utf8_bom, sizeof(utf8_bom)) == 0) {
 		data += sizeof(utf8_bom);
 		len -= sizeof(utf8_bom);
 	}
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-		r = SP_ENOMEM;
-		set_err(err, 0, r, "%s", sp_strerror(r));
-		goto out;
-	}
-	parser_ready = true;
 	csv_set_delim(&p, detect_delim(data, len));
 	csv_set_space_func(&p, no_space);
 	csv_set_blk_size(&p, 4096);
 	feed(c, &p, data, len);
 	if (c->rc == 0 && !c->have_header)
-		fatal(c, 0, SP_ECSV, "the file is empty: a header row is needed");
+		fatal(c, 0, SP_ECSV, _("the file is empty: a header row is needed"));
+out:
 	r = c->rc;
 	if (r == 0)
 		memset(err, 0, sizeof(*err));
-out:
-	if (parser_ready)
-		csv_free(&p);
+	csv_free(&p);
 	keys_free(&c->keys);
 	sp_buf_free(&c->names);
 	sp_buf_free(&c->cells);

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "body.h"
+#include "i18n.h"
 #include "pack.h"
 #include "reader.h"
 #include "record.h"
@@ -57,7 +58,7 @@ set_err(char *err, size_t size, const char *fmt, ...)
 static int
 too_big(struct conv *c)
 {
-	set_err(c->err, c->size, "the body is larger than the %d KiB limit",
+	set_err(c->err, c->size, _("the body is larger than the %d KiB limit"),
 	    SP_BODY_MAX / 1024);
 	return SP_EBODY_TOO_BIG;
 }
@@ -71,7 +72,7 @@ static int
 check_out(struct conv *c)
 {
 	if (c->out->err != 0) {
-		set_err(c->err, c->size, "%s", sp_strerror(c->out->err));
+		set_err(c->err, c->size, "%s", _(sp_strerror(c->out->err)));
 		return c->out->err;
 	}
 	if (c->out->len - c->start > SP_BODY_MAX)
@@ -121,7 +122,7 @@ pack_bin(struct conv *c, json_t *obj)
 		return too_big(c);
 	if ((bin = malloc(max + 1)) == NULL) {
 		r = SP_ENOMEM;
-		set_err(c->err, c->size, "%s", sp_strerror(r));
+		set_err(c->err, c->size, "%s", _(sp_strerror(r)));
 		goto out;
 	}
 	/* A NULL end pointer makes libsodium refuse trailing characters. */
@@ -129,7 +130,7 @@ pack_bin(struct conv *c, json_t *obj)
 	    BIN_VARIANT) != 0) {
 		r = SP_EJSON;
 		set_err(c->err, c->size,
-		    "\"%s\" must hold padded standard base64", BIN_KEY);
+		    _("\"%s\" must hold padded standard base64"), BIN_KEY);
 		goto out;
 	}
 	sp_pack_bin(c->out, bin, len);
@@ -143,7 +144,7 @@ static int
 depth_error(struct conv *c)
 {
 	set_err(c->err, c->size,
-	    "nesting deeper than %d levels (the body object is level 1)",
+	    _("nesting deeper than %d levels (the body object is level 1)"),
 	    SP_MAX_DEPTH);
 	return SP_EDEPTH;
 }
@@ -164,7 +165,7 @@ pack_object(struct conv *c, json_t *obj, unsigned level)
 		return too_big(c);
 	if (n > 0 && (m = calloc(n, sizeof(*m))) == NULL) {
 		r = SP_ENOMEM;
-		set_err(c->err, c->size, "%s", sp_strerror(r));
+		set_err(c->err, c->size, "%s", _(sp_strerror(r)));
 		goto out;
 	}
 	for (it = json_object_iter(obj); it != NULL && i < n;
@@ -233,7 +234,7 @@ pack_value(struct conv *c, json_t *v, unsigned level)
 		/* The parser never yields these; a caller-built json_t might. */
 		d = json_real_value(v);
 		if (!isfinite(d)) {
-			set_err(c->err, c->size, "%s", sp_strerror(SP_ENAN));
+			set_err(c->err, c->size, "%s", _(sp_strerror(SP_ENAN)));
 			return SP_ENAN;
 		}
 		sp_pack_double(c->out, d);
@@ -257,14 +258,14 @@ sp_json_obj_to_body(json_t *obj, sp_buf *out, char *err, size_t size)
 
 	set_err(err, size, "%s", "");
 	if (!json_is_object(obj)) {
-		set_err(err, size, "the body must be a JSON object");
+		set_err(err, size, _("the body must be a JSON object"));
 		return SP_EJSON;
 	}
 	if ((r = pack_object(&c, obj, 1)) != 0)
 		goto out;
 	/* The rules the conversion does not enforce itself are checked here. */
 	if ((r = sp_body_validate(out->data + c.start, out->len - c.start)) != 0)
-		set_err(err, size, "%s", sp_strerror(r));
+		set_err(err, size, "%s", _(sp_strerror(r)));
 out:
 	if (r != 0 && out->len > c.start)
 		out->len = c.start;
@@ -285,7 +286,7 @@ sp_json_to_body(const char *text, size_t len, sp_buf *out, char *err,
 	 * array is accepted at the top (no JSON_DECODE_ANY).
 	 */
 	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
-		set_err(err, size, "line %d, column %d: %s", je.line, je.column,
+		set_err(err, size, _("line %d, column %d: %s"), je.line, je.column,
 		    je.text);
 		return SP_EJSON;
 	}
