@@ -28,9 +28,13 @@
 static void
 csv_cell(const char *s, size_t len)
 {
+	bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
 	size_t i;
 
-	if (strcspn(s, ",\"\r\n") >= len && (len == 0 || (s[0] != ' ' && s[len - 1] != ' '))) {
+	/* s is not NUL-terminated: it points into a reply. */
+	for (i = 0; i < len && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
 		fwrite(s, 1, len, stdout);
 		return;
 	}

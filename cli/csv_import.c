@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include <csv.h>
-#include <sodium.h>
 
 #include "body.h"
 #include "buf.h"
+#include "crypto.h"
 #include "i18n.h"
 #include "pack.h"
 #include "reader.h"
@@ -62,7 +62,7 @@ struct key_table {
 	size_t n;
 	size_t ent_cap;
 	sp_buf bytes;
-	unsigned char hkey[crypto_shorthash_KEYBYTES];
+	uint8_t hkey[SP_SHORTHASH_KEYBYTES];
 };
 
 struct csv_ctx {
@@ -172,9 +172,9 @@ keys_init(struct key_table *t)
 {
 	memset(t, 0, sizeof(*t));
 	sp_buf_init(&t->bytes);
-	if (sodium_init() < 0)
+	if (sp_crypto_init() != 0)
 		return SP_EINTERNAL;
-	randombytes_buf(t->hkey, sizeof(t->hkey));
+	sp_randombytes(t->hkey, sizeof(t->hkey));
 	return 0;
 }
 
@@ -189,12 +189,7 @@ keys_free(struct key_table *t)
 static uint32_t
 keys_hash(const struct key_table *t, const char *key, size_t len)
 {
-	unsigned char h[crypto_shorthash_BYTES];
-	uint32_t v;
-
-	(void)crypto_shorthash(h, (const unsigned char *)key, len, t->hkey);
-	memcpy(&v, h, sizeof(v));
-	return v;
+	return (uint32_t)sp_shorthash(key, len, t->hkey);
 }
 
 static bool

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "body.h"
+#include "crypto.h"
 #include "i18n.h"
 #include "pack.h"
 #include "reader.h"
@@ -24,7 +24,6 @@
  */
 #define BIN_KEY "$bin"
 #define BIN_KEY_LEN (sizeof(BIN_KEY) - 1)
-#define BIN_VARIANT sodium_base64_VARIANT_ORIGINAL
 
 /* State of one JSON -> body conversion. */
 struct conv {
@@ -125,9 +124,7 @@ pack_bin(struct conv *c, json_t *obj)
 		set_err(c->err, c->size, "%s", _(sp_strerror(r)));
 		goto out;
 	}
-	/* A NULL end pointer makes libsodium refuse trailing characters. */
-	if (sodium_base642bin(bin, max + 1, b64, b64_len, NULL, &len, NULL,
-	    BIN_VARIANT) != 0) {
+	if (sp_base64_decode(bin, max + 1, b64, b64_len, &len) != 0) {
 		r = SP_EJSON;
 		set_err(c->err, c->size,
 		    _("\"%s\" must hold padded standard base64"), BIN_KEY);
@@ -298,13 +295,13 @@ sp_json_to_body(const char *text, size_t len, sp_buf *out, char *err,
 static json_t *
 bin_to_json(const uint8_t *p, size_t len)
 {
-	size_t b64_len = sodium_base64_ENCODED_LEN(len, BIN_VARIANT);
+	size_t b64_len = sp_base64_encoded_len(len);
 	char *b64;
 	json_t *obj;
 
 	if ((b64 = malloc(b64_len)) == NULL)
 		return NULL;
-	(void)sodium_bin2base64(b64, b64_len, p, len, BIN_VARIANT);
+	sp_base64_encode(b64, b64_len, p, len);
 	/* b64_len counts the terminating NUL. */
 	obj = json_pack("{s:s%}", BIN_KEY, b64, b64_len - 1);
 	free(b64);

@@ -121,6 +121,37 @@ derive(uint8_t key[crypto_secretbox_KEYBYTES], const char *passphrase,
 	return 0;
 }
 
+uint64_t
+sp_shorthash(const void *m, size_t len, const uint8_t key[SP_SHORTHASH_KEYBYTES])
+{
+	unsigned char h[crypto_shorthash_BYTES];
+
+	(void)crypto_shorthash(h, m, len, key);
+	return load_be64(h);
+}
+
+size_t
+sp_base64_encoded_len(size_t n)
+{
+	return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void
+sp_base64_encode(char *out, size_t size, const uint8_t *in, size_t n)
+{
+	(void)sodium_bin2base64(out, size, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+sp_base64_decode(uint8_t *out, size_t max, const char *in, size_t in_len, size_t *len)
+{
+	/* A NULL end pointer makes libsodium refuse trailing characters. */
+	if (sodium_base642bin(out, max, in, in_len, NULL, len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return SP_EINVAL;
+	return 0;
+}
+
 int
 sp_keyfile_seal(sp_buf *out, const uint8_t *secret, size_t secret_len,
     const char *passphrase, size_t passphrase_len)

@@ -29,6 +29,22 @@ void sp_memzero(void *p, size_t n);
 int sp_memcmp_ct(const void *a, const void *b, size_t n);
 
 /*
+ * Keyed 64-bit hash (SipHash-2-4) for hash tables filled from untrusted
+ * input: with a random key, nobody can choose inputs that collide.
+ */
+#define SP_SHORTHASH_KEYBYTES 16
+uint64_t sp_shorthash(const void *m, size_t len, const uint8_t key[SP_SHORTHASH_KEYBYTES]);
+
+/* Standard padded base64. The encoded length counts the terminating NUL. */
+size_t sp_base64_encoded_len(size_t n);
+void sp_base64_encode(char *out, size_t size, const uint8_t *in, size_t n);
+/*
+ * Decodes all of in (in_len characters) into out (at most max bytes).
+ * Returns 0 and the length, or SP_EINVAL for anything but whole padded base64.
+ */
+int sp_base64_decode(uint8_t *out, size_t max, const char *in, size_t in_len, size_t *len);
+
+/*
  * Passphrase-protected key file (docs/FORMAT.md, "Key export"):
  *   "SPKEY1\0\0" | opslimit u64 BE | memlimit u64 BE | salt 16 | nonce 24 |
  *   secretbox(secret) (16-byte MAC, then secret_len bytes)
