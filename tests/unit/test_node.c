@@ -1,0 +1,305 @@
+/*
+ * test_node.c - the node's rules (daemon/node.c) on a real data directory:
+ * charter authorisation on every local write path, writer removal, the
+ * label rule, reserved collections, rm/erase permissions, key export and
+ * import, and import batches under the journal.
+ */
+#include "sp_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base32.h"
+#include "charter.h"
+#include "crypto.h"
+#include "identity.h"
+#include "node.h"
+#include "pack.h"
+#include "record.h"
+#include "sp_err.h"
+
+static uint64_t g_now = 1700000000000ull;
+
+static uint64_t
+fake_now(void)
+{
+	return g_now;
+}
+
+typedef struct fixture {
+	char *dir;
+	sp_node *n;
+	sp_community_info c;
+	uint8_t me[32];
+} fixture;
+
+static int
+setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_non_null(f->dir = sp_test_mkdtemp());
+	assert_int_equal(sp_identity_create(f->dir, f->me), 0);
+	assert_int_equal(sp_node_open(f->dir, fake_now, &f->n), 0);
+	assert_int_equal(sp_node_community_create(f->n, "rt03", &f->c), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+
+	sp_node_close(f->n);
+	sp_test_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A write of {"v": v} to households/key with an optional label. */
+static sp_write
+wr(const fixture *f, const char *key, sp_buf *body, int64_t v, int label)
+{
+	sp_write w;
+
+	memset(&w, 0, sizeof(w));
+	sp_buf_reset(body);
+	sp_pack_map(body, 1);
+	sp_pack_cstr(body, "v");
+	sp_pack_int(body, v);
+	memcpy(w.community, f->c.id, 32);
+	w.collection = "households";
+	w.collection_len = strlen(w.collection);
+	w.key = key;
+	w.key_len = strlen(key);
+	w.body = body->data;
+	w.body_len = body->len;
+	if (label >= 0) {
+		w.label = (enum sp_label)label;
+		w.label_given = true;
+	}
+	return w;
+}
+
+static void
+test_put_and_rules(void **state)
+{
+	fixture *f = *state;
+	uint8_t id[32];
+	sp_buf body;
+	sp_write w;
+
+	sp_buf_init(&body);
+	w = wr(f, "h-001", &body, 1, SP_LABEL_SHARED);
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	/* Narrowing in place is refused; keeping or widening is fine. */
+	w = wr(f, "h-001", &body, 2, SP_LABEL_COMMUNITY);
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_ELABEL_NARROW);
+	w = wr(f, "h-001", &body, 2, -1);
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	w = wr(f, "h-001", &body, 3, SP_LABEL_PUBLIC);
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	/* rm keeps the label, so narrowing after rm is still refused... */
+	assert_int_equal(sp_node_rm(f->n, &w, false, id), 0);
+	assert_int_equal(sp_node_rm(f->n, &w, false, id), SP_ENOTFOUND);
+	w = wr(f, "h-001", &body, 4, SP_LABEL_PRIVATE);
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_ELABEL_NARROW);
+	/* ...until an erase clears the way. */
+	assert_int_equal(sp_node_rm(f->n, &w, true, id), 0);
+	assert_int_equal(sp_node_rm(f->n, &w, true, id), SP_ENOTFOUND);
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	/* Reserved and malformed names. */
+	w = wr(f, "h-002", &body, 1, -1);
+	w.collection = ".charter";
+	w.collection_len = 8;
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_ERESERVED);
+	w.collection = "Bad Name";
+	w.collection_len = 8;
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_ECOLLECTION);
+	w = wr(f, "", &body, 1, -1);
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_EKEY);
+	sp_buf_free(&body);
+}
+
+/* Applies a record authored by another key straight into the store. */
+static void
+apply_foreign(fixture *f, const uint8_t sk[64], const char *key)
+{
+	static const uint8_t body[] = { 0x80 };
+	enum sp_apply_result res;
+	sp_record rec;
+	sp_buf enc;
+	sp_txn *t;
+	uint8_t id[32];
+
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.community, f->c.id, 32);
+	sp_sign_sk_to_pk(rec.author, sk);
+	strcpy(rec.collection, "households");
+	rec.collection_len = strlen(rec.collection);
+	strcpy(rec.key, key);
+	rec.key_len = strlen(key);
+	rec.timestamp = (g_now << 16) + 7;
+	rec.label = SP_LABEL_COMMUNITY;
+	rec.body = body;
+	rec.body_len = sizeof(body);
+	sp_buf_init(&enc);
+	assert_int_equal(sp_record_sign(&rec, sk, &enc, id), 0);
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), true, &t), 0);
+	assert_int_equal(sp_store_apply(t, enc.data, enc.len, &rec, id, NULL, &res), 0);
+	assert_int_equal(sp_txn_commit(t), 0);
+	sp_buf_free(&enc);
+}
+
+static void
+test_writers(void **state)
+{
+	fixture *f = *state;
+	uint8_t xpk[32], xsk[64], id[32];
+	char name[SP_ID_STR_LEN + 1];
+	sp_buf body;
+	sp_write w;
+
+	sp_buf_init(&body);
+	sp_sign_keypair(xpk, xsk);
+	sp_base32_encode(name, f->c.id, 32);
+	/* The community is found by alias and by id. */
+	assert_int_equal(sp_node_set_writer(f->n, name, xpk, true), 0);
+	/* The last admin cannot be removed, nor demoted. */
+	assert_int_equal(sp_node_remove_writer(f->n, "rt03", xpk), 0);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", f->me, false), SP_ELASTADMIN);
+	assert_int_equal(sp_node_remove_writer(f->n, "rt03", f->me), SP_ELASTADMIN);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", xpk, true), 0);
+	/* This node becomes a plain writer: it may remove only its own records. */
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", f->me, false), 0);
+	apply_foreign(f, xsk, "by-x");
+	w = wr(f, "by-x", &body, 1, -1);
+	assert_int_equal(sp_node_rm(f->n, &w, false, id), SP_ENOTADMIN);
+	assert_int_equal(sp_node_rm(f->n, &w, true, id), SP_ENOTADMIN);
+	w = wr(f, "mine", &body, 1, -1);
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	assert_int_equal(sp_node_rm(f->n, &w, false, id), 0);
+	/* Removed from the charter: every write path refuses. */
+	assert_int_equal(sp_node_remove_writer(f->n, "rt03", f->me), 0);
+	w = wr(f, "mine", &body, 2, -1);
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_ENOTWRITER);
+	assert_int_equal(sp_node_rm(f->n, &w, true, id), SP_ENOTWRITER);
+	/* The key holder can still sign charters, and put this node back. */
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", f->me, false), 0);
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	sp_buf_free(&body);
+}
+
+static void
+test_no_charter_no_key(void **state)
+{
+	fixture *f = *state;
+	uint8_t other[32], osk[64], id[32];
+	sp_buf body, file;
+	sp_write w;
+	sp_community_info info;
+
+	sp_buf_init(&body);
+	sp_buf_init(&file);
+	sp_sign_keypair(other, osk);
+	assert_int_equal(sp_node_community_join(f->n, other, "pkk"), 0);
+	assert_int_equal(sp_node_community_join(f->n, other, "pkk2"), SP_EEXIST);
+	w = wr(f, "h-1", &body, 1, -1);
+	memcpy(w.community, other, 32);
+	assert_int_equal(sp_node_put(f->n, &w, id), SP_ENOCHARTER);
+	assert_int_equal(sp_node_set_writer(f->n, "pkk", other, false), SP_ENOCOMMUNITYKEY);
+	assert_false(sp_node_has_community_key(f->n, other));
+	/* Export and import the key of rt03 under a passphrase. */
+	assert_int_equal(sp_node_export_key(f->n, "rt03", "pw", 2, &file), 0);
+	assert_int_equal(sp_node_import_key(f->n, file.data, file.len, "bad", 3, NULL, &info),
+	    SP_EPASSPHRASE);
+	assert_int_equal(sp_node_import_key(f->n, file.data, file.len, "pw", 2, NULL, &info), 0);
+	assert_memory_equal(info.id, f->c.id, 32);
+	assert_string_equal(info.alias, "rt03");
+	sp_buf_free(&file);
+	sp_buf_free(&body);
+}
+
+static void
+test_import_batches(void **state)
+{
+	fixture *f = *state;
+	sp_buf body, rows, batch;
+	char detail[256];
+	sp_import imp;
+	sp_stored st;
+	sp_write spec;
+	sp_txn *t;
+	size_t count;
+	uint8_t id[32];
+	int i;
+
+	sp_buf_init(&body);
+	sp_buf_init(&rows);
+	sp_buf_init(&batch);
+	spec = wr(f, "x", &body, 0, SP_LABEL_COMMUNITY);
+	sp_pack_array(&rows, 100);
+	for (i = 0; i < 100; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k-%03d", i);
+		sp_pack_array(&rows, 2);
+		sp_pack_cstr(&rows, key);
+		sp_pack_map(&rows, 1);
+		sp_pack_cstr(&rows, "i");
+		sp_pack_int(&rows, i);
+	}
+	assert_int_equal(sp_node_sign_rows(f->n, &spec, rows.data, rows.len, &batch, &count,
+	    detail, sizeof(detail)), 0);
+	assert_int_equal(count, 100);
+	assert_int_equal(sp_store_import_begin(sp_node_store(f->n), f->c.id, "households", 10, &imp), 0);
+	assert_int_equal(sp_node_write_batch(f->n, &imp, batch.data, batch.len, detail, sizeof(detail)), 0);
+	assert_int_equal(sp_store_import_commit(sp_node_store(f->n), &imp), 0);
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	assert_int_equal(sp_store_get(t, f->c.id, "households", 10, "k-099", 5, &st), 0);
+	sp_txn_abort(t);
+
+	/* A key made public by a put cannot be narrowed by an import. */
+	spec = wr(f, "k-050", &body, 1, SP_LABEL_PUBLIC);
+	assert_int_equal(sp_node_put(f->n, &spec, id), 0);
+	spec = wr(f, "x", &body, 0, SP_LABEL_COMMUNITY);
+	sp_buf_reset(&batch);
+	assert_int_equal(sp_node_sign_rows(f->n, &spec, rows.data, rows.len, &batch, &count,
+	    detail, sizeof(detail)), 0);
+	assert_int_equal(sp_store_import_begin(sp_node_store(f->n), f->c.id, "households", 10, &imp), 0);
+	assert_int_equal(sp_node_write_batch(f->n, &imp, batch.data, batch.len, detail, sizeof(detail)),
+	    SP_ELABEL_NARROW);
+	assert_non_null(strstr(detail, "k-050"));
+	assert_int_equal(sp_store_import_rollback(sp_node_store(f->n), &imp), 0);
+
+	/* Rows with a bad key or body are refused, naming the row. */
+	sp_buf_reset(&rows);
+	sp_pack_array(&rows, 1);
+	sp_pack_array(&rows, 2);
+	sp_pack_cstr(&rows, "");
+	sp_pack_map(&rows, 0);
+	assert_int_equal(sp_node_sign_rows(f->n, &spec, rows.data, rows.len, &batch, &count,
+	    detail, sizeof(detail)), SP_EKEY);
+	assert_non_null(strstr(detail, "row 1"));
+	sp_buf_free(&rows);
+	sp_buf_free(&batch);
+	sp_buf_free(&body);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_put_and_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_charter_no_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_batches, setup, teardown),
+	};
+
+	if (sp_crypto_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
