@@ -132,6 +132,18 @@ sp_cli_connect(sp_cli *cli)
 }
 
 int
+sp_cli_request(sp_cli *cli, sp_buf *req, const char *cmd, uint32_t nfields)
+{
+	int r;
+
+	if (cli->client == NULL && (r = sp_cli_connect(cli)) != 0)
+		return r;
+	sp_buf_init(req);
+	sp_ctl_begin_request(req, cmd, nfields);
+	return 0;
+}
+
+int
 sp_cli_send(sp_cli *cli, sp_buf *req)
 {
 	int r;

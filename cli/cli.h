@@ -75,6 +75,13 @@ int sp_cli_usage(sp_cli *cli, const char *fmt, ...) __attribute__((format(printf
 
 /* Connects to simpuld; on failure reports it and returns its exit code. */
 int sp_cli_connect(sp_cli *cli);
+/*
+ * Connects (once) and begins a request frame for cmd with nfields fields
+ * in req, which the caller then fills and hands to sp_cli_call or
+ * sp_cli_send. Returns 0 or the exit code of a reported failure (req is
+ * then untouched).
+ */
+int sp_cli_request(sp_cli *cli, sp_buf *req, const char *cmd, uint32_t nfields);
 
 /*
  * Finishes the request frame that req holds (begun with

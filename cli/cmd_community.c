@@ -54,10 +54,8 @@ sp_cmd_community_create(sp_cli *cli)
 	sp_buf req;
 	int r;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "community.create", 1)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "community.create", 1);
 	sp_pack_cstr(&req, "alias");
 	sp_pack_cstr(&req, cli->argv[0]);
 	if ((r = sp_cli_call(cli, &req, &m)) != 0)
@@ -75,10 +73,8 @@ sp_cmd_community_join(sp_cli *cli)
 
 	if ((r = parse_id(cli, cli->argv[0], id)) != 0)
 		return r;
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "community.join", 2)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "community.join", 2);
 	sp_pack_cstr(&req, "id");
 	sp_pack_bin(&req, id, 32);
 	sp_pack_cstr(&req, "alias");
@@ -106,10 +102,8 @@ sp_cmd_community_ls(sp_cli *cli)
 	size_t len;
 	int r, n = 0;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "community.ls", 0)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "community.ls", 0);
 	if ((r = sp_cli_send(cli, &req)) != 0)
 		return r;
 	if (cli->json)
@@ -156,11 +150,9 @@ writer_command(sp_cli *cli, bool remove)
 
 	if ((r = parse_id(cli, cli->argv[1], node)) != 0)
 		return r;
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, remove ? "community.remove-writer" : "community.add-writer",
+	    remove ? 2 : 3)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, remove ? "community.remove-writer" : "community.add-writer",
-	    remove ? 2 : 3);
 	sp_pack_cstr(&req, "community");
 	sp_pack_cstr(&req, cli->argv[0]);
 	sp_pack_cstr(&req, "node");
@@ -208,8 +200,8 @@ sp_cmd_community_export_key(sp_cli *cli)
 		return r;
 	if ((r = sp_cli_passphrase(_("Passphrase for the key file: "), true, pass, sizeof(pass))) != 0)
 		return sp_cli_fail(cli, r, _("a passphrase is needed (from the terminal, or one line on standard input)"));
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "community.export-key", 2);
+	if ((r = sp_cli_request(cli, &req, "community.export-key", 2)) != 0)
+		return r;
 	sp_pack_cstr(&req, "community");
 	sp_pack_cstr(&req, cli->argv[0]);
 	sp_pack_cstr(&req, "passphrase");
@@ -247,8 +239,8 @@ sp_cmd_community_import_key(sp_cli *cli)
 		r = sp_cli_fail(cli, r, _("a passphrase is needed (from the terminal, or one line on standard input)"));
 		goto out;
 	}
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "community.import-key", cli->argc > 1 ? 3 : 2);
+	if ((r = sp_cli_request(cli, &req, "community.import-key", cli->argc > 1 ? 3 : 2)) != 0)
+		goto out;
 	sp_pack_cstr(&req, "file");
 	sp_pack_bin(&req, file, len);
 	sp_pack_cstr(&req, "passphrase");

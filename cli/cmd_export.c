@@ -196,10 +196,8 @@ sp_cmd_export(sp_cli *cli)
 		else if (strcmp(cli->format, "csv") != 0)
 			return sp_cli_usage(cli, _("unknown format '%s': use csv or json"), cli->format);
 	}
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "export", 3)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "export", 3);
 	sp_pack_cstr(&req, "community");
 	sp_pack_cstr(&req, cli->argv[0]);
 	sp_pack_cstr(&req, "collection");

@@ -156,10 +156,8 @@ sp_cmd_import(sp_cli *cli)
 		r = sp_cli_fail(cli, r, err.msg);
 		goto out;
 	}
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "import.begin", (cli->given & SP_OPT_LABEL) ? 3 : 2)) != 0)
 		goto out;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "import.begin", (cli->given & SP_OPT_LABEL) ? 3 : 2);
 	sp_pack_cstr(&req, "community");
 	sp_pack_cstr(&req, cli->argv[0]);
 	sp_pack_cstr(&req, "collection");

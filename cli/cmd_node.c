@@ -80,10 +80,8 @@ sp_cmd_status(sp_cli *cli)
 	uint64_t up;
 	int r;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "status", 0)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "status", 0);
 	if ((r = sp_cli_call(cli, &req, &m)) != 0)
 		return r;
 	if (cli->json) {
@@ -116,10 +114,8 @@ sp_cmd_stop(sp_cli *cli)
 	sp_buf req;
 	int r;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "stop", 0)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "stop", 0);
 	if ((r = sp_cli_call(cli, &req, &m)) != 0)
 		return r;
 	if (cli->json)

@@ -73,12 +73,10 @@ sp_cmd_put(sp_cli *cli)
 		sp_buf_free(&body);
 		return sp_cli_fail(cli, r, err);
 	}
-	if ((r = sp_cli_connect(cli)) != 0) {
+	if ((r = sp_cli_request(cli, &req, "put", (cli->given & SP_OPT_LABEL) ? 5 : 4)) != 0) {
 		sp_buf_free(&body);
 		return r;
 	}
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "put", (cli->given & SP_OPT_LABEL) ? 5 : 4);
 	pack_address(&req, cli);
 	sp_pack_cstr(&req, "body");
 	sp_pack_raw(&req, body.data, body.len);
@@ -99,10 +97,8 @@ remove_key(sp_cli *cli, const char *cmd)
 	sp_buf req;
 	int r;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, cmd, 3)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, cmd, 3);
 	pack_address(&req, cli);
 	if ((r = sp_cli_call(cli, &req, &m)) != 0)
 		return r;
@@ -131,10 +127,8 @@ sp_cmd_get(sp_cli *cli)
 	uint64_t ts = 0;
 	int r;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "get", 3)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "get", 3);
 	pack_address(&req, cli);
 	if ((r = sp_cli_call(cli, &req, &m)) != 0)
 		return r;
@@ -197,10 +191,8 @@ sp_cmd_ls(sp_cli *cli)
 	sp_buf req;
 	int r;
 
-	if ((r = sp_cli_connect(cli)) != 0)
+	if ((r = sp_cli_request(cli, &req, "ls", collections ? 1 : 3)) != 0)
 		return r;
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "ls", collections ? 1 : 3);
 	sp_pack_cstr(&req, "community");
 	sp_pack_cstr(&req, cli->argv[0]);
 	if (!collections) {

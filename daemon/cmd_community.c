@@ -9,13 +9,9 @@
 #include "pack.h"
 #include "sp_err.h"
 
-enum community_op {
-	OP_CREATE, OP_JOIN, OP_ADD_WRITER, OP_REMOVE_WRITER, OP_EXPORT_KEY, OP_IMPORT_KEY
-};
-
 typedef struct community_job {
 	sp_job base;
-	enum community_op op;
+	enum sp_community_op op;
 	char community[SP_COLLECTION_MAX + 1]; /* alias or id, as given */
 	char alias[SP_COLLECTION_MAX + 1];
 	uint8_t node[SP_PUBKEY_BYTES];         /* join: the community id; writers: the node */
@@ -35,22 +31,22 @@ community_run(sp_job *job)
 	sp_node *n = sp_daemon_node(job->d);
 
 	switch (cj->op) {
-	case OP_CREATE:
+	case SP_COMMUNITY_CREATE:
 		job->err = sp_node_community_create(n, cj->alias, &cj->info);
 		break;
-	case OP_JOIN:
+	case SP_COMMUNITY_JOIN:
 		job->err = sp_node_community_join(n, cj->node, cj->alias);
 		break;
-	case OP_ADD_WRITER:
+	case SP_COMMUNITY_ADD_WRITER:
 		job->err = sp_node_set_writer(n, cj->community, cj->node, cj->admin);
 		break;
-	case OP_REMOVE_WRITER:
+	case SP_COMMUNITY_REMOVE_WRITER:
 		job->err = sp_node_remove_writer(n, cj->community, cj->node);
 		break;
-	case OP_EXPORT_KEY:
+	case SP_COMMUNITY_EXPORT_KEY:
 		job->err = sp_node_export_key(n, cj->community, cj->pass, cj->pass_len, &cj->out);
 		break;
-	case OP_IMPORT_KEY:
+	case SP_COMMUNITY_IMPORT_KEY:
 		job->err = sp_node_import_key(n, cj->file, cj->file_len, cj->pass,
 		    cj->pass_len, cj->alias[0] != '\0' ? cj->alias : NULL, &cj->info);
 		break;
@@ -82,8 +78,8 @@ community_done(sp_job *job)
 	}
 	sp_buf_init(&b);
 	switch (cj->op) {
-	case OP_CREATE:
-	case OP_IMPORT_KEY:
+	case SP_COMMUNITY_CREATE:
+	case SP_COMMUNITY_IMPORT_KEY:
 		sp_ctl_begin_reply(&b, SP_CTL_OK, 2);
 		sp_pack_cstr(&b, "id");
 		sp_pack_bin(&b, cj->info.id, SP_PUBKEY_BYTES);
@@ -91,7 +87,7 @@ community_done(sp_job *job)
 		sp_pack_cstr(&b, cj->info.alias);
 		log_info("community %s ready", cj->info.alias);
 		break;
-	case OP_EXPORT_KEY:
+	case SP_COMMUNITY_EXPORT_KEY:
 		sp_ctl_begin_reply(&b, SP_CTL_OK, 1);
 		sp_pack_cstr(&b, "file");
 		sp_pack_bin(&b, cj->out.data, cj->out.len);
@@ -153,8 +149,8 @@ req_passphrase(sp_ctl_conn *c, const sp_ctl_msg *req, community_job *cj)
 	return 0;
 }
 
-static void
-submit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, enum community_op op)
+void
+sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int op)
 {
 	community_job *cj;
 	int r = 0;
@@ -166,25 +162,25 @@ submit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, enum community_op op
 	sp_buf_init(&cj->out);
 	cj->op = op;
 	switch (op) {
-	case OP_CREATE:
+	case SP_COMMUNITY_CREATE:
 		r = sp_req_cstr(c, req, "alias", cj->alias, sizeof(cj->alias));
 		break;
-	case OP_JOIN:
+	case SP_COMMUNITY_JOIN:
 		if ((r = req_key(c, req, "id", cj->node)) == 0)
 			r = sp_req_cstr(c, req, "alias", cj->alias, sizeof(cj->alias));
 		break;
-	case OP_ADD_WRITER:
+	case SP_COMMUNITY_ADD_WRITER:
 		(void)sp_ctl_get_bool(req, "admin", &cj->admin);
 		/* FALLTHROUGH */
-	case OP_REMOVE_WRITER:
+	case SP_COMMUNITY_REMOVE_WRITER:
 		if ((r = sp_req_cstr(c, req, "community", cj->community, sizeof(cj->community))) == 0)
 			r = req_key(c, req, "node", cj->node);
 		break;
-	case OP_EXPORT_KEY:
+	case SP_COMMUNITY_EXPORT_KEY:
 		if ((r = sp_req_cstr(c, req, "community", cj->community, sizeof(cj->community))) == 0)
 			r = req_passphrase(c, req, cj);
 		break;
-	case OP_IMPORT_KEY:
+	case SP_COMMUNITY_IMPORT_KEY:
 		if (sp_ctl_get_bin(req, "file", &cj->file, &cj->file_len) != 0) {
 			sp_ctl_conn_error(c, SP_EINVAL, "field 'file' is required");
 			r = SP_EINVAL;
@@ -201,46 +197,10 @@ submit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, enum community_op op
 	cj->base.run = community_run;
 	cj->base.done = community_done;
 	/* Exporting only reads a key file: it need not wait for writes. */
-	if (op == OP_EXPORT_KEY)
+	if (op == SP_COMMUNITY_EXPORT_KEY)
 		sp_daemon_work(d, &cj->base);
 	else
 		sp_daemon_write(d, &cj->base);
-}
-
-void
-sp_cmd_community_create(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit(c, req, d, OP_CREATE);
-}
-
-void
-sp_cmd_community_join(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit(c, req, d, OP_JOIN);
-}
-
-void
-sp_cmd_community_add_writer(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit(c, req, d, OP_ADD_WRITER);
-}
-
-void
-sp_cmd_community_remove_writer(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit(c, req, d, OP_REMOVE_WRITER);
-}
-
-void
-sp_cmd_community_export_key(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit(c, req, d, OP_EXPORT_KEY);
-}
-
-void
-sp_cmd_community_import_key(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit(c, req, d, OP_IMPORT_KEY);
 }
 
 typedef struct community_list {

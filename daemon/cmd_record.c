@@ -18,7 +18,7 @@
 typedef struct write_job {
 	sp_job base;
 	sp_write w;
-	enum { WRITE_PUT, WRITE_RM, WRITE_ERASE } kind;
+	enum sp_write_op kind;
 	uint8_t id[SP_ID_BYTES];
 } write_job;
 
@@ -28,10 +28,10 @@ write_run(sp_job *job)
 	write_job *wj = (write_job *)job;
 	sp_node *n = sp_daemon_node(job->d);
 
-	if (wj->kind == WRITE_PUT)
+	if (wj->kind == SP_WRITE_PUT)
 		job->err = sp_node_put(n, &wj->w, wj->id);
 	else
-		job->err = sp_node_rm(n, &wj->w, wj->kind == WRITE_ERASE, wj->id);
+		job->err = sp_node_rm(n, &wj->w, wj->kind == SP_WRITE_ERASE, wj->id);
 }
 
 static void
@@ -41,7 +41,7 @@ write_done(sp_job *job)
 	sp_buf b;
 
 	if (job->err != 0) {
-		log_info("%s refused: %s", wj->kind == WRITE_PUT ? "put" : "rm/erase",
+		log_info("%s refused: %s", wj->kind == SP_WRITE_PUT ? "put" : "rm/erase",
 		    sp_strerror(job->err));
 		sp_ctl_conn_error(job->conn, job->err, NULL);
 	} else {
@@ -77,8 +77,8 @@ req_record_address(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req, sp_write
 	return 0;
 }
 
-static void
-submit_write(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req, int kind)
+void
+sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int kind)
 {
 	write_job *wj;
 	const char *label;
@@ -97,7 +97,7 @@ submit_write(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req, int kind)
 		goto fail;
 	}
 	wj->kind = kind;
-	if (kind == WRITE_PUT) {
+	if (kind == SP_WRITE_PUT) {
 		if ((r = sp_ctl_get_raw(req, "body", &wj->w.body, &wj->w.body_len)) != 0) {
 			sp_ctl_conn_error(c, SP_EINVAL, "field 'body' is required");
 			goto fail;
@@ -127,24 +127,6 @@ submit_write(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req, int kind)
 	return;
 fail:
 	free(wj);
-}
-
-void
-sp_cmd_put(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit_write(d, c, req, WRITE_PUT);
-}
-
-void
-sp_cmd_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit_write(d, c, req, WRITE_RM);
-}
-
-void
-sp_cmd_erase(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
-{
-	submit_write(d, c, req, WRITE_ERASE);
 }
 
 /* Packs the fields that describe a stored record (and its body if asked). */

@@ -41,33 +41,37 @@ struct sp_daemon {
 	sp_claim *claims;
 };
 
-typedef void (*sp_cmd_fn)(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-
-/* Every control command: the daemon's whole surface, in one table. */
+/*
+ * Every control command: the daemon's whole surface, in one table. A
+ * command has its own handler (fn), or shares one with others (fn_op,
+ * told which by op).
+ */
 static const struct sp_command {
 	const char *name;
-	sp_cmd_fn fn;
+	void (*fn)(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+	void (*fn_op)(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int op);
+	int op;
 } commands[] = {
-	{ "ping", sp_cmd_ping },
-	{ "status", sp_cmd_status },
-	{ "stop", sp_cmd_stop },
-	{ "community.create", sp_cmd_community_create },
-	{ "community.join", sp_cmd_community_join },
-	{ "community.ls", sp_cmd_community_ls },
-	{ "community.add-writer", sp_cmd_community_add_writer },
-	{ "community.remove-writer", sp_cmd_community_remove_writer },
-	{ "community.export-key", sp_cmd_community_export_key },
-	{ "community.import-key", sp_cmd_community_import_key },
-	{ "put", sp_cmd_put },
-	{ "get", sp_cmd_get },
-	{ "rm", sp_cmd_rm },
-	{ "erase", sp_cmd_erase },
-	{ "ls", sp_cmd_ls },
-	{ "export", sp_cmd_export },
-	{ "import.begin", sp_cmd_import_begin },
-	{ "import.rows", sp_cmd_import_rows },
-	{ "import.commit", sp_cmd_import_commit },
-	{ "import.abort", sp_cmd_import_abort },
+	{ "ping", sp_cmd_ping, NULL, 0 },
+	{ "status", sp_cmd_status, NULL, 0 },
+	{ "stop", sp_cmd_stop, NULL, 0 },
+	{ "community.create", NULL, sp_cmd_community, SP_COMMUNITY_CREATE },
+	{ "community.join", NULL, sp_cmd_community, SP_COMMUNITY_JOIN },
+	{ "community.ls", sp_cmd_community_ls, NULL, 0 },
+	{ "community.add-writer", NULL, sp_cmd_community, SP_COMMUNITY_ADD_WRITER },
+	{ "community.remove-writer", NULL, sp_cmd_community, SP_COMMUNITY_REMOVE_WRITER },
+	{ "community.export-key", NULL, sp_cmd_community, SP_COMMUNITY_EXPORT_KEY },
+	{ "community.import-key", NULL, sp_cmd_community, SP_COMMUNITY_IMPORT_KEY },
+	{ "put", NULL, sp_cmd_write, SP_WRITE_PUT },
+	{ "get", sp_cmd_get, NULL, 0 },
+	{ "rm", NULL, sp_cmd_write, SP_WRITE_RM },
+	{ "erase", NULL, sp_cmd_write, SP_WRITE_ERASE },
+	{ "ls", sp_cmd_ls, NULL, 0 },
+	{ "export", sp_cmd_export, NULL, 0 },
+	{ "import.begin", sp_cmd_import_begin, NULL, 0 },
+	{ "import.rows", sp_cmd_import_rows, NULL, 0 },
+	{ "import.commit", sp_cmd_import_commit, NULL, 0 },
+	{ "import.abort", sp_cmd_import_abort, NULL, 0 },
 };
 
 static uint64_t
@@ -87,10 +91,13 @@ dispatch(sp_ctl_conn *c, const sp_ctl_msg *req, void *arg)
 
 	log_debug("request %s", req->cmd);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(commands[i].name, req->cmd) == 0) {
+		if (strcmp(commands[i].name, req->cmd) != 0)
+			continue;
+		if (commands[i].fn_op != NULL)
+			commands[i].fn_op(c, req, d, commands[i].op);
+		else
 			commands[i].fn(c, req, d);
-			return;
-		}
+		return;
 	}
 	sp_ctl_conn_error(c, SP_EUNKNOWN_CMD, req->cmd);
 }

@@ -75,17 +75,17 @@ int sp_req_cstr(sp_ctl_conn *c, const sp_ctl_msg *req, const char *name, char *b
 void sp_cmd_ping(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_stop(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_community_create(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_community_join(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_community_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_community_add_writer(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_community_remove_writer(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_community_export_key(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_community_import_key(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_put(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
-void sp_cmd_erase(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+
+/* Handlers shared by several commands, told apart by op. */
+enum sp_community_op {
+	SP_COMMUNITY_CREATE, SP_COMMUNITY_JOIN, SP_COMMUNITY_ADD_WRITER,
+	SP_COMMUNITY_REMOVE_WRITER, SP_COMMUNITY_EXPORT_KEY, SP_COMMUNITY_IMPORT_KEY
+};
+void sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int op);
+enum sp_write_op { SP_WRITE_PUT, SP_WRITE_RM, SP_WRITE_ERASE };
+void sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int op);
 void sp_cmd_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_export(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
