@@ -16,6 +16,7 @@
 #include <lmdb.h>
 
 #include "base32.h"
+#include "datadir.h"
 #include "sp_err.h"
 
 /*
@@ -1298,19 +1299,6 @@ import_recover(sp_store *s)
 
 /* Scrub. */
 
-static int
-fsync_dir(const char *dir)
-{
-	int fd, r = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /* Writes a compacting copy of s->env to s->tmp_path, durably. */
 static int
 scrub_copy(sp_store *s)
@@ -1370,7 +1358,7 @@ scrub_locked(sp_store *s)
 	 * environment must move to the new file. An old file brought back
 	 * by a crash still carries the scrub mark, so open scrubs again.
 	 */
-	r = fsync_dir(s->dir);
+	r = sp_fsync_dir(s->dir);
 	mdb_env_close(s->env);
 	s->env = NULL;
 	if ((r2 = env_open(s)) == 0)

@@ -1,10 +1,12 @@
 #include "datadir.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sp_err.h"
 
@@ -98,4 +100,17 @@ sp_mkdir_p(const char *dir)
 			return r;
 	}
 	return mkdir_one(path);
+}
+
+int
+sp_fsync_dir(const char *dir)
+{
+	int fd, r = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fsync(fd) != 0)
+		r = -errno;
+	close(fd);
+	return r;
 }

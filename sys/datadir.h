@@ -27,6 +27,9 @@ int sp_datadir_resolve(const char *opt, char *out, size_t size);
 /* out = dir "/" name; SP_ETOOBIG when it does not fit. */
 int sp_path_join(char *out, size_t size, const char *dir, const char *name);
 
+/* fsyncs directory dir, so that a rename or a new file in it is durable. Returns 0 or -errno. */
+int sp_fsync_dir(const char *dir);
+
 /*
  * Creates dir (and missing parents) with mode 0700. An existing directory
  * is fine. Returns 0 or -errno.

@@ -71,7 +71,6 @@ fsync_parent(const char *path)
 	char dir[SP_PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	size_t n;
-	int fd, r = 0;
 
 	if (slash == NULL) {
 		strcpy(dir, ".");
@@ -82,12 +81,7 @@ fsync_parent(const char *path)
 		memcpy(dir, path, n);
 		dir[n] = '\0';
 	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (fsync(fd) != 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return sp_fsync_dir(dir);
 }
 
 /*
