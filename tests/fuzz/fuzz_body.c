@@ -11,23 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "body.h"
 #include "buf.h"
 #include "pack.h"
 #include "reader.h"
 #include "record.h"
 #include "sp_err.h"
-
-/* Checked in every build type, unlike assert(). */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-		    __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
  * Re-packs one value that sp_read_value accepted: every typed read must

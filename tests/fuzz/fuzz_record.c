@@ -12,25 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "body.h"
 #include "buf.h"
 #include "crypto.h"
 #include "record.h"
 #include "sp_err.h"
 
-/* Checked in every build type, unlike assert(). */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-		    __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
-
 /* A fixed clock: records up to ten minutes past it are not "future". */
 #define NOW_MS UINT64_C(1700000000000)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
