@@ -20,7 +20,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Shows a command as one would type it (arguments with spaces or JSON quoted), then runs it.
+step() {
+	local shown="" a
+	for a in "$@"; do
+		case "$a" in
+		*[!A-Za-z0-9_./=:-]*) shown="$shown '$a'" ;;
+		*) shown="$shown $a" ;;
+		esac
+	done
+	printf '\n\033[1m$%s\033[0m\n' "$shown"
+	"$@"
+}
 
 step simpul init
 simpuld 2>"$SIMPUL_DATA.log" &

@@ -56,7 +56,7 @@ for i in $(seq 1 400); do
 	if sp status --json 2>/dev/null | grep -q '"imports": 1'; then break; fi
 	sleep 0.05
 done
-sleep 1
+sleep 0.3
 crash_node "$DPID"
 wait "$IMPORT_PID" 2>/dev/null
 check "the import was still running when simpuld was killed" [ "$i" -lt 400 ]
