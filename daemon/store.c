@@ -815,6 +815,7 @@ undo_put(sp_txn *t, uint64_t import_id, uint64_t seq, const version *prev,
 {
 	uint8_t k[UNDO_KEY_LEN], v[UNDO_VAL_MAX];
 	version none;
+	int r;
 
 	if (prev == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -824,9 +825,19 @@ undo_put(sp_txn *t, uint64_t import_id, uint64_t seq, const version *prev,
 	put_be64(k + 8, seq);
 	version_pack(v, prev);
 	memcpy(v + VERSION_LEN, key, key_len);
-	/* Sequences only grow, so undo entries of an import are appended. */
-	return db_put(t, DB_UNDO, k, sizeof(k), v, VERSION_LEN + key_len,
+	/*
+	 * Sequences only grow, so an import's undo entries are appended,
+	 * unless a later import running at the same time already has
+	 * entries after them: LMDB refuses that append (MDB_KEYEXIST)
+	 * without writing, and the entry goes in by search instead.
+	 */
+	r = db_put(t, DB_UNDO, k, sizeof(k), v, VERSION_LEN + key_len,
 	    MDB_APPEND);
+	if (r == SP_EEXIST)
+		r = db_put(t, DB_UNDO, k, sizeof(k), v, VERSION_LEN + key_len,
+		    MDB_NOOVERWRITE);
+	/* A new seq cannot have an entry yet. */
+	return r == SP_EEXIST ? SP_ECORRUPT : r;
 }
 
 int

@@ -1180,6 +1180,35 @@ test_import_commit_interrupted(void **state)
 	free(ids);
 }
 
+/*
+ * Two imports into different collections run at once (the daemon allows
+ * it), their batches interleaved: the later import's undo entries sort
+ * after the earlier's, so the earlier one's next batch is not an append.
+ */
+static void
+test_imports_interleaved(void **state)
+{
+	fixture *f = *state;
+	sp_import a, b;
+	sp_txn *txn;
+	trec t;
+
+	assert_int_equal(sp_store_import_begin(f->s, g_pk, "c", 1, &a), 0);
+	assert_int_equal(sp_store_import_begin(f->s, g_pk, "d", 1, &b), 0);
+	apply_range(f->s, &a, 0, 10, 2000000, NULL);
+	trec_simple(&t, "d", "x", 1000, SP_LABEL_COMMUNITY);
+	assert_int_equal(sp_txn_begin(f->s, true, &txn), 0);
+	assert_int_equal(apply_in(txn, &t, &b), SP_APPLY_NEW);
+	assert_int_equal(sp_txn_commit(txn), 0);
+	trec_free(&t);
+	apply_range(f->s, &a, 10, 10, 3000000, NULL);
+	assert_int_equal(sp_store_import_rollback(f->s, &b), 0);
+	assert_int_equal(sp_store_import_commit(f->s, &a), 0);
+	assert_int_equal(count_current(f->s, "c"), 20);
+	assert_int_equal(count_current(f->s, "d"), 0);
+	assert_no_leftovers(f);
+}
+
 static void
 test_import_misuse(void **state)
 {
@@ -1371,6 +1400,7 @@ main(void)
 		T(test_import_crash_rolls_back),
 		T(test_import_killed_rolls_back),
 		T(test_import_commit_interrupted),
+		T(test_imports_interleaved),
 		T(test_import_misuse),
 		T(test_stats),
 		T(test_communities),
