@@ -71,6 +71,7 @@ enum db {
 	DB_ALIASES,
 	DB_JOURNAL,
 	DB_UNDO,
+	DB_PEERS,
 	DB_COUNT
 };
 
@@ -84,6 +85,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_ALIASES] = "aliases",
 	[DB_JOURNAL] = "journal",
 	[DB_UNDO] = "undo",
+	[DB_PEERS] = "peers",
 };
 
 enum journal_state {
@@ -762,6 +764,76 @@ sp_store_community_each(sp_txn *t,
 	struct community_walk w = { cb, arg };
 
 	return walk(t, DB_ALIASES, NULL, 0, 0, false, community_step, &w);
+}
+
+/* Peers: name -> the policy's encoding (proto/policy.h), opaque here. */
+
+static int
+peer_name_check(size_t len)
+{
+	return len == 0 || len > SP_COLLECTION_MAX ? SP_EINVAL : 0;
+}
+
+int
+sp_store_peer_put(sp_txn *t, const char *name, size_t name_len,
+    const uint8_t *data, size_t len)
+{
+	int r;
+
+	if ((r = peer_name_check(name_len)) != 0)
+		return r;
+	return db_put(t, DB_PEERS, name, name_len, data, len, 0);
+}
+
+int
+sp_store_peer_get(sp_txn *t, const char *name, size_t name_len,
+    const uint8_t **data, size_t *len)
+{
+	MDB_val v;
+	int r;
+
+	*data = NULL;
+	*len = 0;
+	if ((r = peer_name_check(name_len)) != 0)
+		return r;
+	if ((r = db_get(t, DB_PEERS, name, name_len, &v)) != 0)
+		return r;
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+int
+sp_store_peer_del(sp_txn *t, const char *name, size_t name_len)
+{
+	int r;
+
+	if ((r = peer_name_check(name_len)) != 0)
+		return r;
+	return db_del(t, DB_PEERS, name, name_len);
+}
+
+struct peer_walk {
+	int (*cb)(void *arg, const char *name, size_t name_len, const uint8_t *data, size_t len);
+	void *arg;
+};
+
+static int
+peer_step(sp_txn *t, const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct peer_walk *w = arg;
+
+	(void)t;
+	return w->cb(w->arg, k->mv_data, k->mv_size, v->mv_data, v->mv_size);
+}
+
+int
+sp_store_peer_each(sp_txn *t, int (*cb)(void *arg, const char *name, size_t name_len,
+    const uint8_t *data, size_t len), void *arg)
+{
+	struct peer_walk w = { cb, arg };
+
+	return walk(t, DB_PEERS, NULL, 0, 0, false, peer_step, &w);
 }
 
 /* Records. */

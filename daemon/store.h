@@ -78,6 +78,20 @@ int sp_store_community_each(sp_txn *t,
     int (*cb)(void *arg, const sp_community_info *c), void *arg);
 
 /*
+ * Peers known to this node, by name; the value is the peer's policy as
+ * encoded by proto/policy.h (the store does not look inside). get's
+ * pointer is valid until the transaction ends. del: SP_ENOTFOUND if absent.
+ */
+int sp_store_peer_put(sp_txn *t, const char *name, size_t name_len,
+    const uint8_t *data, size_t len);
+int sp_store_peer_get(sp_txn *t, const char *name, size_t name_len,
+    const uint8_t **data, size_t *len);
+int sp_store_peer_del(sp_txn *t, const char *name, size_t name_len);
+/* Calls cb for each peer in name order; a non-zero return stops and is returned. */
+int sp_store_peer_each(sp_txn *t, int (*cb)(void *arg, const char *name, size_t name_len,
+    const uint8_t *data, size_t len), void *arg);
+
+/*
  * A current record as stored; pointers valid until the transaction ends
  * (in a write transaction, until its next write: LMDB's rule).
  */
