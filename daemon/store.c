@@ -1117,6 +1117,29 @@ sp_store_area_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
 	    area_step, &w);
 }
 
+int
+sp_store_area_insert_raw(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection, size_t collection_len, enum sp_label label,
+    uint64_t ts, const uint8_t id[SP_ID_BYTES])
+{
+	uint8_t prefix[PREFIX_MAX], akey[AKEY_MAX], seq[8];
+	version v;
+	size_t prefix_len, alen;
+
+	if (!t->write || !collection_len_ok(collection_len) ||
+	    (unsigned)label >= SP_LABEL_COUNT)
+		return SP_EINVAL;
+	/* Sequence 0 names no record: nothing may follow this item to one. */
+	v.seq = 0;
+	v.ts = ts;
+	memcpy(v.id, id, SP_ID_BYTES);
+	v.label = (uint8_t)label;
+	prefix_len = coll_prefix(prefix, community, collection, collection_len);
+	alen = area_key(akey, prefix, prefix_len, &v);
+	put_be64(seq, v.seq);
+	return db_put(t, DB_AREA, akey, alen, seq, sizeof(seq), MDB_NOOVERWRITE);
+}
+
 /* Imports. */
 
 int

@@ -158,6 +158,16 @@ int sp_store_area_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
     int (*cb)(void *arg, uint64_t ts, const uint8_t id[SP_ID_BYTES]), void *arg);
 
 /*
+ * FOR CONFORMANCE TESTS AND TOOLS ONLY: inserts a bare item (ts, id) into
+ * an area, with no record behind it, so that a test can build an area with
+ * chosen ids (real ids are hashes of records). The daemon never calls it.
+ * Write transaction only (else SP_EINVAL); SP_EEXIST if the item is there.
+ */
+int sp_store_area_insert_raw(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection, size_t collection_len, enum sp_label label,
+    uint64_t ts, const uint8_t id[SP_ID_BYTES]);
+
+/*
  * Import journal. begin records a running import for (community,
  * collection) and returns its handle; apply with that handle; commit makes
  * it permanent (and deletes the superseded versions it kept), rollback
