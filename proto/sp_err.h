@@ -80,7 +80,9 @@
 	/* user input: JSON and CSV */ \
 	X(SP_EJSON,          140, "invalid JSON") \
 	X(SP_ECSV,           141, "invalid CSV") \
-	X(SP_EIMPORT_ABORTED,142, "import aborted; nothing was written")
+	X(SP_EIMPORT_ABORTED,142, "import aborted; nothing was written") \
+	/* peer protocol (docs/PROTOCOL.md, "Peer protocol") */ \
+	X(SP_ENOISE,         160, "Noise handshake or decryption failed")
 
 enum sp_err {
 #define SP_ERR_ENUM(name, off, msg) name = SP_ERR_BASE - (off),
