@@ -71,6 +71,12 @@ sp_hash32(uint8_t out[32], const void *m, size_t len)
 }
 
 void
+sp_sha256(uint8_t out[32], const void *m, size_t len)
+{
+	must(crypto_hash_sha256(out, m, len));
+}
+
+void
 sp_randombytes(void *p, size_t n)
 {
 	randombytes_buf(p, n);

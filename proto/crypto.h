@@ -23,6 +23,8 @@ int sp_sign_verify(const uint8_t sig[64], const uint8_t *m, size_t len,
 
 /* BLAKE2b-256. */
 void sp_hash32(uint8_t out[32], const void *m, size_t len);
+/* SHA-256: Negentropy fingerprints (proto/negentropy.c) need it. */
+void sp_sha256(uint8_t out[32], const void *m, size_t len);
 void sp_randombytes(void *p, size_t n);
 void sp_memzero(void *p, size_t n);
 /* Constant time; 0 when equal. */
