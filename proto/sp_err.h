@@ -82,7 +82,8 @@
 	X(SP_ECSV,           141, "invalid CSV") \
 	X(SP_EIMPORT_ABORTED,142, "import aborted; nothing was written") \
 	/* peer protocol (docs/PROTOCOL.md, "Peer protocol") */ \
-	X(SP_ENOISE,         160, "Noise handshake or decryption failed")
+	X(SP_ENOISE,         160, "Noise handshake or decryption failed") \
+	X(SP_ENEG,           170, "malformed Negentropy message")
 
 enum sp_err {
 #define SP_ERR_ENUM(name, off, msg) name = SP_ERR_BASE - (off),
