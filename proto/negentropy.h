@@ -50,6 +50,8 @@ typedef struct sp_neg_storage {
  * An in-memory storage: add items in any order, then seal (sorts, refuses
  * duplicates with SP_EDUPKEY). Fingerprints use prefix sums, so each costs
  * O(1) after sealing. *out owned by the caller (sp_neg_vector_free).
+ * add: SP_EINVAL after seal or for timestamp UINT64_MAX (the protocol's
+ * infinity). A vector whose seal failed can only be freed.
  */
 typedef struct sp_neg_vector sp_neg_vector;
 int sp_neg_vector_new(sp_neg_vector **out);
@@ -62,7 +64,11 @@ void sp_neg_vector_storage(sp_neg_vector *v, sp_neg_storage *out);
 /* The fingerprint of a list of ids (for tests and storages). */
 void sp_neg_fingerprint(const uint8_t *sum_le, uint64_t count, uint8_t out[SP_NEG_FINGERPRINT_BYTES]);
 
-/* Varints as Negentropy writes them (base-128, most significant group first). */
+/*
+ * Varints as Negentropy writes them (base-128, most significant group first).
+ * get advances *p and *left past the varint; SP_ENEG (nothing advanced) if
+ * it is truncated, not in its shortest form, or larger than 64 bits.
+ */
 void sp_neg_varint_put(sp_buf *out, uint64_t v);
 int sp_neg_varint_get(const uint8_t **p, size_t *left, uint64_t *v);
 
@@ -89,8 +95,11 @@ int sp_neg_reconcile(sp_neg *n, const uint8_t *msg, size_t len, sp_buf *out);
 /*
  * Client: processes a server message. Ids the client has and the server
  * lacks go to have(), ids the server has and the client lacks to need()
- * (either may be called again for the same id across rounds). Appends the
- * next message to out, or sets *done when reconciliation is complete.
+ * (either may be called again for the same id across rounds; either may be
+ * NULL). Appends the next message to out, or sets *done when reconciliation
+ * is complete. A malformed message is SP_ENEG before any callback runs.
+ * Calling the wrong role's function (reconcile on a client, this before
+ * initiate) is SP_EINVAL.
  */
 int sp_neg_reconcile_client(sp_neg *n, const uint8_t *msg, size_t len, sp_buf *out,
     void (*have)(void *arg, const uint8_t id[SP_NEG_ID_BYTES]),
