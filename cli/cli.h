@@ -37,7 +37,12 @@ enum sp_opt {
 	SP_OPT_KEY_COLUMN = 1u << 5,
 	SP_OPT_SKIP_BAD = 1u << 6,
 	SP_OPT_FORMAT = 1u << 7,
+	SP_OPT_OFFER = 1u << 8,
+	SP_OPT_WANT = 1u << 9,
 };
+#define SP_OPT_LAST SP_OPT_WANT
+/* --offer and --want may be repeated up to this many times. */
+#define SP_CLI_MAX_SPECS 64
 
 typedef struct sp_cli {
 	char data_dir[4096];
@@ -48,6 +53,10 @@ typedef struct sp_cli {
 	const char *label;
 	const char *key_column;
 	const char *format;
+	const char *offers[SP_CLI_MAX_SPECS];
+	size_t noffers;
+	const char *wants[SP_CLI_MAX_SPECS];
+	size_t nwants;
 	int argc;               /* positional arguments after the command words */
 	char **argv;
 	sp_client *client;      /* connected by sp_cli_connect */
@@ -134,5 +143,11 @@ int sp_cmd_rm(sp_cli *cli);
 int sp_cmd_erase(sp_cli *cli);
 int sp_cmd_import(sp_cli *cli);
 int sp_cmd_export(sp_cli *cli);
+int sp_cmd_peer_add(sp_cli *cli);
+int sp_cmd_peer_ls(sp_cli *cli);
+int sp_cmd_peer_rm(sp_cli *cli);
+int sp_cmd_peer_sync(sp_cli *cli);
+/* Prints the peer table of a status or peer.ls reply (human form). */
+void sp_cli_print_peers(const sp_ctl_msg *m);
 
 #endif

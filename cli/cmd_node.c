@@ -104,6 +104,9 @@ sp_cmd_status(sp_cli *cli)
 	printf(_("Communities: %llu\n"), (unsigned long long)field_uint(&m, "communities"));
 	printf(_("Records:     %llu (store %s)\n"), (unsigned long long)field_uint(&m, "records"), size);
 	printf(_("Imports:     %llu running\n"), (unsigned long long)field_uint(&m, "imports"));
+	if (sp_ctl_get_cstr(&m, "listen", dir, sizeof(dir)) == 0)
+		printf(_("Listening:   %s\n"), dir);
+	sp_cli_print_peers(&m);
 	return SP_EXIT_OK;
 }
 

@@ -52,13 +52,23 @@ const sp_command sp_commands[] = {
 	  N_("import a spreadsheet's CSV export, all rows or none"), sp_cmd_import },
 	{ { "export", NULL }, 2, 2, SP_OPT_FORMAT, "COMMUNITY COLLECTION [--format csv|json]",
 	  N_("write a collection as CSV (default) or JSON lines"), sp_cmd_export },
+	{ { "peer", "add" }, 2, 3, SP_OPT_OFFER | SP_OPT_WANT,
+	  "NAME NODE_ID [HOST:PORT] [--offer SPEC]... [--want SPEC]...",
+	  N_("replicate with a node (without an address it must dial this node);\n"
+	  "      SPEC is COMMUNITY/COLLECTION:LABEL[,LABEL...], COLLECTION may be *"), sp_cmd_peer_add },
+	{ { "peer", "ls" }, 0, 0, 0, "",
+	  N_("peers, their policies and replication state"), sp_cmd_peer_ls },
+	{ { "peer", "rm" }, 1, 1, 0, "NAME",
+	  N_("stop replicating with a peer"), sp_cmd_peer_rm },
+	{ { "peer", "sync" }, 1, 1, 0, "NAME",
+	  N_("reconcile with a peer now"), sp_cmd_peer_sync },
 };
 const size_t sp_ncommands = sizeof(sp_commands) / sizeof(sp_commands[0]);
 
 enum {
 	OPT_DATA = 256, OPT_JSON, OPT_HELP, OPT_VERSION,
 	OPT_BODY, OPT_BODY_FILE, OPT_LABEL, OPT_ADMIN, OPT_ALL, OPT_KEY_COLUMN,
-	OPT_SKIP_BAD, OPT_FORMAT,
+	OPT_SKIP_BAD, OPT_FORMAT, OPT_OFFER, OPT_WANT,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +84,8 @@ static const struct option longopts[] = {
 	{ "key-column", required_argument, NULL, OPT_KEY_COLUMN },
 	{ "skip-bad", no_argument, NULL, OPT_SKIP_BAD },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "offer", required_argument, NULL, OPT_OFFER },
+	{ "want", required_argument, NULL, OPT_WANT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -126,7 +138,7 @@ static const char *
 option_name(unsigned bit)
 {
 	static const char *names[] = { "--body", "--body-file", "--label", "--admin",
-	    "--all", "--key-column", "--skip-bad", "--format" };
+	    "--all", "--key-column", "--skip-bad", "--format", "--offer", "--want" };
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -163,6 +175,19 @@ main(int argc, char **argv)
 		case OPT_KEY_COLUMN: cli.given |= SP_OPT_KEY_COLUMN; cli.key_column = optarg; break;
 		case OPT_SKIP_BAD: cli.given |= SP_OPT_SKIP_BAD; break;
 		case OPT_FORMAT: cli.given |= SP_OPT_FORMAT; cli.format = optarg; break;
+		case OPT_OFFER:
+		case OPT_WANT:
+			if ((c == OPT_OFFER ? cli.noffers : cli.nwants) == SP_CLI_MAX_SPECS)
+				return sp_cli_usage(&cli, _("at most %d --offer and %d --want"),
+				    SP_CLI_MAX_SPECS, SP_CLI_MAX_SPECS);
+			if (c == OPT_OFFER) {
+				cli.given |= SP_OPT_OFFER;
+				cli.offers[cli.noffers++] = optarg;
+			} else {
+				cli.given |= SP_OPT_WANT;
+				cli.wants[cli.nwants++] = optarg;
+			}
+			break;
 		case ':':
 			return sp_cli_usage(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 		default:
@@ -181,7 +206,7 @@ main(int argc, char **argv)
 		return sp_cli_usage(&cli, _("usage: simpul %s%s%s %s"), cmd->words[0],
 		    cmd->words[1] != NULL ? " " : "", cmd->words[1] != NULL ? cmd->words[1] : "",
 		    cmd->usage);
-	for (bit = 1; bit != 0 && bit <= SP_OPT_FORMAT; bit <<= 1) {
+	for (bit = 1; bit != 0 && bit <= SP_OPT_LAST; bit <<= 1) {
 		if ((cli.given & bit) && !(cmd->options & bit))
 			return sp_cli_usage(&cli, _("%s is not an option of '%s'"),
 			    option_name(bit), cmd->words[0]);

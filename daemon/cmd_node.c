@@ -4,6 +4,7 @@
 
 #include "daemon_int.h"
 #include "pack.h"
+#include "peer.h"
 #include "sp_err.h"
 
 void
@@ -25,6 +26,7 @@ void
 sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 {
 	sp_node *n = sp_daemon_node(d);
+	char listen[80];
 	sp_store_stats st;
 	sp_buf b;
 	int r;
@@ -35,7 +37,7 @@ sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		return;
 	}
 	sp_buf_init(&b);
-	sp_ctl_begin_reply(&b, SP_CTL_OK, 10);
+	sp_ctl_begin_reply(&b, SP_CTL_OK, 12);
 	sp_pack_cstr(&b, "node");
 	sp_pack_bin(&b, sp_node_id(n), 32);
 	sp_pack_cstr(&b, "version");
@@ -56,6 +58,11 @@ sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	sp_pack_uint(&b, st.map_bytes);
 	sp_pack_cstr(&b, "imports");
 	sp_pack_uint(&b, sp_daemon_imports(d));
+	(void)sp_peers_listen_address(sp_daemon_peers(d), listen, sizeof(listen));
+	sp_pack_cstr(&b, "listen");
+	sp_pack_cstr(&b, listen);
+	sp_pack_cstr(&b, "peers");
+	sp_pack_peer_table(d, &b);
 	sp_reply_final(c, &b);
 }
 

@@ -10,10 +10,14 @@
 #include <unistd.h>
 
 #include "base32.h"
+#include "crypto.h"
 #include "daemon_int.h"
 #include "datadir.h"
+#include "keyfile.h"
 #include "pack.h"
+#include "peer.h"
 #include "sp_err.h"
+#include "sync.h"
 
 #define CTL_SOCKET     "simpuld.sock"
 #define LOCK_FILE      "simpuld.lock"
@@ -30,6 +34,7 @@ struct sp_daemon {
 	uv_loop_t loop;
 	sp_node *node;
 	sp_ctl_server *ctl;
+	sp_peers *peers;
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
 	int lock_fd;
@@ -72,6 +77,10 @@ static const struct sp_command {
 	{ "import.rows", sp_cmd_import_rows, NULL, 0 },
 	{ "import.commit", sp_cmd_import_commit, NULL, 0 },
 	{ "import.abort", sp_cmd_import_abort, NULL, 0 },
+	{ "peer.add", sp_cmd_peer_add, NULL, 0 },
+	{ "peer.ls", sp_cmd_peer_ls, NULL, 0 },
+	{ "peer.rm", sp_cmd_peer_rm, NULL, 0 },
+	{ "peer.sync", sp_cmd_peer_sync, NULL, 0 },
 };
 
 static uint64_t
@@ -187,6 +196,53 @@ sp_daemon_loop(sp_daemon *d)
 	return &d->loop;
 }
 
+sp_peers *
+sp_daemon_peers(sp_daemon *d)
+{
+	return d->peers;
+}
+
+struct push_ctx {
+	const sp_area *area;
+	const uint8_t *rec;
+	size_t len;
+	const sp_conn *from;
+};
+
+static void
+push_one(void *arg, sp_conn *c)
+{
+	struct push_ctx *p = arg;
+
+	if (sp_conn_session(c) != NULL)
+		sp_session_push(sp_conn_session(c), p->area, p->rec, p->len, p->from);
+}
+
+void
+sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len,
+    const sp_conn *from)
+{
+	struct push_ctx p = { area, rec, len, from };
+
+	if (d->peers != NULL)
+		sp_peers_each_conn(d->peers, push_one, &p);
+}
+
+static void
+resync_one(void *arg, sp_conn *c)
+{
+	(void)arg;
+	if (sp_conn_session(c) != NULL)
+		sp_session_resync(sp_conn_session(c));
+}
+
+void
+sp_daemon_resync_all(sp_daemon *d)
+{
+	if (d->peers != NULL)
+		sp_peers_each_conn(d->peers, resync_one, NULL);
+}
+
 uint64_t
 sp_daemon_uptime_ms(sp_daemon *d)
 {
@@ -273,6 +329,8 @@ sp_daemon_stop(sp_daemon *d)
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	/* Work already queued finishes first: the loop runs until it is done. */
+	if (d->peers != NULL)
+		sp_peers_close(d->peers);
 	if (d->ctl != NULL)
 		sp_ctl_server_close(d->ctl, on_ctl_closed, d);
 }
@@ -311,7 +369,9 @@ lock_dir(const char *dir, int *fd_out)
 int
 sp_daemon_run(const sp_daemon_options *opt)
 {
-	char path[SP_PATH_MAX], idstr[SP_ID_STR_LEN + 1];
+	char path[SP_PATH_MAX], idstr[SP_ID_STR_LEN + 1], listen[80];
+	uint8_t netkey[32];
+	sp_peers_options popt;
 	sp_daemon *d;
 	int r, loop_ok = 0;
 
@@ -334,6 +394,21 @@ sp_daemon_run(const sp_daemon_options *opt)
 		goto out;
 	if ((r = sp_ctl_server_start(&d->loop, path, CTL_MAX_CONNS, dispatch, d, &d->ctl)) != 0)
 		goto out;
+	memset(&popt, 0, sizeof(popt));
+	popt.listen = opt->listen;
+	if (opt->network_key != NULL) {
+		if ((r = sp_file_read_secret(opt->network_key, netkey, sizeof(netkey))) != 0) {
+			if (r == SP_EFIELD_SIZE)
+				r = SP_ENETKEY;
+			log_error("network key %s: %s", opt->network_key, sp_strerror(r));
+			goto out;
+		}
+		popt.network_key = netkey;
+	}
+	r = sp_peers_start(d, &popt, &d->peers);
+	sp_memzero(netkey, sizeof(netkey));
+	if (r != 0)
+		goto out;
 	uv_signal_init(&d->loop, &d->sigterm);
 	uv_signal_init(&d->loop, &d->sigint);
 	d->sigterm.data = d->sigint.data = d;
@@ -341,16 +416,20 @@ sp_daemon_run(const sp_daemon_options *opt)
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
 
 	sp_base32_encode(idstr, sp_node_id(d->node), 32);
-	log_info("simpuld %s started: node %s, data %s", SP_VERSION, idstr, opt->data_dir);
+	(void)sp_peers_listen_address(d->peers, listen, sizeof(listen));
+	log_info("simpuld %s started: node %s, data %s, peers on %s%s", SP_VERSION, idstr,
+	    opt->data_dir, listen, opt->network_key != NULL ? " (network key)" : "");
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	log_info("stopped");
 	r = 0;
 out:
 	if (loop_ok) {
-		if (d->ctl != NULL) {
+		if (d->peers != NULL)
+			sp_peers_close(d->peers);
+		if (d->ctl != NULL)
 			sp_ctl_server_close(d->ctl, on_ctl_closed, d);
-			uv_run(&d->loop, UV_RUN_DEFAULT);
-		}
+		uv_run(&d->loop, UV_RUN_DEFAULT);
+		sp_peers_free(d->peers);
 		if (uv_loop_close(&d->loop) != 0)
 			log_warn("event loop closed with handles still open");
 	}

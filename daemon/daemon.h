@@ -11,6 +11,8 @@
 typedef struct sp_daemon_options {
 	const char *data_dir;      /* resolved data directory */
 	enum sp_log_level log_level;
+	const char *listen;        /* "HOST:PORT" for peers; NULL: do not listen */
+	const char *network_key;   /* a 32-byte federation key file, or NULL */
 } sp_daemon_options;
 
 /*

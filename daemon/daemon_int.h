@@ -12,9 +12,11 @@
 
 #include "ctl_server.h"
 #include "node.h"
+#include "wire.h"
 
 typedef struct sp_daemon sp_daemon;
 typedef struct sp_job sp_job;
+typedef struct sp_conn sp_conn;
 
 /*
  * A piece of work done on libuv's thread pool. run() executes on a worker
@@ -40,6 +42,18 @@ void sp_daemon_work(sp_daemon *d, sp_job *job);
 
 sp_node *sp_daemon_node(sp_daemon *d);
 uv_loop_t *sp_daemon_loop(sp_daemon *d);
+struct sp_peers *sp_daemon_peers(sp_daemon *d);
+
+/*
+ * A record was stored (written here, or received from the connection
+ * from, NULL otherwise): push it to every other peer whose agreed areas
+ * hold it.
+ */
+void sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len,
+    const sp_conn *from);
+/* Many records changed at once (an import, a charter): every session reconciles again. */
+void sp_daemon_resync_all(sp_daemon *d);
+
 /* Asks the daemon to shut down once the current reply is written. */
 void sp_daemon_stop(sp_daemon *d);
 uint64_t sp_daemon_uptime_ms(sp_daemon *d);
@@ -92,5 +106,11 @@ void sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_import_rows(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_import_commit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
 void sp_cmd_import_abort(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_peer_add(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_peer_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_peer_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+void sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+/* The peer table (status and peer ls): packs one map per peer into b as an array. */
+void sp_pack_peer_table(sp_daemon *d, sp_buf *b);
 
 #endif

@@ -11,7 +11,9 @@
 #include "i18n.h"
 #include "sp_err.h"
 
-enum opt_id { OPT_DATA, OPT_LOG_LEVEL, OPT_VERSION, OPT_HELP };
+#define DEFAULT_LISTEN "0.0.0.0:7770"
+
+enum opt_id { OPT_DATA, OPT_LISTEN, OPT_NETWORK_KEY, OPT_LOG_LEVEL, OPT_VERSION, OPT_HELP };
 
 /*
  * Every option in one table: getopt's table and --help are made from it,
@@ -25,6 +27,10 @@ static const struct sp_option {
 } options[] = {
 	[OPT_DATA] = { "data", 1, "DIR",
 	    N_("data directory (default: $SIMPUL_DATA, else $XDG_DATA_HOME/simpul)") },
+	[OPT_LISTEN] = { "listen", 1, "HOST:PORT",
+	    N_("where peers connect (default 0.0.0.0:7770; 'none': only dial out)") },
+	[OPT_NETWORK_KEY] = { "network-key", 1, "FILE",
+	    N_("a 32-byte federation key (0600): only nodes holding it can connect") },
 	[OPT_LOG_LEVEL] = { "log-level", 1, "LEVEL",
 	    N_("error, warn, info (default) or debug") },
 	[OPT_VERSION] = { "version", 0, NULL, N_("print the version and exit") },
@@ -68,10 +74,17 @@ main(int argc, char **argv)
 	}
 	memset(&opt, 0, sizeof(opt));
 	opt.log_level = SP_LOG_INFO;
+	opt.listen = DEFAULT_LISTEN;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA:
 			data = optarg;
+			break;
+		case OPT_LISTEN:
+			opt.listen = strcmp(optarg, "none") == 0 ? NULL : optarg;
+			break;
+		case OPT_NETWORK_KEY:
+			opt.network_key = optarg;
 			break;
 		case OPT_LOG_LEVEL:
 			if (sp_log_parse_level(optarg, &opt.log_level) != 0) {
@@ -108,7 +121,7 @@ main(int argc, char **argv)
 	if ((r = sp_daemon_run(&opt)) != 0) {
 		fprintf(stderr, "simpuld: %s: %s\n", dir, _(sp_strerror(r)));
 		/* The same exit codes as simpul's (README.md, "Exit codes"). */
-		return r == SP_ELOCKED ? 7 : r == SP_ENOINIT ? 4 : 1;
+		return r == SP_ELOCKED || r == SP_EADDRINUSE ? 7 : r == SP_ENOINIT ? 4 : 1;
 	}
 	return 0;
 }

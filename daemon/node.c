@@ -105,6 +105,12 @@ sp_node_id(const sp_node *n)
 	return n->pk;
 }
 
+int
+sp_node_noise_key(const sp_node *n, uint8_t x_sk[32])
+{
+	return sp_x25519_from_ed25519_sk(x_sk, n->sk);
+}
+
 sp_store *
 sp_node_store(sp_node *n)
 {
@@ -737,5 +743,157 @@ bad_record:
 out:
 	if (t != NULL)
 		sp_txn_abort(t);
+	return r;
+}
+
+/* The charters a received batch needs, decoded once each. */
+typedef struct charter_cache {
+	uint8_t community[SP_PUBKEY_BYTES];
+	sp_charter *c;            /* NULL: none here yet */
+} charter_cache;
+#define CHARTER_CACHE 16
+
+static int
+cached_charter(sp_txn *t, charter_cache *cache, size_t *n,
+    const uint8_t community[SP_PUBKEY_BYTES], sp_charter **out)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < *n; i++) {
+		if (memcmp(cache[i].community, community, SP_PUBKEY_BYTES) == 0) {
+			*out = cache[i].c;
+			return 0;
+		}
+	}
+	if (*n == CHARTER_CACHE) {
+		sp_charter_free(cache[--*n].c);
+	}
+	r = sp_node_charter(t, community, out);
+	if (r != 0 && r != SP_ENOCHARTER)
+		return r;
+	memcpy(cache[*n].community, community, SP_PUBKEY_BYTES);
+	cache[(*n)++].c = *out;
+	return 0;
+}
+
+static void
+forget_charter(charter_cache *cache, size_t *n, const uint8_t community[SP_PUBKEY_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (memcmp(cache[i].community, community, SP_PUBKEY_BYTES) == 0) {
+			sp_charter_free(cache[i].c);
+			cache[i] = cache[--*n];
+			return;
+		}
+	}
+}
+
+/* A received charter: the community's own signature, on a community we know. */
+static int
+check_charter_record(sp_txn *t, const sp_record *rec)
+{
+	sp_community_info info;
+	sp_charter *c;
+	int r;
+
+	if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0 ||
+	    rec->key_len != strlen(SP_CHARTER_KEY) || memcmp(rec->key, SP_CHARTER_KEY, rec->key_len) != 0 ||
+	    rec->label != SP_LABEL_PUBLIC || rec->flags != 0)
+		return SP_ECHARTER;
+	if ((r = sp_store_community_get(t, rec->community, &info)) != 0)
+		return r;
+	if ((r = sp_charter_decode(rec->body, rec->body_len, &c)) != 0)
+		return r;
+	sp_charter_free(c);
+	return 0;
+}
+
+/* Any other record: by a writer; a deletion by the deleted version's author or an admin. */
+static int
+check_received(sp_txn *t, charter_cache *cache, size_t *ncache, const sp_record *rec)
+{
+	sp_stored st;
+	sp_record cur;
+	sp_charter *c;
+	int r;
+
+	if ((r = cached_charter(t, cache, ncache, rec->community, &c)) != 0)
+		return r;
+	if (c == NULL)
+		return SP_ENOCHARTER;
+	if (!sp_charter_is_writer(c, rec->author))
+		return SP_ENOTWRITER;
+	if (!(rec->flags & SP_FLAG_TOMBSTONE) || sp_charter_is_admin(c, rec->author))
+		return 0;
+	r = sp_store_get(t, rec->community, rec->collection, rec->collection_len,
+	    rec->key, rec->key_len, &st);
+	if (r == SP_ENOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (sp_record_decode(st.data, st.len, &cur) != 0)
+		return SP_ECORRUPT;
+	/* A tombstone may follow another by anyone entitled to the first. */
+	if ((cur.flags & SP_FLAG_TOMBSTONE) || memcmp(cur.author, rec->author, SP_PUBKEY_BYTES) == 0)
+		return 0;
+	return SP_ENOTADMIN;
+}
+
+int
+sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
+{
+	charter_cache cache[CHARTER_CACHE];
+	size_t ncache = 0, i;
+	enum sp_apply_result res;
+	bool erased = false;
+	sp_txn *t = NULL;
+	int r;
+
+	*charters = false;
+	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
+		return r;
+	for (i = 0; i < count; i++) {
+		sp_incoming *in = &v[i];
+		bool is_charter = strcmp(in->rec.collection, SP_CHARTER_COLLECTION) == 0;
+
+		in->result = is_charter ? check_charter_record(t, &in->rec) :
+		    check_received(t, cache, &ncache, &in->rec);
+		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
+			r = in->result;
+			goto out;
+		}
+		if (in->result != 0)
+			continue;
+		if ((r = sp_store_apply(t, in->data, in->len, &in->rec, in->id, NULL, &res)) != 0)
+			goto out;
+		if (res == SP_APPLY_STALE) {
+			in->result = SP_ESTALE;
+			continue;
+		}
+		pthread_mutex_lock(&n->hlc_lock);
+		sp_hlc_observe(&n->hlc, in->rec.timestamp);
+		pthread_mutex_unlock(&n->hlc_lock);
+		if (in->rec.flags & SP_FLAG_ERASED)
+			erased = true;
+		if (is_charter) {
+			forget_charter(cache, &ncache, in->rec.community);
+			*charters = true;
+		}
+	}
+	if ((r = persist_hlc(n, t)) != 0)
+		goto out;
+	r = sp_txn_commit(t);
+	t = NULL;
+	/* The erased content must leave the files now, as it did on the author's node. */
+	if (r == 0 && erased)
+		r = sp_store_scrub(n->store);
+out:
+	if (t != NULL)
+		sp_txn_abort(t);
+	for (i = 0; i < ncache; i++)
+		sp_charter_free(cache[i].c);
 	return r;
 }

@@ -32,6 +32,8 @@ int sp_node_open(const char *dir, uint64_t (*now_ms)(void), sp_node **out);
 void sp_node_close(sp_node *n);
 
 const uint8_t *sp_node_id(const sp_node *n);
+/* This node's static Noise key: its Ed25519 key converted to X25519. */
+int sp_node_noise_key(const sp_node *n, uint8_t x_sk[32]);
 sp_store *sp_node_store(sp_node *n);
 const char *sp_node_dir(const sp_node *n);
 
@@ -104,5 +106,31 @@ int sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows, siz
     sp_buf *out, size_t *count, char *detail, size_t size);
 int sp_node_write_batch(sp_node *n, const sp_import *imp, const uint8_t *batch, size_t len,
     char *detail, size_t size);
+
+/* A record received from a peer, already decoded and verified (sp_record_open). */
+typedef struct sp_incoming {
+	const uint8_t *data;
+	size_t len;
+	sp_record rec;
+	uint8_t id[SP_ID_BYTES];
+	/*
+	 * Set by sp_node_receive: 0 stored, SP_ESTALE (not newer than what is
+	 * here), SP_ENOCHARTER (author unknown until the charter arrives: keep
+	 * it and try again), or why it was refused (SP_ENOTWRITER,
+	 * SP_ENOTADMIN, SP_ECHARTER, SP_ENOTFOUND for an unknown community).
+	 */
+	int result;
+} sp_incoming;
+
+/*
+ * Stores received records in one durable transaction after the charter
+ * checks (a charter must be signed by its community's key; anything else
+ * by a writer of the current charter; a deletion by the deleted version's
+ * author or an admin). Merges their timestamps into the clock. If an
+ * erasure landed, scrubs the store. *charters set when a charter changed
+ * (records that waited for one may now pass). Returns 0 or a storage
+ * error (then nothing of the batch was stored).
+ */
+int sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters);
 
 #endif

@@ -1118,6 +1118,50 @@ sp_store_area_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
 }
 
 int
+sp_store_areas_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    int (*cb)(void *arg, const char *collection, size_t collection_len, enum sp_label label),
+    void *arg)
+{
+	uint8_t seek[PREFIX_MAX + 1];
+	MDB_cursor *c;
+	MDB_val k, v;
+	const uint8_t *key, *nul;
+	size_t clen;
+	int r;
+
+	if ((r = mdb_err(mdb_cursor_open(t->txn, t->s->dbi[DB_AREA], &c))) != 0)
+		return r;
+	memcpy(seek, community, SP_PUBKEY_BYTES);
+	k.mv_data = seek;
+	k.mv_size = SP_PUBKEY_BYTES;
+	/* One seek per (collection, label): the cost grows with the areas, not the items. */
+	while ((r = mdb_err(mdb_cursor_get(c, &k, &v, MDB_SET_RANGE))) == 0) {
+		key = k.mv_data;
+		if (k.mv_size < SP_PUBKEY_BYTES + AKEY_TAIL + 1 ||
+		    memcmp(key, community, SP_PUBKEY_BYTES) != 0)
+			break;
+		nul = memchr(key + SP_PUBKEY_BYTES, 0, k.mv_size - SP_PUBKEY_BYTES);
+		clen = nul != NULL ? (size_t)(nul - key) - SP_PUBKEY_BYTES : 0;
+		if (nul == NULL || !collection_len_ok(clen) ||
+		    k.mv_size != SP_PUBKEY_BYTES + clen + 1 + AKEY_TAIL ||
+		    nul[1] >= SP_LABEL_COUNT) {
+			r = SP_ECORRUPT;
+			break;
+		}
+		if ((r = cb(arg, (const char *)key + SP_PUBKEY_BYTES, clen, (enum sp_label)nul[1])) != 0)
+			break;
+		memcpy(seek, key, SP_PUBKEY_BYTES + clen + 1);
+		seek[SP_PUBKEY_BYTES + clen + 1] = (uint8_t)(nul[1] + 1);
+		k.mv_data = seek;
+		k.mv_size = SP_PUBKEY_BYTES + clen + 2;
+	}
+	if (r == SP_ENOTFOUND)
+		r = 0;
+	mdb_cursor_close(c);
+	return r;
+}
+
+int
 sp_store_area_insert_raw(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
     const char *collection, size_t collection_len, enum sp_label label,
     uint64_t ts, const uint8_t id[SP_ID_BYTES])

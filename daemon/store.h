@@ -168,6 +168,15 @@ int sp_store_area_insert_raw(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES]
     uint64_t ts, const uint8_t id[SP_ID_BYTES]);
 
 /*
+ * Calls cb once for each area of a community that holds at least one
+ * item, in (collection, label) order. A non-zero return stops the walk
+ * and is returned.
+ */
+int sp_store_areas_each(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    int (*cb)(void *arg, const char *collection, size_t collection_len, enum sp_label label),
+    void *arg);
+
+/*
  * Import journal. begin records a running import for (community,
  * collection) and returns its handle; apply with that handle; commit makes
  * it permanent (and deletes the superseded versions it kept), rollback

@@ -83,7 +83,13 @@
 	X(SP_EIMPORT_ABORTED,142, "import aborted; nothing was written") \
 	/* peer protocol (docs/PROTOCOL.md, "Peer protocol") */ \
 	X(SP_ENOISE,         160, "Noise handshake or decryption failed") \
-	X(SP_ENEG,           170, "malformed Negentropy message")
+	X(SP_ENEG,           170, "malformed Negentropy message") \
+	X(SP_EUNKNOWN_PEER,  180, "unknown peer: add it with 'simpul peer add NAME NODE_ID'") \
+	X(SP_ENOTCONNECTED,  181, "the peer is not connected and has no address to dial; it must connect to this node") \
+	X(SP_EADDRINUSE,     182, "the listening address is in use: another program (or simpuld) listens there; use --listen HOST:PORT") \
+	X(SP_ESHUTDOWN,      183, "the node is shutting down") \
+	X(SP_EOUTSIDE,       184, "record outside the areas agreed with this peer") \
+	X(SP_ENETKEY,        185, "bad network key file: it must hold exactly 32 bytes (make one with: head -c 32 /dev/urandom > FILE)")
 
 enum sp_err {
 #define SP_ERR_ENUM(name, off, msg) name = SP_ERR_BASE - (off),

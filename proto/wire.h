@@ -43,6 +43,7 @@ enum sp_wire_type {
 	SP_WIRE_PONG = 8,     /* [8, nonce uint] */
 	SP_WIRE_ERROR = 9,    /* [9, code int, message str] then close */
 	SP_WIRE_REFUSED = 10, /* [10, area] the area is not agreed: no reconciliation */
+	SP_WIRE_RESYNC = 11,  /* [11] the server asks the client to reconcile again */
 };
 
 /* An area: (community, collection, label). Encoded [community bin32, collection str, label uint]. */
@@ -86,15 +87,26 @@ typedef struct sp_wire_msg {
 	size_t message_len;
 } sp_wire_msg;
 
-/* Decodes one logical message, checking every bound above. m is cleared on entry. */
+/*
+ * Decodes one logical message, checking every bound above and every list
+ * item, so the iterators cannot fail on a decoded message. m is cleared on
+ * entry. Returns 0, SP_EFRAME (unknown type, wrong item count, an item of
+ * the wrong msgpack type), SP_EPROTO_VERSION (HELLO of another version),
+ * SP_ETOOBIG (a list or binary over its bound), SP_EFIELD_SIZE (a
+ * community or id not 32 bytes), SP_ECOLLECTION, SP_ELABEL, or the
+ * reader's code for the encoding rule the bytes broke.
+ */
 int sp_wire_decode(const uint8_t *data, size_t len, sp_wire_msg *m);
 
-/* Iterators over a decoded message's lists: *p/*left start at the list's first item. */
+/* Iterators over a decoded message's lists: *p and *left start at the list's first item. */
 int sp_wire_next_area(const uint8_t **p, size_t *left, sp_area *out);
 int sp_wire_next_want(const uint8_t **p, size_t *left, sp_want *out);
 int sp_wire_next_bin(const uint8_t **p, size_t *left, const uint8_t **bin, size_t *len);
 
-/* Encoders: append one whole logical message to out (errors sticky in out->err). */
+/*
+ * Encoders: append one whole logical message to out (errors sticky in
+ * out->err; arguments the decoder would refuse set it to SP_EINVAL).
+ */
 void sp_wire_hello(sp_buf *out, const sp_area *offers, size_t noffers,
     const sp_want *wants, size_t nwants);
 void sp_wire_neg(sp_buf *out, const sp_area *area, const uint8_t *msg, size_t len);
@@ -103,15 +115,18 @@ void sp_wire_records_begin(sp_buf *out, uint32_t count);
 void sp_wire_want_begin(sp_buf *out, const sp_area *area, uint32_t count);
 void sp_wire_done(sp_buf *out, const sp_area *area, uint64_t have, uint64_t need);
 void sp_wire_synced(sp_buf *out);
+void sp_wire_resync(sp_buf *out);
 void sp_wire_ping(sp_buf *out, enum sp_wire_type type, uint64_t nonce);
 void sp_wire_error(sp_buf *out, int code, const char *message);
 void sp_wire_refused(sp_buf *out, const sp_area *area);
 void sp_wire_pack_area(sp_buf *out, const sp_area *area);
+/* One want, as in HELLO (peer policies store theirs the same way). */
+void sp_wire_pack_want(sp_buf *out, const sp_want *want);
 
 /*
  * Reassembly of fragments into logical messages, bounded by max bytes.
  * push() takes one decrypted Noise payload; when it completes a message
- * *msg/*len point to it (valid until the next push) and *complete is set.
+ * *msg and *msg_len point to it (valid until the next push) and *complete is set.
  * SP_EFRAME on an empty fragment or a bad flag, SP_ETOOBIG past max.
  */
 typedef struct sp_wire_reasm {

@@ -59,11 +59,17 @@ new_node() {
 	echo "$dir"
 }
 
-# start_node DIR: starts simpuld on DIR in the background and waits until
-# it answers; sets SP_LAST_PID.
+# start_node DIR [SIMPULD OPTIONS]: starts simpuld on DIR in the background
+# (listening for peers on a free loopback port unless --listen is given)
+# and waits until it answers; sets SP_LAST_PID.
 start_node() {
 	local dir=$1 i
-	"$SIMPULD" --data "$dir" --log-level debug 2>>"$dir.log" &
+	shift
+	case " $* " in
+	*" --listen "*) ;;
+	*) set -- --listen 127.0.0.1:0 "$@" ;;
+	esac
+	"$SIMPULD" --data "$dir" --log-level debug "$@" 2>>"$dir.log" &
 	SP_LAST_PID=$!
 	SP_PIDS+=("$SP_LAST_PID")
 	for i in $(seq 1 200); do
@@ -79,6 +85,11 @@ start_node() {
 	done
 	echo "simpuld did not answer within 10 s" >&2
 	return 1
+}
+
+# node_port DIR: the TCP port a running node listens on for peers.
+node_port() {
+	"$SIMPUL" --data "$1" status --json | sed -n 's/.*"listen": "[^"]*:\([0-9]*\)".*/\1/p'
 }
 
 # stop_node PID: SIGTERM and wait.

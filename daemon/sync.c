@@ -1,0 +1,1335 @@
+#include "sync.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base32.h"
+#include "charter.h"
+#include "daemon_int.h"
+#include "log.h"
+#include "neg_store.h"
+#include "negentropy.h"
+#include "pack.h"
+#include "peer.h"
+#include "policy.h"
+#include "reader.h"
+#include "sp_err.h"
+
+/* A NEG message stays well inside a logical message. */
+#define NEG_FRAME_LIMIT   (1024u * 1024)
+/* Rounds per area before the client gives up on it (a 1 MiB frame carries ~32,000 ids). */
+#define MAX_ROUNDS        4096
+/* Records per RECORDS message we send, and its bytes. */
+#define SEND_BATCH_BYTES  (1024u * 1024)
+/* Keep at most this much queued on the socket while sending records. */
+#define SEND_HIGH         (4u * 1024 * 1024)
+/* Receive jobs (verify or write) in flight before we stop reading from the peer. */
+#define MAX_RECEIVE_JOBS  4
+/* Records waiting for their charter, at most. */
+#define MAX_WAITING_BYTES (32u * 1024 * 1024)
+/* Rejections logged per session (the count goes on in the status). */
+#define LOG_REJECTS       8
+
+enum phase {
+	PHASE_HELLO,      /* waiting for the peer's HELLO */
+	PHASE_CHARTERS,   /* reconciling charters */
+	PHASE_AREAS,      /* reconciling the agreed areas */
+	PHASE_LIVE,       /* reconciled; pushing new records */
+};
+
+/* An area being served (we are the Negentropy server for it). */
+typedef struct served {
+	sp_area area;
+	sp_neg_vector *vec;
+	sp_neg *neg;
+} served;
+
+/* A record id to send, with the area it must still be in. */
+typedef struct outgoing {
+	sp_area area;
+	uint8_t id[SP_ID_BYTES];
+} outgoing;
+
+struct sp_session {
+	sp_daemon *d;
+	sp_conn *conn;             /* NULL once the connection closed */
+	unsigned refs;             /* the connection, and each job in flight */
+	bool initiator;
+	enum phase phase;
+	sp_peer_policy pol;        /* the peer's policy when the session began */
+
+	sp_area *remote_offers;
+	size_t nremote_offers;
+	sp_want *remote_wants;
+	size_t nremote_wants;
+	uint8_t (*communities)[SP_PUBKEY_BYTES]; /* known here and named in a HELLO */
+	size_t ncommunities;
+	sp_area *out;              /* agreed: we send (sorted) */
+	size_t nout;
+	sp_area *in;               /* agreed: we accept (sorted) */
+	size_t nin;
+
+	/* Client: the areas of this phase, and the one being reconciled. */
+	sp_area *todo;
+	size_t ntodo;
+	size_t itodo;
+	sp_neg_vector *vec;
+	sp_neg *neg;
+	unsigned rounds;
+	uint64_t have, need;
+	bool resync;               /* reconcile again once this pass ends */
+	bool synced_sent;
+	bool complete;             /* this pass is over: counted as a complete sync */
+
+	served *served;
+	size_t nserved;
+
+	outgoing *sendq;
+	size_t nsend, isend, capsend;
+
+	unsigned receive_jobs;
+	uint8_t *deferred;         /* server: a NEG that waits for charters being stored */
+	size_t deferred_len;
+	sp_buf waiting;            /* (u32 len, record) that wait for a charter */
+	size_t nwaiting;
+	unsigned rejects_logged;
+};
+
+typedef struct receive_job {
+	sp_job base;
+	sp_session *s;
+	sp_buf records;            /* (u32 len, record bytes)... */
+	size_t count;
+	sp_incoming *in;
+	bool charters;
+	bool verified;             /* waiting records come back verified */
+} receive_job;
+
+static void pump(sp_session *s);
+static void next_area(sp_session *s);
+
+static void
+session_unref(sp_session *s)
+{
+	size_t i;
+
+	if (--s->refs > 0)
+		return;
+	for (i = 0; i < s->nserved; i++) {
+		sp_neg_free(s->served[i].neg);
+		sp_neg_vector_free(s->served[i].vec);
+	}
+	free(s->served);
+	sp_neg_free(s->neg);
+	sp_neg_vector_free(s->vec);
+	free(s->remote_offers);
+	free(s->remote_wants);
+	free(s->communities);
+	free(s->out);
+	free(s->in);
+	free(s->todo);
+	free(s->sendq);
+	free(s->deferred);
+	sp_buf_free(&s->waiting);
+	free(s);
+}
+
+static sp_peer_stats *
+stats(sp_session *s)
+{
+	return s->conn != NULL ? sp_conn_stats(s->conn) : NULL;
+}
+
+static void
+fail(sp_session *s, int code, const char *why)
+{
+	if (s->conn != NULL)
+		sp_conn_close(s->conn, code, why);
+}
+
+static void
+send_msg(sp_session *s, sp_buf *b)
+{
+	int r;
+
+	if (s->conn != NULL && (r = sp_conn_send(s->conn, b)) != 0 && r != SP_EDISCONNECTED)
+		fail(s, r, "cannot send");
+	sp_buf_free(b);
+}
+
+static int
+area_search(const sp_area *v, size_t n, const sp_area *a)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = sp_area_cmp(&v[mid], a)) == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int
+area_qsort_cmp(const void *a, const void *b)
+{
+	return sp_area_cmp(a, b);
+}
+
+static bool
+is_charter_area(const sp_area *a)
+{
+	return strcmp(a->collection, SP_CHARTER_COLLECTION) == 0 && a->label == SP_LABEL_PUBLIC;
+}
+
+static bool
+session_names_community(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < s->ncommunities; i++)
+		if (memcmp(s->communities[i], c, SP_PUBKEY_BYTES) == 0)
+			return true;
+	return false;
+}
+
+/* May records of area a flow from the peer to us in this session? */
+static bool
+accepts(const sp_session *s, const sp_area *a)
+{
+	if (is_charter_area(a))
+		return session_names_community(s, a->community);
+	return area_search(s->in, s->nin, a);
+}
+
+/* May we send records of area a to the peer? */
+static bool
+sends(const sp_session *s, const sp_area *a)
+{
+	if (is_charter_area(a))
+		return session_names_community(s, a->community);
+	return area_search(s->out, s->nout, a);
+}
+
+/* Membership of us and of the peer in a community's charter. */
+static void
+members(sp_session *s, sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    bool *me, bool *peer)
+{
+	sp_charter *c;
+
+	*me = *peer = false;
+	if (sp_node_charter(t, community, &c) != 0)
+		return;
+	*me = sp_charter_is_writer(c, sp_node_id(sp_daemon_node(s->d)));
+	*peer = sp_charter_is_writer(c, s->pol.node);
+	sp_charter_free(c);
+}
+
+/* Area lists growing one at a time. */
+typedef struct area_list {
+	sp_area *v;
+	size_t n, cap;
+	int err;
+} area_list;
+
+static void
+area_list_add(area_list *l, const sp_area *a)
+{
+	sp_area *v;
+
+	if (l->err != 0 || l->n >= SP_WIRE_MAX_AREAS)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap != 0 ? l->cap * 2 : 16;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL) {
+			l->err = SP_ENOMEM;
+			return;
+		}
+		l->v = v;
+	}
+	l->v[l->n++] = *a;
+}
+
+struct offer_walk {
+	sp_session *s;
+	const sp_want *spec;
+	bool me, peer;
+	area_list *list;
+	uint8_t community[SP_PUBKEY_BYTES];
+};
+
+static int
+offer_area(void *arg, const char *collection, size_t len, enum sp_label label)
+{
+	struct offer_walk *w = arg;
+	sp_area a;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.community, w->community, SP_PUBKEY_BYTES);
+	memcpy(a.collection, collection, len);
+	a.label = label;
+	/* Charters are not offered: they travel whatever the policies say. */
+	if (!is_charter_area(&a) && sp_want_matches(w->spec, &a) &&
+	    sp_may_travel(&a, w->me, w->peer) && !area_search(w->list->v, w->list->n, &a)) {
+		area_list_add(w->list, &a);
+		qsort(w->list->v, w->list->n, sizeof(sp_area), area_qsort_cmp);
+	}
+	return 0;
+}
+
+/*
+ * What we offer this peer: every area we hold that one of our offer specs
+ * for it matches and the rules let travel from us to it (sorted).
+ */
+static int
+our_offers(sp_session *s, sp_txn *t, area_list *list)
+{
+	struct offer_walk w;
+	size_t i;
+	int r;
+
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.list = list;
+	for (i = 0; i < s->pol.noffers; i++) {
+		w.spec = &s->pol.offers[i];
+		memcpy(w.community, w.spec->community, SP_PUBKEY_BYTES);
+		members(s, t, w.community, &w.me, &w.peer);
+		if ((r = sp_store_areas_each(t, w.community, offer_area, &w)) != 0)
+			return r;
+	}
+	return list->err;
+}
+
+static void
+send_hello(sp_session *s)
+{
+	area_list offers = { NULL, 0, 0, 0 };
+	sp_txn *t;
+	sp_buf b;
+	int r;
+
+	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0) {
+		fail(s, r, "cannot read the store");
+		return;
+	}
+	r = our_offers(s, t, &offers);
+	sp_txn_abort(t);
+	if (r != 0) {
+		free(offers.v);
+		fail(s, r, "cannot list the areas to offer");
+		return;
+	}
+	sp_buf_init(&b);
+	sp_wire_hello(&b, offers.v, offers.n, s->pol.wants, s->pol.nwants);
+	free(offers.v);
+	send_msg(s, &b);
+}
+
+static void
+add_community(sp_session *s, sp_txn *t, const uint8_t c[SP_PUBKEY_BYTES])
+{
+	sp_community_info info;
+	uint8_t (*v)[SP_PUBKEY_BYTES];
+
+	if (session_names_community(s, c) || sp_store_community_get(t, c, &info) != 0)
+		return;
+	if ((v = realloc(s->communities, (s->ncommunities + 1) * sizeof(*v))) == NULL)
+		return;
+	s->communities = v;
+	memcpy(v[s->ncommunities++], c, SP_PUBKEY_BYTES);
+}
+
+/* The communities whose charters this session reconciles: known here, named by either side. */
+static int
+collect_communities(sp_session *s)
+{
+	sp_txn *t;
+	size_t i;
+	int r;
+
+	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
+		return r;
+	for (i = 0; i < s->pol.noffers; i++)
+		add_community(s, t, s->pol.offers[i].community);
+	for (i = 0; i < s->pol.nwants; i++)
+		add_community(s, t, s->pol.wants[i].community);
+	for (i = 0; i < s->nremote_offers; i++)
+		add_community(s, t, s->remote_offers[i].community);
+	for (i = 0; i < s->nremote_wants; i++)
+		add_community(s, t, s->remote_wants[i].community);
+	sp_txn_abort(t);
+	return 0;
+}
+
+/*
+ * The agreed areas, worked out from the charters now held: what we send
+ * (our offers that a want of the peer matches) and what we accept (the
+ * peer's offers that one of our wants matches), each only where the rules
+ * let records travel that way.
+ */
+static int
+agree(sp_session *s)
+{
+	area_list out = { NULL, 0, 0, 0 }, in = { NULL, 0, 0, 0 };
+	sp_txn *t;
+	size_t i, j;
+	bool me, peer;
+	int r;
+
+	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
+		return r;
+	if ((r = our_offers(s, t, &out)) != 0)
+		goto out;
+	for (i = 0, j = 0; i < out.n; i++) {
+		size_t k;
+
+		for (k = 0; k < s->nremote_wants; k++)
+			if (sp_want_matches(&s->remote_wants[k], &out.v[i]))
+				break;
+		if (k < s->nremote_wants)
+			out.v[j++] = out.v[i];
+	}
+	out.n = j;
+	for (i = 0; i < s->nremote_offers; i++) {
+		const sp_area *a = &s->remote_offers[i];
+
+		for (j = 0; j < s->pol.nwants; j++)
+			if (sp_want_matches(&s->pol.wants[j], a))
+				break;
+		if (j == s->pol.nwants || is_charter_area(a))
+			continue;
+		members(s, t, a->community, &me, &peer);
+		if (sp_may_travel(a, peer, me))
+			area_list_add(&in, a);
+	}
+	if ((r = in.err) != 0)
+		goto out;
+	qsort(in.v, in.n, sizeof(sp_area), area_qsort_cmp);
+	free(s->out);
+	free(s->in);
+	s->out = out.v;
+	s->nout = out.n;
+	s->in = in.v;
+	s->nin = in.n;
+	out.v = in.v = NULL;
+out:
+	sp_txn_abort(t);
+	free(out.v);
+	free(in.v);
+	return r;
+}
+
+/* Client side. */
+
+static void
+start_phase(sp_session *s, enum phase phase)
+{
+	area_list todo = { NULL, 0, 0, 0 };
+	size_t i;
+	sp_area a;
+
+	s->phase = phase;
+	if (phase == PHASE_CHARTERS) {
+		for (i = 0; i < s->ncommunities; i++) {
+			memset(&a, 0, sizeof(a));
+			memcpy(a.community, s->communities[i], SP_PUBKEY_BYTES);
+			strcpy(a.collection, SP_CHARTER_COLLECTION);
+			a.label = SP_LABEL_PUBLIC;
+			area_list_add(&todo, &a);
+		}
+	} else {
+		/* Every area agreed in either direction, once. */
+		for (i = 0; i < s->nout; i++)
+			area_list_add(&todo, &s->out[i]);
+		for (i = 0; i < s->nin; i++)
+			if (!area_search(s->out, s->nout, &s->in[i]))
+				area_list_add(&todo, &s->in[i]);
+	}
+	if (todo.err != 0) {
+		free(todo.v);
+		fail(s, todo.err, "out of memory");
+		return;
+	}
+	free(s->todo);
+	s->todo = todo.v;
+	s->ntodo = todo.n;
+	s->itodo = 0;
+	next_area(s);
+}
+
+static int
+snapshot(sp_session *s, const sp_area *a, sp_neg_vector **vec, sp_neg **neg)
+{
+	sp_neg_storage st;
+	sp_txn *t;
+	int r;
+
+	*vec = NULL;
+	*neg = NULL;
+	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
+		return r;
+	r = sp_neg_store_load(t, a->community, a->collection, strlen(a->collection), a->label, vec);
+	sp_txn_abort(t);
+	if (r != 0)
+		return r;
+	sp_neg_vector_storage(*vec, &st);
+	if ((r = sp_neg_new(&st, NEG_FRAME_LIMIT, neg)) != 0) {
+		sp_neg_vector_free(*vec);
+		*vec = NULL;
+	}
+	return r;
+}
+
+/*
+ * A pass is complete once every area is reconciled, everything asked for
+ * has been sent and received, and stored.
+ */
+static void
+maybe_complete(sp_session *s)
+{
+	sp_peer_stats *st = stats(s);
+	sp_buf b;
+
+	if (s->complete || s->phase != PHASE_LIVE || st == NULL || s->isend < s->nsend ||
+	    st->to_receive > 0 || s->receive_jobs > 0)
+		return;
+	if (s->initiator && !s->synced_sent) {
+		sp_buf_init(&b);
+		sp_wire_synced(&b);
+		send_msg(s, &b);
+		s->synced_sent = true;
+	}
+	s->complete = true;
+	st->last_sync_ms = sp_node_now_ms(sp_daemon_node(s->d));
+	sp_conn_set_state(s->conn, SP_PEER_LIVE);
+	log_info("peer %s: in sync", s->pol.name);
+}
+
+static void
+next_area(sp_session *s)
+{
+	sp_buf b;
+	int r;
+
+	sp_neg_free(s->neg);
+	sp_neg_vector_free(s->vec);
+	s->neg = NULL;
+	s->vec = NULL;
+	if (s->conn == NULL)
+		return;
+	if (s->itodo == s->ntodo) {
+		if (s->phase == PHASE_CHARTERS) {
+			if ((r = agree(s)) != 0) {
+				fail(s, r, "cannot work out the agreed areas");
+				return;
+			}
+			start_phase(s, PHASE_AREAS);
+			return;
+		}
+		s->phase = PHASE_LIVE;
+		if (s->resync) {
+			s->resync = false;
+			s->synced_sent = false;
+			s->complete = false;
+			start_phase(s, PHASE_CHARTERS);
+			return;
+		}
+		maybe_complete(s);
+		return;
+	}
+	s->rounds = 0;
+	s->have = s->need = 0;
+	if ((r = snapshot(s, &s->todo[s->itodo], &s->vec, &s->neg)) != 0) {
+		fail(s, r, "cannot read an area");
+		return;
+	}
+	sp_buf_init(&b);
+	{
+		sp_buf neg;
+
+		sp_buf_init(&neg);
+		if ((r = sp_neg_initiate(s->neg, &neg)) == 0)
+			sp_wire_neg(&b, &s->todo[s->itodo], neg.data, neg.len);
+		sp_buf_free(&neg);
+	}
+	if (r != 0) {
+		sp_buf_free(&b);
+		fail(s, r, "negentropy");
+		return;
+	}
+	send_msg(s, &b);
+}
+
+static void
+queue_send(sp_session *s, const sp_area *a, const uint8_t id[SP_ID_BYTES])
+{
+	outgoing *v;
+
+	if (s->nsend == s->capsend) {
+		/* Compact what was sent before growing. */
+		if (s->isend > 0) {
+			memmove(s->sendq, s->sendq + s->isend, (s->nsend - s->isend) * sizeof(*v));
+			s->nsend -= s->isend;
+			s->isend = 0;
+		}
+		if (s->nsend == s->capsend) {
+			s->capsend = s->capsend != 0 ? s->capsend * 2 : 1024;
+			if ((v = realloc(s->sendq, s->capsend * sizeof(*v))) == NULL) {
+				fail(s, SP_ENOMEM, "out of memory");
+				return;
+			}
+			s->sendq = v;
+		}
+	}
+	s->sendq[s->nsend].area = *a;
+	memcpy(s->sendq[s->nsend++].id, id, SP_ID_BYTES);
+	if (stats(s) != NULL)
+		stats(s)->to_send++;
+}
+
+/* The ids of one round, gathered by the negentropy callbacks. */
+typedef struct round_ids {
+	sp_session *s;
+	const sp_area *area;
+	bool send, ask;
+	sp_buf want;             /* packed id bins for WANT */
+	uint32_t nwant;
+} round_ids;
+
+static void
+flush_want(round_ids *ri)
+{
+	sp_buf b;
+
+	if (ri->nwant == 0)
+		return;
+	sp_buf_init(&b);
+	sp_wire_want_begin(&b, ri->area, ri->nwant);
+	sp_pack_raw(&b, ri->want.data, ri->want.len);
+	send_msg(ri->s, &b);
+	if (stats(ri->s) != NULL)
+		stats(ri->s)->to_receive += ri->nwant;
+	sp_buf_reset(&ri->want);
+	ri->nwant = 0;
+}
+
+static void
+on_have(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
+{
+	round_ids *ri = arg;
+
+	ri->s->have++;
+	if (ri->send)
+		queue_send(ri->s, ri->area, id);
+}
+
+static void
+on_need(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
+{
+	round_ids *ri = arg;
+
+	ri->s->need++;
+	if (!ri->ask)
+		return;
+	sp_pack_bin(&ri->want, id, SP_NEG_ID_BYTES);
+	if (++ri->nwant == SP_WIRE_MAX_IDS)
+		flush_want(ri);
+}
+
+static void
+client_neg(sp_session *s, const sp_wire_msg *m)
+{
+	round_ids ri;
+	sp_buf next, b;
+	bool done = false;
+	int r;
+
+	if (s->neg == NULL || s->itodo >= s->ntodo || sp_area_cmp(&m->area, &s->todo[s->itodo]) != 0) {
+		fail(s, SP_EFRAME, "negentropy reply for an area not being reconciled");
+		return;
+	}
+	memset(&ri, 0, sizeof(ri));
+	ri.s = s;
+	ri.area = &s->todo[s->itodo];
+	ri.send = sends(s, ri.area);
+	ri.ask = accepts(s, ri.area);
+	sp_buf_init(&ri.want);
+	sp_buf_init(&next);
+	r = sp_neg_reconcile_client(s->neg, m->data, m->data_len, &next, on_have, on_need, &ri, &done);
+	flush_want(&ri);
+	sp_buf_free(&ri.want);
+	if (r == 0 && !done && ++s->rounds > MAX_ROUNDS)
+		r = SP_ENEG;
+	if (r != 0) {
+		sp_buf_free(&next);
+		fail(s, r, "negentropy failed");
+		return;
+	}
+	sp_buf_init(&b);
+	if (!done) {
+		sp_wire_neg(&b, ri.area, next.data, next.len);
+		sp_buf_free(&next);
+		send_msg(s, &b);
+		return;
+	}
+	sp_buf_free(&next);
+	sp_wire_done(&b, ri.area, s->have, s->need);
+	send_msg(s, &b);
+	s->itodo++;
+	pump(s);
+	next_area(s);
+}
+
+/* Server side. */
+
+static served *
+find_served(sp_session *s, const sp_area *a)
+{
+	size_t i;
+
+	for (i = 0; i < s->nserved; i++)
+		if (sp_area_cmp(&s->served[i].area, a) == 0)
+			return &s->served[i];
+	return NULL;
+}
+
+static void
+drop_served(sp_session *s, const sp_area *a)
+{
+	served *sv = find_served(s, a);
+
+	if (sv == NULL)
+		return;
+	sp_neg_free(sv->neg);
+	sp_neg_vector_free(sv->vec);
+	*sv = s->served[--s->nserved];
+}
+
+static void
+server_neg(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	served *sv, *v;
+	sp_buf reply, b;
+	int r;
+
+	if (!sends(s, &m->area) && !accepts(s, &m->area)) {
+		/*
+		 * Charters the client just sent may still be on their way to the
+		 * store, and they may be what agrees this area: wait for them.
+		 */
+		if (s->receive_jobs > 0 && s->deferred == NULL) {
+			if ((s->deferred = malloc(raw_len)) == NULL) {
+				fail(s, SP_ENOMEM, "out of memory");
+				return;
+			}
+			memcpy(s->deferred, raw, raw_len);
+			s->deferred_len = raw_len;
+			return;
+		}
+		sp_buf_init(&b);
+		sp_wire_refused(&b, &m->area);
+		send_msg(s, &b);
+		return;
+	}
+	if ((sv = find_served(s, &m->area)) == NULL) {
+		if (s->nserved >= SP_WIRE_MAX_AREAS ||
+		    (v = realloc(s->served, (s->nserved + 1) * sizeof(*v))) == NULL) {
+			fail(s, SP_ENOMEM, "too many areas at once");
+			return;
+		}
+		s->served = v;
+		sv = &s->served[s->nserved];
+		sv->area = m->area;
+		if ((r = snapshot(s, &m->area, &sv->vec, &sv->neg)) != 0) {
+			fail(s, r, "cannot read an area");
+			return;
+		}
+		s->nserved++;
+	}
+	sp_buf_init(&reply);
+	if ((r = sp_neg_reconcile(sv->neg, m->data, m->data_len, &reply)) != 0) {
+		sp_buf_free(&reply);
+		fail(s, r, "malformed negentropy message");
+		return;
+	}
+	sp_buf_init(&b);
+	sp_wire_neg(&b, &m->area, reply.data, reply.len);
+	sp_buf_free(&reply);
+	send_msg(s, &b);
+}
+
+static void
+on_want(sp_session *s, const sp_wire_msg *m)
+{
+	const uint8_t *p = m->data, *id;
+	size_t left = m->data_len, len;
+	uint32_t i;
+
+	if (!sends(s, &m->area)) {
+		fail(s, SP_EOUTSIDE, "asked for records outside the agreed areas");
+		return;
+	}
+	for (i = 0; i < m->count; i++) {
+		if (sp_wire_next_bin(&p, &left, &id, &len) != 0)
+			return;
+		queue_send(s, &m->area, id);
+	}
+	pump(s);
+}
+
+/* Sending records: as much as the socket takes, in RECORDS batches. */
+
+typedef struct pack_ctx {
+	sp_buf recs;
+	uint32_t n;
+} pack_ctx;
+
+static void
+pump(sp_session *s)
+{
+	pack_ctx pc;
+	sp_stored st;
+	sp_record rec;
+	sp_txn *t;
+	sp_buf b;
+	sp_peer_stats *ps;
+	sp_area a;
+
+	while (s->conn != NULL && s->isend < s->nsend && sp_conn_pending(s->conn) < SEND_HIGH) {
+		if (sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t) != 0) {
+			fail(s, SP_ESTORE, "cannot read the store");
+			return;
+		}
+		sp_buf_init(&pc.recs);
+		pc.n = 0;
+		ps = stats(s);
+		while (s->isend < s->nsend && pc.recs.len < SEND_BATCH_BYTES &&
+		    pc.n < SP_WIRE_MAX_RECORDS) {
+			outgoing *o = &s->sendq[s->isend++];
+
+			if (ps != NULL && ps->to_send > 0)
+				ps->to_send--;
+			/* Superseded since: its successor travels by itself. */
+			if (sp_store_get_by_id(t, o->id, &st) != 0 ||
+			    sp_record_decode(st.data, st.len, &rec) != 0)
+				continue;
+			memcpy(a.community, rec.community, SP_PUBKEY_BYTES);
+			memcpy(a.collection, rec.collection, rec.collection_len + 1);
+			a.label = rec.label;
+			if (sp_area_cmp(&a, &o->area) != 0)
+				continue;
+			sp_pack_bin(&pc.recs, st.data, st.len);
+			pc.n++;
+		}
+		sp_txn_abort(t);
+		if (pc.n > 0) {
+			sp_buf_init(&b);
+			sp_wire_records_begin(&b, pc.n);
+			sp_pack_raw(&b, pc.recs.data, pc.recs.len);
+			send_msg(s, &b);
+		}
+		sp_buf_free(&pc.recs);
+	}
+	if (s->isend == s->nsend) {
+		s->isend = s->nsend = 0;
+		maybe_complete(s);
+	}
+}
+
+/* Receiving records: decode, check the area, verify on the pool, store on the write queue. */
+
+static void receive_write_run(sp_job *job);
+static void receive_write_done(sp_job *job);
+
+static void
+receive_job_free(receive_job *j)
+{
+	sp_session *s = j->s;
+	uint8_t *msg;
+
+	sp_buf_free(&j->records);
+	free(j->in);
+	free(j);
+	if (--s->receive_jobs < MAX_RECEIVE_JOBS && s->conn != NULL)
+		sp_conn_pause(s->conn, false);
+	if (s->receive_jobs == 0 && s->deferred != NULL && s->conn != NULL) {
+		msg = s->deferred;
+		s->deferred = NULL;
+		sp_session_message(s, msg, s->deferred_len);
+		free(msg);
+	}
+	session_unref(s);
+}
+
+static receive_job *
+receive_job_new(sp_session *s)
+{
+	receive_job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	sp_buf_init(&j->records);
+	j->s = s;
+	s->refs++;
+	if (++s->receive_jobs >= MAX_RECEIVE_JOBS && s->conn != NULL)
+		sp_conn_pause(s->conn, true);
+	return j;
+}
+
+static void
+append_record(sp_buf *b, const uint8_t *rec, size_t len)
+{
+	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+
+	sp_buf_append(b, hdr, 4);
+	sp_buf_append(b, rec, len);
+}
+
+static size_t
+record_at(const sp_buf *b, size_t off, const uint8_t **rec, size_t *len)
+{
+	*len = (size_t)b->data[off] << 24 | (size_t)b->data[off + 1] << 16 |
+	    (size_t)b->data[off + 2] << 8 | b->data[off + 3];
+	*rec = b->data + off + 4;
+	return off + 4 + *len;
+}
+
+static void
+reject(sp_session *s, int why, const sp_record *rec)
+{
+	sp_peer_stats *st = stats(s);
+	char key[64];
+
+	if (st != NULL)
+		st->records_rejected++;
+	if (s->rejects_logged++ < LOG_REJECTS) {
+		sp_log_escape(key, sizeof(key), rec != NULL ? rec->key : "?",
+		    rec != NULL ? rec->key_len : 1);
+		log_warn("peer %s: rejected record %s/%s: %s", s->pol.name,
+		    rec != NULL ? rec->collection : "?", key, sp_strerror(why));
+	}
+}
+
+static void
+verify_run(sp_job *job)
+{
+	receive_job *j = (receive_job *)job;
+	uint64_t now = sp_node_now_ms(sp_daemon_node(job->d));
+	const uint8_t *rec;
+	size_t off = 0, len, i;
+
+	if ((j->in = calloc(j->count, sizeof(*j->in))) == NULL) {
+		job->err = SP_ENOMEM;
+		return;
+	}
+	for (i = 0; i < j->count; i++) {
+		off = record_at(&j->records, off, &rec, &len);
+		j->in[i].data = rec;
+		j->in[i].len = len;
+		j->in[i].result = sp_record_open(rec, len, now, &j->in[i].rec, j->in[i].id);
+	}
+}
+
+static void
+verify_done(sp_job *job)
+{
+	receive_job *j = (receive_job *)job;
+	sp_session *s = j->s;
+	size_t i;
+
+	if (job->err != 0) {
+		fail(s, job->err, "out of memory");
+		receive_job_free(j);
+		return;
+	}
+	for (i = 0; i < j->count; i++)
+		if (j->in[i].result != 0)
+			reject(s, j->in[i].result, NULL);
+	j->base.run = receive_write_run;
+	j->base.done = receive_write_done;
+	sp_daemon_write(s->d, &j->base);
+}
+
+static void
+receive_write_run(sp_job *job)
+{
+	receive_job *j = (receive_job *)job;
+	sp_incoming *v;
+	size_t i, n = 0;
+
+	/* Only the verified ones go to the store; keep the others' results. */
+	if ((v = calloc(j->count, sizeof(*v))) == NULL) {
+		job->err = SP_ENOMEM;
+		return;
+	}
+	for (i = 0; i < j->count; i++)
+		if (j->in[i].result == 0)
+			v[n++] = j->in[i];
+	job->err = sp_node_receive(sp_daemon_node(job->d), v, n, &j->charters);
+	for (i = 0, n = 0; i < j->count; i++)
+		if (j->in[i].result == 0)
+			j->in[i].result = v[n++].result;
+	free(v);
+}
+
+static void
+retry_waiting(sp_session *s)
+{
+	receive_job *j;
+
+	if (s->nwaiting == 0 || (j = receive_job_new(s)) == NULL)
+		return;
+	/* Verified again (cheap next to a round trip), then stored. */
+	j->records = s->waiting;
+	j->count = s->nwaiting;
+	sp_buf_init(&s->waiting);
+	s->nwaiting = 0;
+	j->base.run = verify_run;
+	j->base.done = verify_done;
+	sp_daemon_work(s->d, &j->base);
+}
+
+static bool
+areas_equal(const sp_area *a, size_t na, const sp_area *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (sp_area_cmp(&a[i], &b[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * New charters can change who is a member, so what is agreed: agree again,
+ * and if the areas changed, the client reconciles once more.
+ */
+static void
+charters_changed(sp_session *s)
+{
+	size_t nout = s->nout, nin = s->nin;
+	sp_area *out = NULL, *in = NULL;
+	bool changed;
+
+	if (s->conn == NULL || s->phase == PHASE_HELLO)
+		return;
+	if ((nout > 0 && (out = malloc(nout * sizeof(*out))) == NULL) ||
+	    (nin > 0 && (in = malloc(nin * sizeof(*in))) == NULL)) {
+		free(out);
+		fail(s, SP_ENOMEM, "out of memory");
+		return;
+	}
+	if (nout > 0)
+		memcpy(out, s->out, nout * sizeof(*out));
+	if (nin > 0)
+		memcpy(in, s->in, nin * sizeof(*in));
+	if (agree(s) != 0) {
+		free(out);
+		free(in);
+		fail(s, SP_ESTORE, "cannot work out the agreed areas");
+		return;
+	}
+	changed = !areas_equal(out, nout, s->out, s->nout) ||
+	    !areas_equal(in, nin, s->in, s->nin);
+	free(out);
+	free(in);
+	if (changed && s->initiator && s->phase == PHASE_AREAS)
+		s->resync = true;
+	else if (changed && s->initiator && s->phase == PHASE_LIVE)
+		sp_session_resync(s);
+}
+
+static void
+receive_write_done(sp_job *job)
+{
+	receive_job *j = (receive_job *)job;
+	sp_session *s = j->s;
+	sp_peer_stats *st = stats(s);
+	sp_area a;
+	size_t i;
+
+	if (job->err != 0) {
+		log_error("peer %s: storing received records failed: %s", s->pol.name,
+		    sp_strerror(job->err));
+		fail(s, job->err, "storage error");
+		receive_job_free(j);
+		return;
+	}
+	for (i = 0; i < j->count; i++) {
+		sp_incoming *in = &j->in[i];
+
+		/* Whatever became of it, it is no longer awaited. */
+		if (st != NULL && st->to_receive > 0)
+			st->to_receive--;
+		if (in->result == 0 || in->result == SP_ESTALE) {
+			if (st != NULL && in->result == 0)
+				st->records_accepted++;
+			if (in->result == 0) {
+				memcpy(a.community, in->rec.community, SP_PUBKEY_BYTES);
+				memcpy(a.collection, in->rec.collection, in->rec.collection_len + 1);
+				a.label = in->rec.label;
+				sp_daemon_stored(s->d, &a, in->data, in->len, s->conn);
+			}
+		} else if (in->result == SP_ENOCHARTER) {
+			if (s->waiting.len + in->len < MAX_WAITING_BYTES) {
+				append_record(&s->waiting, in->data, in->len);
+				s->nwaiting++;
+			}
+		} else if (in->result != SP_ESIG && in->result != SP_EFUTURE &&
+		    sp_record_decode(in->data, in->len, &in->rec) == 0) {
+			reject(s, in->result, &in->rec);
+		}
+	}
+	if (j->charters) {
+		retry_waiting(s);
+		charters_changed(s);
+	}
+	receive_job_free(j);
+	maybe_complete(s);
+}
+
+static void
+on_records(sp_session *s, const sp_wire_msg *m)
+{
+	const uint8_t *p = m->data, *rec;
+	size_t left = m->data_len, len;
+	sp_peer_stats *st = stats(s);
+	receive_job *j;
+	sp_record r;
+	sp_area a;
+	uint32_t i;
+
+	if ((j = receive_job_new(s)) == NULL) {
+		fail(s, SP_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < m->count; i++) {
+		if (sp_wire_next_bin(&p, &left, &rec, &len) != 0)
+			break;
+		/* Counted here, before any filtering: what arrived, whatever it is. */
+		if (st != NULL)
+			st->records_in++;
+		if (sp_record_decode(rec, len, &r) != 0) {
+			reject(s, SP_EFRAME, NULL);
+			continue;
+		}
+		memcpy(a.community, r.community, SP_PUBKEY_BYTES);
+		memcpy(a.collection, r.collection, r.collection_len + 1);
+		a.label = r.label;
+		if (!accepts(s, &a)) {
+			reject(s, SP_EOUTSIDE, &r);
+			continue;
+		}
+		append_record(&j->records, rec, len);
+		j->count++;
+	}
+	if (j->records.err != 0 || j->count == 0) {
+		if (j->records.err != 0)
+			fail(s, j->records.err, "out of memory");
+		receive_job_free(j);
+		return;
+	}
+	j->base.run = verify_run;
+	j->base.done = verify_done;
+	sp_daemon_work(s->d, &j->base);
+}
+
+static int
+read_hello(sp_session *s, const sp_wire_msg *m)
+{
+	const uint8_t *p;
+	size_t left;
+	uint32_t i;
+
+	if (m->version != SP_WIRE_VERSION)
+		return SP_EPROTO_VERSION;
+	free(s->remote_offers);
+	free(s->remote_wants);
+	s->remote_offers = calloc(m->noffers + 1, sizeof(sp_area));
+	s->remote_wants = calloc(m->nwants + 1, sizeof(sp_want));
+	if (s->remote_offers == NULL || s->remote_wants == NULL)
+		return SP_ENOMEM;
+	p = m->offers;
+	left = m->offers_len;
+	for (i = 0; i < m->noffers; i++)
+		if (sp_wire_next_area(&p, &left, &s->remote_offers[i]) != 0)
+			return SP_EFRAME;
+	s->nremote_offers = m->noffers;
+	p = m->wants;
+	left = m->wants_len;
+	for (i = 0; i < m->nwants; i++)
+		if (sp_wire_next_want(&p, &left, &s->remote_wants[i]) != 0)
+			return SP_EFRAME;
+	s->nremote_wants = m->nwants;
+	return collect_communities(s);
+}
+
+void
+sp_session_message(sp_session *s, const uint8_t *msg, size_t len)
+{
+	sp_wire_msg m;
+	int r;
+
+	if ((r = sp_wire_decode(msg, len, &m)) != 0) {
+		fail(s, r, "malformed message");
+		return;
+	}
+	if (s->phase == PHASE_HELLO && m.type != SP_WIRE_HELLO) {
+		fail(s, SP_EFRAME, "expected HELLO");
+		return;
+	}
+	switch (m.type) {
+	case SP_WIRE_HELLO:
+		if (s->phase != PHASE_HELLO) {
+			fail(s, SP_EFRAME, "a second HELLO");
+			return;
+		}
+		if ((r = read_hello(s, &m)) != 0) {
+			fail(s, r, "bad HELLO");
+			return;
+		}
+		/*
+		 * The server agrees on what it can now and again after every
+		 * charter the client sends; the client drives the phases.
+		 */
+		if (s->initiator) {
+			start_phase(s, PHASE_CHARTERS);
+		} else {
+			s->phase = PHASE_CHARTERS;
+			if ((r = agree(s)) != 0)
+				fail(s, r, "cannot work out the agreed areas");
+		}
+		break;
+	case SP_WIRE_NEG:
+		if (s->initiator)
+			client_neg(s, &m);
+		else
+			server_neg(s, &m, msg, len);
+		break;
+	case SP_WIRE_REFUSED:
+		if (!s->initiator || s->neg == NULL || sp_area_cmp(&m.area, &s->todo[s->itodo]) != 0) {
+			fail(s, SP_EFRAME, "unexpected REFUSED");
+			return;
+		}
+		s->itodo++;
+		next_area(s);
+		break;
+	case SP_WIRE_RECORDS:
+		on_records(s, &m);
+		break;
+	case SP_WIRE_WANT:
+		if (s->initiator) {
+			fail(s, SP_EFRAME, "WANT from the server");
+			return;
+		}
+		on_want(s, &m);
+		break;
+	case SP_WIRE_DONE:
+		if (s->initiator) {
+			fail(s, SP_EFRAME, "DONE from the server");
+			return;
+		}
+		drop_served(s, &m.area);
+		/* The client has what we lack: that much is on its way. */
+		if (accepts(s, &m.area) && stats(s) != NULL)
+			stats(s)->to_receive += m.have;
+		/* Charters may have arrived: agree again before the areas start. */
+		if (is_charter_area(&m.area) && (r = agree(s)) != 0)
+			fail(s, r, "cannot work out the agreed areas");
+		break;
+	case SP_WIRE_SYNCED:
+		if (s->initiator) {
+			fail(s, SP_EFRAME, "SYNCED from the server");
+			return;
+		}
+		s->phase = PHASE_LIVE;
+		maybe_complete(s);
+		break;
+	case SP_WIRE_RESYNC:
+		sp_session_resync(s);
+		break;
+	default:
+		fail(s, SP_EFRAME, "unexpected message");
+	}
+}
+
+sp_session *
+sp_session_new(sp_daemon *d, sp_conn *c)
+{
+	sp_session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->d = d;
+	s->conn = c;
+	s->refs = 1;
+	s->initiator = sp_conn_initiator(c);
+	s->pol = *sp_conn_policy(c);
+	s->phase = PHASE_HELLO;
+	sp_buf_init(&s->waiting);
+	sp_conn_set_state(c, SP_PEER_SYNCING);
+	send_hello(s);
+	return s;
+}
+
+void
+sp_session_drained(sp_session *s)
+{
+	pump(s);
+}
+
+void
+sp_session_closed(sp_session *s)
+{
+	s->conn = NULL;
+	session_unref(s);
+}
+
+void
+sp_session_resync(sp_session *s)
+{
+	sp_buf b;
+
+	if (s->conn == NULL || s->phase == PHASE_HELLO)
+		return;
+	if (!s->initiator) {
+		/* Only the client drives a reconciliation: ask it to. */
+		sp_buf_init(&b);
+		sp_wire_resync(&b);
+		send_msg(s, &b);
+		return;
+	}
+	if (s->phase != PHASE_LIVE) {
+		s->resync = true;
+		return;
+	}
+	s->synced_sent = false;
+	s->complete = false;
+	sp_conn_set_state(s->conn, SP_PEER_SYNCING);
+	start_phase(s, PHASE_CHARTERS);
+}
+
+void
+sp_session_push(sp_session *s, const sp_area *area, const uint8_t *rec, size_t len,
+    const sp_conn *from)
+{
+	sp_buf b;
+
+	if (s->conn == NULL || s->conn == from || s->phase == PHASE_HELLO || !sends(s, area))
+		return;
+	sp_buf_init(&b);
+	sp_wire_records_begin(&b, 1);
+	sp_pack_bin(&b, rec, len);
+	send_msg(s, &b);
+}
