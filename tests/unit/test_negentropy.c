@@ -1,0 +1,1251 @@
+/*
+ * test_negentropy.c - the Negentropy v1 reconciler against the shared
+ * vectors (../shared/vectors/negentropy, see its SOURCE.md): varints,
+ * fingerprints, the protocol-version exchange, and every transcript
+ * replayed byte for byte in both roles, over the in-memory vector and again
+ * over an area of a real LMDB store. Then client/server loops between random
+ * sets (sizes, overlaps, shared timestamps, frame size limits) that must
+ * find exactly the difference, and malformed messages that must be refused
+ * with SP_ENEG and no effect.
+ *
+ * Missing vector files fail the test: they are part of the suite.
+ */
+#include "sp_test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "neg_store.h"
+#include "negentropy.h"
+#include "sp_err.h"
+#include "store.h"
+
+#define ID SP_NEG_ID_BYTES
+
+/* Vector files. */
+
+static char *
+vector_path(const char *name)
+{
+	const char *dir = sp_test_vectors();
+	char *path;
+
+	if (dir == NULL)
+		fail_msg("SP_VECTORS is not set (ctest sets it to ../shared/vectors)");
+	path = malloc(strlen(dir) + strlen(name) + 16);
+	assert_non_null(path);
+	sprintf(path, "%s/negentropy/%s", dir, name);
+	return path;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long len;
+
+	if (f == NULL)
+		fail_msg("%s: %s (the shared vectors are part of the suite)", path, strerror(errno));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len >= 0);
+	rewind(f);
+	text = malloc((size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	text[len] = '\0';
+	fclose(f);
+	return text;
+}
+
+/*
+ * jansson refuses integers beyond int64 ("too big integer"), and the
+ * vectors hold exact values up to 2^64-1 (varints, timestamps). Outside
+ * strings, every run of 19 or more digits is put in quotes, and json_u64
+ * reads either form.
+ */
+static char *
+quote_long_numbers(const char *text)
+{
+	size_t len = strlen(text), i = 0, run, o = 0;
+	char *out = malloc(len * 2 + 1);
+	bool in_string = false;
+
+	assert_non_null(out);
+	while (i < len) {
+		char c = text[i];
+
+		if (in_string) {
+			out[o++] = c;
+			if (c == '\\' && i + 1 < len)
+				out[o++] = text[++i];
+			else if (c == '"')
+				in_string = false;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			out[o++] = text[i++];
+			continue;
+		}
+		for (run = 0; i + run < len && text[i + run] >= '0' && text[i + run] <= '9'; run++)
+			;
+		if (run >= 19) {
+			out[o++] = '"';
+			memcpy(out + o, text + i, run);
+			o += run;
+			out[o++] = '"';
+			i += run;
+		} else if (run > 0) {
+			memcpy(out + o, text + i, run);
+			o += run;
+			i += run;
+		} else {
+			out[o++] = text[i++];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static json_t *
+load_json_path(const char *path)
+{
+	char *text = slurp(path), *quoted = quote_long_numbers(text);
+	json_error_t err;
+	json_t *root = json_loads(quoted, 0, &err);
+
+	if (root == NULL)
+		fail_msg("%s:%d: %s", path, err.line, err.text);
+	free(quoted);
+	free(text);
+	return root;
+}
+
+static json_t *
+load_vector(const char *name)
+{
+	char *path = vector_path(name);
+	json_t *root = load_json_path(path);
+
+	free(path);
+	return root;
+}
+
+static uint64_t
+json_u64(const json_t *v)
+{
+	unsigned long long x;
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v)) {
+		assert_true(json_integer_value(v) >= 0);
+		return (uint64_t)json_integer_value(v);
+	}
+	assert_true(json_is_string(v));
+	s = json_string_value(v);
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	assert_true(errno == 0 && end != s && *end == '\0');
+	return x;
+}
+
+static const char *
+json_str(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v))
+		fail_msg("missing string \"%s\"", key);
+	return json_string_value(v);
+}
+
+/* Decodes hex of exactly n bytes into out. */
+static void
+unhex_fixed(const char *hex, uint8_t *out, size_t n)
+{
+	size_t len;
+	uint8_t *b = sp_test_unhex(hex, &len);
+
+	assert_non_null(b);
+	assert_int_equal(len, n);
+	memcpy(out, b, n);
+	free(b);
+}
+
+/* Asserts that buf holds exactly the bytes of hex. */
+static void
+assert_bytes_hex(const uint8_t *p, size_t n, const char *hex, const char *what,
+    size_t round)
+{
+	size_t len;
+	uint8_t *want = sp_test_unhex(hex, &len);
+
+	assert_non_null(want);
+	if (len != n || (n != 0 && memcmp(want, p, n) != 0))
+		fail_msg("%s, round %zu: %zu bytes differ from the %zu expected",
+		    what, round, n, len);
+	free(want);
+}
+
+/* Id sets: have/need as reported, compared as sets. */
+
+typedef struct idset {
+	uint8_t (*ids)[ID];
+	size_t len;
+	size_t cap;
+} idset;
+
+static void
+idset_add(idset *s, const uint8_t id[ID])
+{
+	if (s->len == s->cap) {
+		s->cap = s->cap != 0 ? s->cap * 2 : 64;
+		s->ids = realloc(s->ids, s->cap * sizeof(*s->ids));
+		assert_non_null(s->ids);
+	}
+	memcpy(s->ids[s->len++], id, ID);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, ID);
+}
+
+/* Sorts and drops repeats (an id may be reported in several rounds). */
+static void
+idset_normalize(idset *s)
+{
+	size_t i, n = 0;
+
+	if (s->len == 0)
+		return;
+	qsort(s->ids, s->len, ID, id_cmp);
+	for (i = 0; i < s->len; i++)
+		if (n == 0 || memcmp(s->ids[n - 1], s->ids[i], ID) != 0)
+			memmove(s->ids[n++], s->ids[i], ID);
+	s->len = n;
+}
+
+static void
+idset_from_json(idset *s, const json_t *arr)
+{
+	uint8_t id[ID];
+	size_t i;
+
+	assert_true(json_is_array(arr));
+	for (i = 0; i < json_array_size(arr); i++) {
+		unhex_fixed(json_string_value(json_array_get(arr, i)), id, ID);
+		idset_add(s, id);
+	}
+}
+
+static void
+assert_idsets_equal(idset *got, idset *want, const char *what, size_t round)
+{
+	idset_normalize(got);
+	idset_normalize(want);
+	if (got->len != want->len ||
+	    (got->len != 0 && memcmp(got->ids, want->ids, got->len * ID) != 0))
+		fail_msg("%s, round %zu: %zu ids reported, %zu expected", what,
+		    round, got->len, want->len);
+}
+
+static void
+idset_free(idset *s)
+{
+	free(s->ids);
+	memset(s, 0, sizeof(*s));
+}
+
+typedef struct report {
+	idset have;
+	idset need;
+	size_t calls;
+} report;
+
+static void
+on_have(void *arg, const uint8_t id[ID])
+{
+	report *r = arg;
+
+	idset_add(&r->have, id);
+	r->calls++;
+}
+
+static void
+on_need(void *arg, const uint8_t id[ID])
+{
+	report *r = arg;
+
+	idset_add(&r->need, id);
+	r->calls++;
+}
+
+static void
+report_free(report *r)
+{
+	idset_free(&r->have);
+	idset_free(&r->need);
+	r->calls = 0;
+}
+
+/* Vectors of items. */
+
+static sp_neg_vector *
+vector_from_json(const json_t *items)
+{
+	sp_neg_vector *v;
+	uint8_t id[ID];
+	size_t i;
+	const json_t *it;
+
+	assert_int_equal(sp_neg_vector_new(&v), 0);
+	json_array_foreach(items, i, it) {
+		unhex_fixed(json_string_value(json_array_get(it, 1)), id, ID);
+		assert_int_equal(sp_neg_vector_add(v, json_u64(json_array_get(it, 0)), id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(v), 0);
+	return v;
+}
+
+/* Varints. */
+
+static void
+test_varint_vectors(void **state)
+{
+	json_t *root = load_vector("varint.json"), *vecs, *vec;
+	const uint8_t *p;
+	uint8_t *want;
+	uint64_t value = 0, got;
+	size_t i, len, left;
+	sp_buf b;
+
+	(void)state;
+	vecs = json_object_get(root, "vectors");
+	assert_true(json_array_size(vecs) > 0);
+	sp_buf_init(&b);
+	json_array_foreach(vecs, i, vec) {
+		value = json_u64(json_object_get(vec, "value"));
+		want = sp_test_unhex(json_str(vec, "hex"), &len);
+		assert_non_null(want);
+		sp_buf_reset(&b);
+		sp_neg_varint_put(&b, value);
+		assert_int_equal(b.err, 0);
+		assert_int_equal(b.len, len);
+		assert_memory_equal(b.data, want, len);
+		p = want;
+		left = len;
+		assert_int_equal(sp_neg_varint_get(&p, &left, &got), 0);
+		assert_true(got == value);
+		assert_int_equal(left, 0);
+		assert_ptr_equal(p, want + len);
+		free(want);
+	}
+	/* The largest value must be among them: the file reaches 2^64-1. */
+	assert_true(value == UINT64_MAX);
+	sp_buf_free(&b);
+	json_decref(root);
+}
+
+static void
+expect_varint_error(const char *hex)
+{
+	size_t len, left;
+	uint8_t *b = sp_test_unhex(hex, &len);
+	const uint8_t *p = b;
+	uint64_t v = 99;
+
+	assert_non_null(b);
+	left = len;
+	assert_int_equal(sp_neg_varint_get(&p, &left, &v), SP_ENEG);
+	assert_ptr_equal(p, b);
+	assert_int_equal(left, len);
+	assert_true(v == 0);
+	free(b);
+}
+
+static void
+test_varint_malformed(void **state)
+{
+	(void)state;
+	expect_varint_error("");
+	expect_varint_error("81");                       /* truncated */
+	expect_varint_error("ffff");                     /* truncated */
+	expect_varint_error("8001");                     /* leading zero digit */
+	expect_varint_error("8000");
+	expect_varint_error("82808080808080808000");     /* 2^64 */
+	expect_varint_error("ffffffffffffffffffff7f");   /* 77 bits */
+	expect_varint_error("8180808080808080808000");   /* 11 digits */
+}
+
+/* Fingerprints. */
+
+/* id[i] = SHA-256("fp:<i>"), the rule of the 20000-id vector. */
+static void
+rule_id(size_t i, uint8_t id[ID])
+{
+	char s[32];
+	int n = snprintf(s, sizeof(s), "fp:%zu", i);
+
+	sp_sha256(id, s, (size_t)n);
+}
+
+static void
+test_fingerprint_vectors(void **state)
+{
+	json_t *root = load_vector("fingerprint.json"), *vecs, *vec, *ids;
+	uint8_t want[SP_NEG_FINGERPRINT_BYTES], got[SP_NEG_FINGERPRINT_BYTES];
+	uint8_t sum[ID], id[ID], hash[32], *input;
+	sp_neg_vector *v;
+	sp_neg_storage st;
+	size_t i, j, count, input_len;
+	bool saw_rule = false;
+
+	(void)state;
+	vecs = json_object_get(root, "vectors");
+	assert_true(json_array_size(vecs) > 0);
+	json_array_foreach(vecs, i, vec) {
+		count = (size_t)json_u64(json_object_get(vec, "count"));
+		unhex_fixed(json_str(vec, "fingerprint"), want, sizeof(want));
+		unhex_fixed(json_str(vec, "sum_le_hex"), sum, sizeof(sum));
+
+		/* From the sum. */
+		sp_neg_fingerprint(sum, count, got);
+		assert_memory_equal(got, want, sizeof(want));
+		/* The hash input is sum || varint(count), hashed by sp_sha256. */
+		input = sp_test_unhex(json_str(vec, "hash_input_hex"), &input_len);
+		assert_non_null(input);
+		assert_memory_equal(input, sum, ID);
+		sp_sha256(hash, input, input_len);
+		assert_memory_equal(hash, want, sizeof(want));
+		free(input);
+
+		/*
+		 * From the ids, through the storage's prefix sums. The ids are a
+		 * multiset: distinct timestamps keep repeats apart.
+		 */
+		assert_int_equal(sp_neg_vector_new(&v), 0);
+		ids = json_object_get(vec, "ids");
+		if (json_is_array(ids)) {
+			assert_int_equal(json_array_size(ids), count);
+			for (j = 0; j < count; j++) {
+				unhex_fixed(json_string_value(json_array_get(ids, j)), id, ID);
+				assert_int_equal(sp_neg_vector_add(v, j, id), 0);
+			}
+		} else {
+			assert_non_null(strstr(json_str(vec, "ids_rule"), "SHA-256"));
+			saw_rule = true;
+			for (j = 0; j < count; j++) {
+				rule_id(j, id);
+				assert_int_equal(sp_neg_vector_add(v, j, id), 0);
+			}
+		}
+		assert_int_equal(sp_neg_vector_seal(v), 0);
+		sp_neg_vector_storage(v, &st);
+		assert_int_equal(st.size(st.ctx), count);
+		st.fingerprint(st.ctx, 0, count, got);
+		if (memcmp(got, want, sizeof(want)) != 0)
+			fail_msg("fingerprint %s differs", json_str(vec, "name"));
+		sp_neg_vector_free(v);
+	}
+	assert_true(saw_rule);
+	json_decref(root);
+}
+
+/* A sub-range's fingerprint is the fingerprint of its ids alone. */
+static void
+test_fingerprint_subranges(void **state)
+{
+	uint8_t id[ID], a[SP_NEG_FINGERPRINT_BYTES], b[SP_NEG_FINGERPRINT_BYTES];
+	sp_neg_vector *all, *part;
+	sp_neg_storage sa, sp;
+	size_t i, begin, end;
+
+	(void)state;
+	assert_int_equal(sp_neg_vector_new(&all), 0);
+	for (i = 0; i < 300; i++) {
+		rule_id(i, id);
+		assert_int_equal(sp_neg_vector_add(all, i / 3, id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(all), 0);
+	sp_neg_vector_storage(all, &sa);
+	for (begin = 0; begin <= 300; begin += 37) {
+		for (end = begin; end <= 300; end += 53) {
+			assert_int_equal(sp_neg_vector_new(&part), 0);
+			for (i = begin; i < end; i++)
+				assert_int_equal(sp_neg_vector_add(part, i,
+				    sa.get(sa.ctx, i)->id), 0);
+			assert_int_equal(sp_neg_vector_seal(part), 0);
+			sp_neg_vector_storage(part, &sp);
+			sa.fingerprint(sa.ctx, begin, end, a);
+			sp.fingerprint(sp.ctx, 0, end - begin, b);
+			assert_memory_equal(a, b, sizeof(a));
+			sp_neg_vector_free(part);
+		}
+	}
+	sp_neg_vector_free(all);
+}
+
+static void
+test_vector_rules(void **state)
+{
+	uint8_t id[ID] = { 1 };
+	sp_neg_vector *v;
+	sp_neg_storage st;
+	sp_neg_item key = { 7, { 0 } };
+
+	(void)state;
+	assert_int_equal(sp_neg_vector_new(&v), 0);
+	assert_int_equal(sp_neg_vector_add(v, UINT64_MAX, id), SP_EINVAL);
+	assert_int_equal(sp_neg_vector_add(v, 7, id), 0);
+	assert_int_equal(sp_neg_vector_add(v, 3, id), 0);
+	assert_int_equal(sp_neg_vector_add(v, 7, id), 0);
+	assert_int_equal(sp_neg_vector_seal(v), SP_EDUPKEY);
+	sp_neg_vector_free(v);
+
+	assert_int_equal(sp_neg_vector_new(&v), 0);
+	assert_int_equal(sp_neg_vector_add(v, 7, id), 0);
+	assert_int_equal(sp_neg_vector_add(v, 3, id), 0);
+	assert_int_equal(sp_neg_vector_seal(v), 0);
+	assert_int_equal(sp_neg_vector_seal(v), SP_EINVAL);
+	assert_int_equal(sp_neg_vector_add(v, 9, id), SP_EINVAL);
+	sp_neg_vector_storage(v, &st);
+	assert_int_equal(st.size(st.ctx), 2);
+	assert_true(st.get(st.ctx, 0)->ts == 3);
+	assert_int_equal(st.lower_bound(st.ctx, 0, 2, &key), 1);
+	key.id[0] = 2;
+	assert_int_equal(st.lower_bound(st.ctx, 0, 2, &key), 2);
+	assert_int_equal(st.lower_bound(st.ctx, 0, 1, &key), 1);
+	sp_neg_vector_free(v);
+}
+
+/* Protocol version. */
+
+static void
+test_protoversion(void **state)
+{
+	json_t *root = load_vector("protoversion.json"), *ex;
+	sp_neg_vector *v = vector_from_json(json_object_get(root, "server_items"));
+	sp_neg_storage st;
+	const json_t *resp;
+	sp_neg *n;
+	uint8_t *req;
+	size_t i, len;
+	sp_buf out;
+
+	(void)state;
+	sp_neg_vector_storage(v, &st);
+	assert_int_equal(sp_neg_new(&st, 0, &n), 0);
+	sp_buf_init(&out);
+	/* One server answers them all in order, as protoversion.pl does. */
+	json_array_foreach(json_object_get(root, "exchanges"), i, ex) {
+		req = sp_test_unhex(json_str(ex, "request"), &len);
+		assert_non_null(req);
+		resp = json_object_get(ex, "response");
+		if (resp == NULL)
+			resp = json_object_get(ex, "response_observed");
+		assert_true(json_is_string(resp));
+		sp_buf_reset(&out);
+		assert_int_equal(sp_neg_reconcile(n, req, len, &out), 0);
+		assert_bytes_hex(out.data, out.len, json_string_value(resp),
+		    "protoversion", i);
+		free(req);
+	}
+	assert_int_equal(i, 3);
+	sp_buf_free(&out);
+	sp_neg_free(n);
+	sp_neg_vector_free(v);
+	json_decref(root);
+}
+
+/* Transcripts. */
+
+typedef struct transcript {
+	char *name;
+	json_t *root;
+} transcript;
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const transcript *)a)->name, ((const transcript *)b)->name);
+}
+
+/* Loads every .json file of transcripts/, sorted by name; *count gets how many. */
+static transcript *
+load_transcripts(size_t *count)
+{
+	char *dir_path = vector_path("transcripts"), *path;
+	transcript *ts = NULL;
+	struct dirent *e;
+	size_t n = 0, len;
+	DIR *dir = opendir(dir_path);
+
+	if (dir == NULL)
+		fail_msg("%s: %s", dir_path, strerror(errno));
+	while ((e = readdir(dir)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		ts = realloc(ts, (n + 1) * sizeof(*ts));
+		assert_non_null(ts);
+		ts[n].name = strdup(e->d_name);
+		path = malloc(strlen(dir_path) + len + 2);
+		assert_non_null(ts[n].name);
+		assert_non_null(path);
+		sprintf(path, "%s/%s", dir_path, e->d_name);
+		ts[n].root = load_json_path(path);
+		free(path);
+		n++;
+	}
+	closedir(dir);
+	free(dir_path);
+	/* SOURCE.md lists 17; more is fine, fewer means the vectors are damaged. */
+	if (n < 17)
+		fail_msg("only %zu transcripts found", n);
+	qsort(ts, n, sizeof(*ts), name_cmp);
+	*count = n;
+	return ts;
+}
+
+static void
+transcripts_free(transcript *ts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ts[i].name);
+		json_decref(ts[i].root);
+	}
+	free(ts);
+}
+
+/*
+ * As the client: initiate and every reply must equal the recorded
+ * client_msg, and each round's have/need the recorded ones (as sets).
+ */
+static void
+replay_client(const transcript *t, const sp_neg_storage *st)
+{
+	const json_t *rounds = json_object_get(t->root, "rounds"), *rd, *next;
+	uint64_t limit = json_u64(json_object_get(t->root, "client_frame_size_limit"));
+	size_t k, len;
+	report rep = { 0 };
+	idset want_have = { 0 }, want_need = { 0 };
+	bool done = false;
+	uint8_t *msg;
+	sp_neg *n;
+	sp_buf out;
+
+	assert_true(json_array_size(rounds) > 0);
+	assert_int_equal(sp_neg_new(st, limit, &n), 0);
+	sp_buf_init(&out);
+	assert_int_equal(sp_neg_initiate(n, &out), 0);
+	for (k = 0; k < json_array_size(rounds); k++) {
+		rd = json_array_get(rounds, k);
+		assert_false(done);
+		assert_bytes_hex(out.data, out.len, json_str(rd, "client_msg"), t->name, k);
+		msg = sp_test_unhex(json_str(rd, "server_msg"), &len);
+		assert_non_null(msg);
+		sp_buf_reset(&out);
+		assert_int_equal(sp_neg_reconcile_client(n, msg, len, &out, on_have,
+		    on_need, &rep, &done), 0);
+		free(msg);
+		idset_from_json(&want_have, json_object_get(rd, "client_have"));
+		idset_from_json(&want_need, json_object_get(rd, "client_need"));
+		assert_idsets_equal(&rep.have, &want_have, t->name, k);
+		assert_idsets_equal(&rep.need, &want_need, t->name, k);
+		report_free(&rep);
+		idset_free(&want_have);
+		idset_free(&want_need);
+		next = json_object_get(rd, "client_next");
+		if (json_is_string(next) && strcmp(json_string_value(next), "done") == 0) {
+			if (!done || k + 1 != json_array_size(rounds))
+				fail_msg("%s: round %zu: done expected", t->name, k);
+			assert_int_equal(out.len, 0);
+		} else if (done) {
+			fail_msg("%s: round %zu: done too early", t->name, k);
+		}
+	}
+	assert_true(done);
+	sp_buf_free(&out);
+	sp_neg_free(n);
+}
+
+/* As the server: the reply to each recorded client_msg must be server_msg. */
+static void
+replay_server(const transcript *t, const sp_neg_storage *st)
+{
+	const json_t *rounds = json_object_get(t->root, "rounds"), *rd;
+	uint64_t limit = json_u64(json_object_get(t->root, "server_frame_size_limit"));
+	uint8_t *msg;
+	size_t k, len;
+	sp_neg *n;
+	sp_buf out;
+
+	assert_int_equal(sp_neg_new(st, limit, &n), 0);
+	sp_buf_init(&out);
+	json_array_foreach(rounds, k, rd) {
+		msg = sp_test_unhex(json_str(rd, "client_msg"), &len);
+		assert_non_null(msg);
+		sp_buf_reset(&out);
+		assert_int_equal(sp_neg_reconcile(n, msg, len, &out), 0);
+		assert_bytes_hex(out.data, out.len, json_str(rd, "server_msg"), t->name, k);
+		free(msg);
+	}
+	sp_buf_free(&out);
+	sp_neg_free(n);
+}
+
+static void
+test_transcripts_vector(void **state)
+{
+	sp_neg_vector *cv, *sv;
+	sp_neg_storage cs, ss;
+	transcript *ts;
+	size_t n, i;
+
+	(void)state;
+	ts = load_transcripts(&n);
+	for (i = 0; i < n; i++) {
+		cv = vector_from_json(json_object_get(ts[i].root, "client_items"));
+		sv = vector_from_json(json_object_get(ts[i].root, "server_items"));
+		sp_neg_vector_storage(cv, &cs);
+		sp_neg_vector_storage(sv, &ss);
+		replay_client(&ts[i], &cs);
+		replay_server(&ts[i], &ss);
+		sp_neg_vector_free(cv);
+		sp_neg_vector_free(sv);
+	}
+	print_message("%zu transcripts replayed in both roles (vector)\n", n);
+	transcripts_free(ts, n);
+}
+
+/* The same transcripts over areas of a real store. */
+
+static const uint8_t client_community[SP_PUBKEY_BYTES] = { 0xc1 };
+static const uint8_t server_community[SP_PUBKEY_BYTES] = { 0x5e };
+#define AREA_COLL "households"
+#define AREA_COLL_LEN (sizeof(AREA_COLL) - 1)
+
+static void
+store_items(sp_store *s, const uint8_t community[SP_PUBKEY_BYTES],
+    const json_t *items)
+{
+	const json_t *it;
+	uint8_t id[ID];
+	sp_txn *t;
+	size_t i;
+
+	assert_int_equal(sp_txn_begin(s, true, &t), 0);
+	json_array_foreach(items, i, it) {
+		unhex_fixed(json_string_value(json_array_get(it, 1)), id, ID);
+		assert_int_equal(sp_store_area_insert_raw(t, community, AREA_COLL,
+		    AREA_COLL_LEN, SP_LABEL_SHARED, json_u64(json_array_get(it, 0)), id), 0);
+	}
+	assert_int_equal(sp_txn_commit(t), 0);
+}
+
+static void
+test_transcripts_lmdb(void **state)
+{
+	sp_neg_vector *cv, *sv, *other;
+	sp_neg_storage cs, ss;
+	transcript *ts;
+	size_t n, i;
+	char *dir;
+	sp_store *s;
+	sp_txn *t;
+
+	(void)state;
+	ts = load_transcripts(&n);
+	for (i = 0; i < n; i++) {
+		dir = sp_test_mkdtemp();
+		assert_int_equal(sp_store_open(dir, NULL, &s), 0);
+		store_items(s, client_community, json_object_get(ts[i].root, "client_items"));
+		store_items(s, server_community, json_object_get(ts[i].root, "server_items"));
+		assert_int_equal(sp_txn_begin(s, false, &t), 0);
+		assert_int_equal(sp_neg_store_load(t, client_community, AREA_COLL,
+		    AREA_COLL_LEN, SP_LABEL_SHARED, &cv), 0);
+		assert_int_equal(sp_neg_store_load(t, server_community, AREA_COLL,
+		    AREA_COLL_LEN, SP_LABEL_SHARED, &sv), 0);
+		/* Another label of the same collection is another, empty, area. */
+		assert_int_equal(sp_neg_store_load(t, client_community, AREA_COLL,
+		    AREA_COLL_LEN, SP_LABEL_PUBLIC, &other), 0);
+		sp_neg_vector_storage(other, &cs);
+		assert_int_equal(cs.size(cs.ctx), 0);
+		sp_neg_vector_free(other);
+		sp_txn_abort(t);
+		sp_neg_vector_storage(cv, &cs);
+		sp_neg_vector_storage(sv, &ss);
+		assert_int_equal(cs.size(cs.ctx),
+		    json_array_size(json_object_get(ts[i].root, "client_items")));
+		replay_client(&ts[i], &cs);
+		replay_server(&ts[i], &ss);
+		sp_neg_vector_free(cv);
+		sp_neg_vector_free(sv);
+		sp_store_close(s);
+		sp_test_rmdir(dir);
+	}
+	print_message("%zu transcripts replayed in both roles (LMDB)\n", n);
+	transcripts_free(ts, n);
+}
+
+static void
+test_store_load_errors(void **state)
+{
+	uint8_t id[ID] = { 0 };
+	sp_neg_vector *v = (sp_neg_vector *)1;
+	char *dir = sp_test_mkdtemp();
+	sp_store *s;
+	sp_txn *t;
+
+	(void)state;
+	assert_int_equal(sp_store_open(dir, NULL, &s), 0);
+	assert_int_equal(sp_txn_begin(s, true, &t), 0);
+	assert_int_equal(sp_store_area_insert_raw(t, client_community, AREA_COLL,
+	    AREA_COLL_LEN, SP_LABEL_SHARED, 5, id), 0);
+	assert_int_equal(sp_store_area_insert_raw(t, client_community, AREA_COLL,
+	    AREA_COLL_LEN, SP_LABEL_SHARED, 5, id), SP_EEXIST);
+	assert_int_equal(sp_neg_store_load(t, client_community, AREA_COLL,
+	    AREA_COLL_LEN, (enum sp_label)SP_LABEL_COUNT, &v), SP_EINVAL);
+	assert_null(v);
+	v = (sp_neg_vector *)1;
+	assert_int_equal(sp_neg_store_load(t, client_community, AREA_COLL, 0,
+	    SP_LABEL_SHARED, &v), SP_EINVAL);
+	assert_null(v);
+	/* The protocol's infinity is no item's timestamp. */
+	assert_int_equal(sp_store_area_insert_raw(t, client_community, AREA_COLL,
+	    AREA_COLL_LEN, SP_LABEL_SHARED, UINT64_MAX, id), 0);
+	assert_int_equal(sp_neg_store_load(t, client_community, AREA_COLL,
+	    AREA_COLL_LEN, SP_LABEL_SHARED, &v), SP_EINVAL);
+	assert_null(v);
+	sp_txn_abort(t);
+	assert_int_equal(sp_txn_begin(s, false, &t), 0);
+	assert_int_equal(sp_store_area_insert_raw(t, client_community, AREA_COLL,
+	    AREA_COLL_LEN, SP_LABEL_SHARED, 5, id), SP_EINVAL);
+	sp_txn_abort(t);
+	sp_store_close(s);
+	sp_test_rmdir(dir);
+}
+
+/* Client/server loops between random sets. */
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+static void
+rng_id(uint64_t *s, uint8_t id[ID])
+{
+	uint64_t x;
+	int i;
+
+	for (i = 0; i < ID; i += 8) {
+		x = rng_next(s);
+		memcpy(id + i, &x, 8);
+	}
+}
+
+typedef struct loop_case {
+	size_t common, only_client, only_server;
+	uint64_t ts_span;          /* timestamps in [base, base + span) */
+	uint64_t client_limit, server_limit;
+} loop_case;
+
+typedef struct loop_result {
+	size_t rounds;
+	size_t bytes;
+} loop_result;
+
+/*
+ * Runs client and server to the end; the union of have (need) over the
+ * rounds must be exactly the client-only (server-only) ids, and every
+ * message must respect its sender's frame size limit.
+ */
+static void
+run_loop(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t climit,
+    uint64_t slimit, idset *want_have, idset *want_need, loop_result *res)
+{
+	report rep = { 0 };
+	sp_buf c2s, s2c;
+	sp_neg *client, *server;
+	bool done = false;
+
+	memset(res, 0, sizeof(*res));
+	assert_int_equal(sp_neg_new(cs, climit, &client), 0);
+	assert_int_equal(sp_neg_new(ss, slimit, &server), 0);
+	sp_buf_init(&c2s);
+	sp_buf_init(&s2c);
+	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
+	while (!done) {
+		assert_true(res->rounds < 1000);
+		if (climit != 0)
+			assert_true(c2s.len <= climit);
+		sp_buf_reset(&s2c);
+		assert_int_equal(sp_neg_reconcile(server, c2s.data, c2s.len, &s2c), 0);
+		if (slimit != 0)
+			assert_true(s2c.len <= slimit);
+		res->bytes += c2s.len + s2c.len;
+		sp_buf_reset(&c2s);
+		assert_int_equal(sp_neg_reconcile_client(client, s2c.data, s2c.len,
+		    &c2s, on_have, on_need, &rep, &done), 0);
+		res->rounds++;
+	}
+	assert_int_equal(c2s.len, 0);
+	assert_idsets_equal(&rep.have, want_have, "have", res->rounds);
+	assert_idsets_equal(&rep.need, want_need, "need", res->rounds);
+	report_free(&rep);
+	sp_buf_free(&c2s);
+	sp_buf_free(&s2c);
+	sp_neg_free(client);
+	sp_neg_free(server);
+}
+
+static void
+run_case(const loop_case *lc, uint64_t seed)
+{
+	sp_neg_vector *cv, *sv;
+	sp_neg_storage cs, ss;
+	idset want_have = { 0 }, want_need = { 0 };
+	uint8_t id[ID];
+	uint64_t ts, rng = seed;
+	loop_result res;
+	size_t i;
+
+	assert_int_equal(sp_neg_vector_new(&cv), 0);
+	assert_int_equal(sp_neg_vector_new(&sv), 0);
+	for (i = 0; i < lc->common + lc->only_client + lc->only_server; i++) {
+		rng_id(&rng, id);
+		ts = 1677970534 + rng_next(&rng) % lc->ts_span;
+		if (i < lc->common || i < lc->common + lc->only_client)
+			assert_int_equal(sp_neg_vector_add(cv, ts, id), 0);
+		if (i < lc->common || i >= lc->common + lc->only_client)
+			assert_int_equal(sp_neg_vector_add(sv, ts, id), 0);
+		if (i >= lc->common && i < lc->common + lc->only_client)
+			idset_add(&want_have, id);
+		else if (i >= lc->common)
+			idset_add(&want_need, id);
+	}
+	assert_int_equal(sp_neg_vector_seal(cv), 0);
+	assert_int_equal(sp_neg_vector_seal(sv), 0);
+	sp_neg_vector_storage(cv, &cs);
+	sp_neg_vector_storage(sv, &ss);
+	run_loop(&cs, &ss, lc->client_limit, lc->server_limit, &want_have,
+	    &want_need, &res);
+	print_message("common %zu, client-only %zu, server-only %zu, span %llu, "
+	    "limits %llu/%llu: %zu rounds, %zu bytes\n", lc->common,
+	    lc->only_client, lc->only_server, (unsigned long long)lc->ts_span,
+	    (unsigned long long)lc->client_limit,
+	    (unsigned long long)lc->server_limit, res.rounds, res.bytes);
+	idset_free(&want_have);
+	idset_free(&want_need);
+	sp_neg_vector_free(cv);
+	sp_neg_vector_free(sv);
+}
+
+static void
+test_loop_random_sets(void **state)
+{
+	static const loop_case cases[] = {
+		{ 0, 0, 0, 1000, 0, 0 },
+		{ 0, 5, 0, 1000, 0, 0 },
+		{ 0, 0, 5, 1000, 0, 0 },
+		{ 10, 0, 0, 1000, 0, 0 },
+		{ 31, 1, 0, 1000, 0, 0 },
+		{ 31, 0, 1, 1000, 0, 0 },
+		{ 32, 1, 1, 1000, 0, 0 },
+		{ 1000, 10, 10, 1000000, 0, 0 },
+		{ 1000, 10, 10, 1, 0, 0 },           /* one timestamp: id prefixes */
+		{ 3000, 200, 200, 300, 0, 0 },       /* ten items per timestamp */
+		{ 20000, 50, 3000, 100000, 0, 0 },
+		{ 0, 3000, 0, 100000, 4096, 4096 },
+		{ 0, 0, 3000, 100000, 4096, 4096 },
+		{ 20000, 3000, 3000, 100000, 4096, 4096 },
+		{ 20000, 100, 5000, 100000, 0, 4096 },
+		{ 20000, 5000, 100, 100000, 4096, 0 },
+		{ 20000, 2000, 2000, 50, 10000, 60000 },
+		{ 100000, 100, 100, 1000000, 0, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i], 0x5eed0000u + i);
+}
+
+/* Malformed messages. */
+
+typedef struct fixed {
+	sp_neg_vector *v;
+	sp_neg_storage st;
+} fixed;
+
+/* 100 items on 20 timestamps. */
+static void
+fixed_make(fixed *f)
+{
+	uint8_t id[ID];
+	size_t i;
+
+	assert_int_equal(sp_neg_vector_new(&f->v), 0);
+	for (i = 0; i < 100; i++) {
+		rule_id(i, id);
+		assert_int_equal(sp_neg_vector_add(f->v, 1000 + i / 5, id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(f->v), 0);
+	sp_neg_vector_storage(f->v, &f->st);
+}
+
+/*
+ * Feeds msg to a fresh server and to a fresh client; returns the server's
+ * result, after checking that the client agrees on malformedness and that
+ * neither wrote anything or reported an id on SP_ENEG.
+ */
+static int
+feed(const fixed *f, const uint8_t *msg, size_t len)
+{
+	report rep = { 0 };
+	sp_neg *server, *client;
+	sp_buf out;
+	bool done = true;
+	int rs, rc;
+
+	sp_buf_init(&out);
+	assert_int_equal(sp_neg_new(&f->st, 0, &server), 0);
+	assert_int_equal(sp_neg_new(&f->st, 0, &client), 0);
+	sp_buf_append(&out, "x", 1);
+	rs = sp_neg_reconcile(server, msg, len, &out);
+	if (rs == SP_ENEG)
+		assert_int_equal(out.len, 1);
+	else
+		assert_int_equal(rs, 0);
+	assert_int_equal(sp_neg_initiate(client, &out), 0);
+	sp_buf_reset(&out);
+	rc = sp_neg_reconcile_client(client, msg, len, &out, on_have, on_need,
+	    &rep, &done);
+	if (rc == SP_ENEG) {
+		assert_int_equal(out.len, 0);
+		assert_int_equal(rep.calls, 0);
+		assert_false(done);
+	} else {
+		assert_int_equal(rc, 0);
+	}
+	/* Only the version byte splits them: a server answers other versions. */
+	if (len > 0 && msg[0] == SP_NEG_PROTOCOL_V1)
+		assert_int_equal(rs, rc);
+	report_free(&rep);
+	sp_buf_free(&out);
+	sp_neg_free(server);
+	sp_neg_free(client);
+	return rs;
+}
+
+static int
+feed_hex(const fixed *f, const char *hex)
+{
+	size_t len;
+	uint8_t *msg = sp_test_unhex(hex, &len);
+	int r;
+
+	assert_non_null(msg);
+	r = feed(f, msg, len);
+	free(msg);
+	return r;
+}
+
+static void
+test_malformed(void **state)
+{
+	fixed f;
+
+	(void)state;
+	fixed_make(&f);
+	/* Well-formed, for contrast. */
+	assert_int_equal(feed_hex(&f, "61"), 0);
+	assert_int_equal(feed_hex(&f, "6100000200"), 0);
+	assert_int_equal(feed_hex(&f, "61000000"), 0);
+	/* Versions. */
+	assert_int_equal(feed_hex(&f, ""), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "00"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "5f00000200"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "7000000200"), SP_ENEG);
+	/* Modes. */
+	assert_int_equal(feed_hex(&f, "61000003"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "61000004"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "6100008100"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "610000ffffffffffffffffff7f"), SP_ENEG);
+	/* Varints: truncated, not shortest, past 64 bits. */
+	assert_int_equal(feed_hex(&f, "6181"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "618001000000"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "6182808080808080808000000000"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "6100000281"), SP_ENEG);
+	/* Id prefix longer than an id, or than the message. */
+	assert_int_equal(feed_hex(&f, "610021"
+	    "000000000000000000000000000000000000000000000000000000000000000000"
+	    "00"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "610005aabb00"), SP_ENEG);
+	/* IdList counts beyond the message, even huge ones. */
+	assert_int_equal(feed_hex(&f, "61000002"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "6100000201"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "6100000202"
+	    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"), SP_ENEG);
+	assert_int_equal(feed_hex(&f, "610000028180808080808080808000"), SP_ENEG);
+	/* A fingerprint cut short. */
+	assert_int_equal(feed_hex(&f, "61000001aabbccdd"), SP_ENEG);
+	/* Bounds going down: same timestamp, smaller prefix. */
+	assert_int_equal(feed_hex(&f, "610601800001011000"), SP_ENEG);
+	/* ...while equal and rising bounds are fine. */
+	assert_int_equal(feed_hex(&f, "610601800001018000"), 0);
+	assert_int_equal(feed_hex(&f, "610601800001018100"), 0);
+	/* A well-formed IdList range followed by garbage: no id reported. */
+	assert_int_equal(feed_hex(&f, "6100000200" "07"), SP_ENEG);
+	sp_neg_vector_free(f.v);
+}
+
+/*
+ * Every prefix of a well-formed message is either well-formed (it ends
+ * between ranges) or SP_ENEG: exactly ranges + 1 prefixes are accepted.
+ */
+static void
+test_truncated_everywhere(void **state)
+{
+	uint8_t id[ID];
+	sp_neg_vector *big;
+	sp_neg_storage st;
+	sp_neg *n;
+	sp_buf msg;
+	size_t len, ok = 0;
+	fixed f;
+	int i;
+
+	(void)state;
+	fixed_make(&f);
+	/* A client initiating over 1000 items: 16 fingerprint ranges. */
+	assert_int_equal(sp_neg_vector_new(&big), 0);
+	for (i = 0; i < 1000; i++) {
+		rule_id((size_t)i + 5000, id);
+		assert_int_equal(sp_neg_vector_add(big, (uint64_t)i % 7, id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(big), 0);
+	sp_neg_vector_storage(big, &st);
+	assert_int_equal(sp_neg_new(&st, 0, &n), 0);
+	sp_buf_init(&msg);
+	assert_int_equal(sp_neg_initiate(n, &msg), 0);
+	for (len = 0; len <= msg.len; len++)
+		if (feed(&f, msg.data, len) == 0)
+			ok++;
+	assert_int_equal(ok, 1 + 16);
+
+	/* An IdList of 31 ids (a client over 31 items): one range. */
+	sp_neg_free(n);
+	sp_neg_vector_free(big);
+	assert_int_equal(sp_neg_vector_new(&big), 0);
+	for (i = 0; i < 31; i++) {
+		rule_id((size_t)i, id);
+		assert_int_equal(sp_neg_vector_add(big, 1000 + (uint64_t)i / 5, id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(big), 0);
+	sp_neg_vector_storage(big, &st);
+	assert_int_equal(sp_neg_new(&st, 0, &n), 0);
+	sp_buf_reset(&msg);
+	assert_int_equal(sp_neg_initiate(n, &msg), 0);
+	ok = 0;
+	for (len = 0; len <= msg.len; len++)
+		if (feed(&f, msg.data, len) == 0)
+			ok++;
+	assert_int_equal(ok, 2);
+	sp_buf_free(&msg);
+	sp_neg_free(n);
+	sp_neg_vector_free(big);
+	sp_neg_vector_free(f.v);
+}
+
+static void
+test_roles(void **state)
+{
+	report rep = { 0 };
+	bool done = true;
+	sp_neg *n;
+	sp_buf out;
+	fixed f;
+
+	(void)state;
+	fixed_make(&f);
+	sp_buf_init(&out);
+	assert_int_equal(sp_neg_new(&f.st, 100, &n), SP_EINVAL);
+	assert_null(n);
+	assert_int_equal(sp_neg_new(&f.st, SP_NEG_FRAME_MIN - 1, &n), SP_EINVAL);
+
+	/* A server cannot initiate nor act as a client. */
+	assert_int_equal(sp_neg_new(&f.st, SP_NEG_FRAME_MIN, &n), 0);
+	assert_int_equal(sp_neg_reconcile(n, (const uint8_t *)"\x61", 1, &out), 0);
+	assert_int_equal(sp_neg_initiate(n, &out), SP_EINVAL);
+	assert_int_equal(sp_neg_reconcile_client(n, (const uint8_t *)"\x61", 1,
+	    &out, on_have, on_need, &rep, &done), SP_EINVAL);
+	assert_false(done);
+	sp_neg_free(n);
+
+	/* A client initiates once and takes only server messages. */
+	assert_int_equal(sp_neg_new(&f.st, 0, &n), 0);
+	assert_int_equal(sp_neg_reconcile_client(n, (const uint8_t *)"\x61", 1,
+	    &out, on_have, on_need, &rep, &done), SP_EINVAL);
+	assert_int_equal(sp_neg_initiate(n, &out), 0);
+	assert_int_equal(sp_neg_initiate(n, &out), SP_EINVAL);
+	assert_int_equal(sp_neg_reconcile(n, (const uint8_t *)"\x61", 1, &out), SP_EINVAL);
+	/* A server that speaks another version is an error for a client. */
+	sp_buf_reset(&out);
+	assert_int_equal(sp_neg_reconcile_client(n, (const uint8_t *)"\x62", 1,
+	    &out, on_have, on_need, &rep, &done), SP_ENEG);
+	/* The bare version byte: nothing more to ask. */
+	assert_int_equal(sp_neg_reconcile_client(n, (const uint8_t *)"\x61", 1,
+	    &out, on_have, on_need, &rep, &done), 0);
+	assert_true(done);
+	assert_int_equal(out.len, 0);
+	sp_neg_free(n);
+	sp_buf_free(&out);
+	sp_neg_vector_free(f.v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_varint_vectors),
+		cmocka_unit_test(test_varint_malformed),
+		cmocka_unit_test(test_fingerprint_vectors),
+		cmocka_unit_test(test_fingerprint_subranges),
+		cmocka_unit_test(test_vector_rules),
+		cmocka_unit_test(test_protoversion),
+		cmocka_unit_test(test_transcripts_vector),
+		cmocka_unit_test(test_transcripts_lmdb),
+		cmocka_unit_test(test_store_load_errors),
+		cmocka_unit_test(test_loop_random_sets),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_roles),
+	};
+
+	if (sp_crypto_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
