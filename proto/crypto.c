@@ -127,6 +127,138 @@ derive(uint8_t key[crypto_secretbox_KEYBYTES], const char *passphrase,
 	return 0;
 }
 
+void
+sp_x25519_base(uint8_t pk[SP_X25519_BYTES], const uint8_t sk[SP_X25519_BYTES])
+{
+	must(crypto_scalarmult_base(pk, sk));
+}
+
+int
+sp_x25519(uint8_t out[SP_X25519_BYTES], const uint8_t sk[SP_X25519_BYTES],
+    const uint8_t pk[SP_X25519_BYTES])
+{
+	/* libsodium refuses (and we pass on) an all-zero shared secret. */
+	if (crypto_scalarmult(out, sk, pk) != 0) {
+		sodium_memzero(out, SP_X25519_BYTES);
+		return SP_EINVAL;
+	}
+	return 0;
+}
+
+int
+sp_x25519_from_ed25519_sk(uint8_t x[SP_X25519_BYTES], const uint8_t ed_sk[64])
+{
+	if (crypto_sign_ed25519_sk_to_curve25519(x, ed_sk) != 0) {
+		sodium_memzero(x, SP_X25519_BYTES);
+		return SP_EINVAL;
+	}
+	return 0;
+}
+
+int
+sp_x25519_from_ed25519_pk(uint8_t x[SP_X25519_BYTES], const uint8_t ed_pk[32])
+{
+	if (crypto_sign_ed25519_pk_to_curve25519(x, ed_pk) != 0) {
+		sodium_memzero(x, SP_X25519_BYTES);
+		return SP_EINVAL;
+	}
+	return 0;
+}
+
+void
+sp_hash64(uint8_t out[SP_HASH64_BYTES], const void *a, size_t a_len,
+    const void *b, size_t b_len)
+{
+	crypto_generichash_blake2b_state st;
+
+	must(crypto_generichash_blake2b_init(&st, NULL, 0, SP_HASH64_BYTES));
+	must(crypto_generichash_blake2b_update(&st, a, a_len));
+	must(crypto_generichash_blake2b_update(&st, b, b_len));
+	must(crypto_generichash_blake2b_final(&st, out, SP_HASH64_BYTES));
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* BLAKE2b's block: HMAC pads its key to this length. */
+#define HMAC_BLOCK 128
+
+void
+sp_hmac_blake2b(uint8_t out[SP_HASH64_BYTES],
+    const uint8_t key[SP_HASH64_BYTES], const void *a, size_t a_len,
+    const void *b, size_t b_len)
+{
+	crypto_generichash_blake2b_state st;
+	uint8_t pad[HMAC_BLOCK], inner[SP_HASH64_BYTES];
+	size_t i;
+
+	/* H((K ^ ipad) || a || b), zero-padding K to the block length. */
+	memset(pad, 0x36, sizeof(pad));
+	for (i = 0; i < SP_HASH64_BYTES; i++)
+		pad[i] ^= key[i];
+	must(crypto_generichash_blake2b_init(&st, NULL, 0, SP_HASH64_BYTES));
+	must(crypto_generichash_blake2b_update(&st, pad, sizeof(pad)));
+	must(crypto_generichash_blake2b_update(&st, a, a_len));
+	must(crypto_generichash_blake2b_update(&st, b, b_len));
+	must(crypto_generichash_blake2b_final(&st, inner, sizeof(inner)));
+
+	/* H((K ^ opad) || inner). */
+	memset(pad, 0x5c, sizeof(pad));
+	for (i = 0; i < SP_HASH64_BYTES; i++)
+		pad[i] ^= key[i];
+	sp_hash64(out, pad, sizeof(pad), inner, sizeof(inner));
+
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(pad, sizeof(pad));
+	sodium_memzero(inner, sizeof(inner));
+}
+
+_Static_assert(crypto_aead_chacha20poly1305_ietf_KEYBYTES == SP_AEAD_KEYBYTES &&
+    crypto_aead_chacha20poly1305_ietf_ABYTES == SP_AEAD_TAGBYTES &&
+    crypto_aead_chacha20poly1305_ietf_NPUBBYTES == 12,
+    "Noise's ChaChaPoly is the IETF construction");
+
+/* Noise's ChaChaPoly nonce: 32 zero bits, then n little-endian. */
+static void
+aead_nonce(uint8_t nonce[12], uint64_t n)
+{
+	int i;
+
+	memset(nonce, 0, 4);
+	for (i = 4; i < 12; i++) {
+		nonce[i] = (uint8_t)n;
+		n >>= 8;
+	}
+}
+
+void
+sp_aead_encrypt(uint8_t *out, const uint8_t *pt, size_t len,
+    const uint8_t *ad, size_t ad_len, uint64_t n,
+    const uint8_t key[SP_AEAD_KEYBYTES])
+{
+	uint8_t nonce[12];
+
+	aead_nonce(nonce, n);
+	must(crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, pt, len, ad,
+	    ad_len, NULL, nonce, key));
+}
+
+int
+sp_aead_decrypt(uint8_t *out, const uint8_t *ct, size_t len,
+    const uint8_t *ad, size_t ad_len, uint64_t n,
+    const uint8_t key[SP_AEAD_KEYBYTES])
+{
+	uint8_t nonce[12];
+
+	if (len < SP_AEAD_TAGBYTES)
+		return SP_ENOISE;
+	aead_nonce(nonce, n);
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(out, NULL, NULL, ct, len,
+	    ad, ad_len, nonce, key) != 0) {
+		sodium_memzero(out, len - SP_AEAD_TAGBYTES);
+		return SP_ENOISE;
+	}
+	return 0;
+}
+
 uint64_t
 sp_shorthash(const void *m, size_t len, const uint8_t key[SP_SHORTHASH_KEYBYTES])
 {

@@ -1,6 +1,7 @@
 /*
- * crypto.h - the only user of libsodium in proto/ (besides the Noise code
- * of a later stage). Every libsodium return value is checked.
+ * crypto.h - the only user of libsodium in simpul: everything else, the
+ * Noise protocol code included, goes through these wrappers. Every
+ * libsodium return value is checked.
  */
 #ifndef SP_CRYPTO_H
 #define SP_CRYPTO_H
@@ -36,6 +37,58 @@ int sp_memcmp_ct(const void *a, const void *b, size_t n);
  */
 #define SP_SHORTHASH_KEYBYTES 16
 uint64_t sp_shorthash(const void *m, size_t len, const uint8_t key[SP_SHORTHASH_KEYBYTES]);
+
+/*
+ * X25519 and the primitives of Noise_*_25519_ChaChaPoly_BLAKE2b
+ * (proto/noise.c). Keys are 32 bytes.
+ */
+#define SP_X25519_BYTES 32
+#define SP_AEAD_KEYBYTES 32
+#define SP_AEAD_TAGBYTES 16
+#define SP_HASH64_BYTES 64
+
+/* The public key of an X25519 private key. */
+void sp_x25519_base(uint8_t pk[SP_X25519_BYTES], const uint8_t sk[SP_X25519_BYTES]);
+/*
+ * The shared secret of sk and a peer's pk. SP_EINVAL when it is all zeros
+ * (pk is a point of small order: a peer trying to force a known secret).
+ */
+int sp_x25519(uint8_t out[SP_X25519_BYTES], const uint8_t sk[SP_X25519_BYTES],
+    const uint8_t pk[SP_X25519_BYTES]);
+/*
+ * An Ed25519 key converted to the X25519 key of the same party (so a node
+ * id also names its Noise static key). The secret key form is libsodium's
+ * 64 bytes (seed, public key). Both return 0, or SP_EINVAL when the key is
+ * not a valid Ed25519 key (the public key of a point of small order, say).
+ */
+int sp_x25519_from_ed25519_sk(uint8_t x[SP_X25519_BYTES], const uint8_t ed_sk[64]);
+int sp_x25519_from_ed25519_pk(uint8_t x[SP_X25519_BYTES], const uint8_t ed_pk[32]);
+
+/* BLAKE2b-512 of a followed by b (either may be empty, and then NULL). */
+void sp_hash64(uint8_t out[SP_HASH64_BYTES], const void *a, size_t a_len,
+    const void *b, size_t b_len);
+/*
+ * HMAC (RFC 2104) over unkeyed BLAKE2b-512 with its 128-byte block, as
+ * Noise defines HMAC-HASH; not BLAKE2b's keyed mode. The key is always
+ * SP_HASH64_BYTES long in Noise. The message is a followed by b.
+ */
+void sp_hmac_blake2b(uint8_t out[SP_HASH64_BYTES],
+    const uint8_t key[SP_HASH64_BYTES], const void *a, size_t a_len,
+    const void *b, size_t b_len);
+/*
+ * ChaCha20-Poly1305 (IETF) with Noise's nonce: 4 zero bytes, then n as a
+ * 64-bit little-endian counter. Encryption writes len + SP_AEAD_TAGBYTES
+ * bytes to out; decryption writes len - SP_AEAD_TAGBYTES bytes and returns
+ * SP_ENOISE when len is shorter than a tag or the tag does not verify (out
+ * is then zeroed). out may be the same buffer as the input, not another
+ * overlapping one. ad may be NULL when ad_len is 0.
+ */
+void sp_aead_encrypt(uint8_t *out, const uint8_t *pt, size_t len,
+    const uint8_t *ad, size_t ad_len, uint64_t n,
+    const uint8_t key[SP_AEAD_KEYBYTES]);
+int sp_aead_decrypt(uint8_t *out, const uint8_t *ct, size_t len,
+    const uint8_t *ad, size_t ad_len, uint64_t n,
+    const uint8_t key[SP_AEAD_KEYBYTES]);
 
 /* Standard padded base64. The encoded length counts the terminating NUL. */
 size_t sp_base64_encoded_len(size_t n);

@@ -45,21 +45,29 @@ int sp_noise_hs_new(enum sp_noise_pattern pattern, bool initiator,
     sp_noise_hs **out);
 void sp_noise_hs_free(sp_noise_hs *hs);
 
-/* Test vectors only: use e_priv instead of a random ephemeral key. */
+/*
+ * Test vectors only: use e_priv instead of a random ephemeral key. Once,
+ * before this side writes its first message, else SP_EINVAL.
+ */
 int sp_noise_hs_set_ephemeral(sp_noise_hs *hs, const uint8_t e_priv[SP_NOISE_KEY_BYTES]);
 
 /*
  * Writes the next handshake message carrying payload into out (size
  * bytes). SP_EINVAL when it is not this side's turn; SP_ETOOBIG when the
- * message would not fit out or SP_NOISE_MSG_MAX.
+ * message would not fit out or SP_NOISE_MSG_MAX (the handshake is still
+ * usable); SP_ENOISE when the peer's ephemeral key gives an all-zero DH
+ * (the handshake is then dead). payload and out must not overlap.
  */
 int sp_noise_hs_write(sp_noise_hs *hs, const uint8_t *payload, size_t payload_len,
     uint8_t *out, size_t size, size_t *out_len);
 
 /*
  * Reads the next handshake message from the peer and writes its payload
- * to payload (size bytes). A message that fails to decrypt or has the
- * wrong length is SP_ENOISE (the handshake is then dead: free it).
+ * to payload (size bytes). A message that fails to decrypt, has the
+ * wrong length or carries a key of small order is SP_ENOISE (the handshake
+ * is then dead: free it). SP_EINVAL when it is not the peer's turn;
+ * SP_ETOOBIG when the payload would not fit (the handshake is still
+ * usable). msg and payload must not overlap.
  */
 int sp_noise_hs_read(sp_noise_hs *hs, const uint8_t *msg, size_t msg_len,
     uint8_t *payload, size_t size, size_t *payload_len);
@@ -79,9 +87,17 @@ void sp_noise_hs_hash(const sp_noise_hs *hs, uint8_t h[SP_NOISE_HASH_BYTES]);
  */
 int sp_noise_hs_split(sp_noise_hs *hs, sp_cipher *send, sp_cipher *recv);
 
-/* Transport: out gets len + SP_NOISE_TAG_BYTES bytes. ad may be NULL. */
+/*
+ * Transport (empty associated data): out gets len + SP_NOISE_TAG_BYTES
+ * bytes. SP_ETOOBIG when len > SP_NOISE_PAYLOAD_MAX, SP_ENOISE when the
+ * nonces are spent. out may be pt itself (in place), not another overlap.
+ */
 int sp_cipher_encrypt(sp_cipher *c, const uint8_t *pt, size_t len, uint8_t *out);
-/* out gets len - SP_NOISE_TAG_BYTES bytes; SP_ENOISE on a bad tag. */
+/*
+ * out gets len - SP_NOISE_TAG_BYTES bytes; SP_ENOISE on a bad tag, a
+ * length outside [SP_NOISE_TAG_BYTES, SP_NOISE_MSG_MAX] or spent nonces.
+ * A failure leaves the nonce alone. out may be ct itself.
+ */
 int sp_cipher_decrypt(sp_cipher *c, const uint8_t *ct, size_t len, uint8_t *out);
 void sp_cipher_wipe(sp_cipher *c);
 
