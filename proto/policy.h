@@ -4,7 +4,8 @@
  *
  * A SPEC, as typed on the command line, is COMMUNITY/COLLECTION:LABEL[,LABEL...]
  * where COMMUNITY is an alias or a base32 id and COLLECTION may be "*":
- * e.g. "rt03/households:shared" or "rt03/*:shared,public".
+ * e.g. "rt03/households:shared"; COLLECTION "*" names them all, as in
+ * "rt03/" "*:shared,public" (one string, written in two here).
  */
 #ifndef SP_POLICY_H
 #define SP_POLICY_H
@@ -27,9 +28,17 @@ typedef struct sp_spec {
 	unsigned labels;                         /* bitmask of 1 << sp_label */
 } sp_spec;
 
-/* Parses SPEC; SP_EINVAL (with the part that is wrong in the message) otherwise. */
+/*
+ * Parses SPEC into out (cleared on entry). The error names the part that
+ * is wrong: SP_EINVAL (no '/' or no ':' after it), SP_EALIAS (community),
+ * SP_ECOLLECTION or SP_ERESERVED (collection), SP_ELABEL (labels).
+ */
 int sp_spec_parse(const char *s, sp_spec *out);
-/* "COMMUNITY/COLLECTION:LABEL,..." into out (size bytes). */
+/*
+ * "COMMUNITY/COLLECTION:LABEL,..." into out (size bytes), labels in
+ * sp_label order. SP_EINVAL for labels outside 1..15, SP_ETOOBIG when it
+ * does not fit (out is then "").
+ */
 int sp_spec_format(char *out, size_t size, const char *community, const char *collection,
     unsigned labels);
 
@@ -44,7 +53,16 @@ typedef struct sp_peer_policy {
 	sp_want wants[SP_POLICY_MAX_SPECS];
 } sp_peer_policy;
 
-/* Canonical msgpack encoding for the store, and its bounded decoder. */
+/*
+ * Canonical msgpack encoding for the store, and its bounded decoder:
+ *   {"address": str, "name": str, "node": bin32,
+ *    "offers": [want...], "wants": [want...]}
+ * with wants as in HELLO (wire.h) but no reserved collection. The name
+ * follows sp_alias_check, the address is "" or what sp_address_parse
+ * takes, at most SP_POLICY_MAX_SPECS of each list (SP_ETOOBIG). Encode
+ * checks the same rules before appending anything. Decode clears out on
+ * entry and on failure; bytes of the wrong shape are SP_ECORRUPT.
+ */
 int sp_policy_encode(const sp_peer_policy *p, sp_buf *out);
 int sp_policy_decode(const uint8_t *data, size_t len, sp_peer_policy *out);
 

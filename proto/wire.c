@@ -9,8 +9,6 @@
 
 /* Items of an area and of a want: community, collection, label(s). */
 #define AREA_ITEMS 3
-/* A want's labels: a non-empty subset of the four. */
-#define LABELS_ALL ((1u << SP_LABEL_COUNT) - 1)
 
 /* Items of each message, its type included (index: enum sp_wire_type). */
 static const uint8_t msg_items[] = {
@@ -148,7 +146,7 @@ read_want(sp_reader *r, sp_want *w)
 		return rc;
 	if ((rc = sp_read_uint(r, &labels)) != 0)
 		return rc;
-	if (labels == 0 || labels > LABELS_ALL)
+	if (labels == 0 || labels > SP_WIRE_LABELS_ALL)
 		return SP_ELABEL;
 	w->labels = (unsigned)labels;
 	return 0;
@@ -435,7 +433,7 @@ sp_wire_pack_area(sp_buf *out, const sp_area *area)
 void
 sp_wire_pack_want(sp_buf *out, const sp_want *want)
 {
-	if (want->labels == 0 || want->labels > LABELS_ALL)
+	if (want->labels == 0 || want->labels > SP_WIRE_LABELS_ALL)
 		refuse(out);
 	pack_head(out, want->community, want->collection, true);
 	sp_pack_uint(out, want->labels);

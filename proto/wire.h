@@ -62,6 +62,8 @@ typedef struct sp_want {
 	char collection[SP_COLLECTION_MAX + 1];  /* "*" matches every collection */
 	unsigned labels;
 } sp_want;
+/* Every label: a want's labels are a non-empty subset of these bits. */
+#define SP_WIRE_LABELS_ALL ((1u << SP_LABEL_COUNT) - 1)
 
 int sp_area_cmp(const sp_area *a, const sp_area *b);
 bool sp_want_matches(const sp_want *w, const sp_area *a);
