@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# tests/interop/negentropy-harness, our reconciler behind the reference
+# conformance suite's stdin/stdout line protocol (hoytech/negentropy,
+# test/cpp/harness.cpp, driven by test/fuzz.pl):
+#   1. two harness processes, a client and a server, talk through named
+#      pipes the way fuzz.pl relays them, and converge to exactly the
+#      difference of two random sets, with and without frame size limits;
+#   2. a recorded transcript (../shared/vectors/negentropy) replayed
+#      through the harness in both roles gives the same bytes;
+#   3. the version exchange and refusals behave as the reference harness.
+. "$(dirname "$0")/lib.sh"
+
+: "${NEG_HARNESS:?path of tests/interop/negentropy-harness}"
+VECTORS=${SP_VECTORS:-$SP_SRC/../shared/vectors}/negentropy
+# A harness that dies must fail a check, not kill this script with SIGPIPE;
+# one that hangs fails after WAIT seconds.
+trap '' PIPE
+WAIT=60
+
+# feed FD FILE...: writes the files to descriptor FD.
+feed() {
+	local fd=$1
+	shift
+	timeout "$WAIT" cat "$@" >&"$fd"
+}
+
+# gen_sets DIR N P1 P2 SEED: N random items, each only the client's with
+# probability P1, only the server's with P2, else both's (as fuzz.pl
+# makes them). Writes DIR/client, DIR/server (item lines) and the true
+# difference, DIR/want_have and DIR/want_need (sorted ids).
+gen_sets() {
+	awk -v dir="$1" -v n="$2" -v p1="$3" -v p2="$4" -v seed="$5" 'BEGIN {
+		srand(seed)
+		for (i = 0; i < n; i++) {
+			id = ""
+			for (j = 0; j < 8; j++)
+				id = id sprintf("%08x", int(rand() * 4294967296))
+			line = "item," (1677970534 + int(rand() * n)) "," id
+			r = rand()
+			if (r < p1) {
+				print line > (dir "/client"); print id > (dir "/have")
+			} else if (r < p1 + p2) {
+				print line > (dir "/server"); print id > (dir "/need")
+			} else {
+				print line > (dir "/client"); print line > (dir "/server")
+			}
+		}
+	}'
+	touch "$1/client" "$1/server" "$1/have" "$1/need"
+	sort -u "$1/have" >"$1/want_have"
+	sort -u "$1/need" >"$1/want_need"
+}
+
+# start_harness DIR NAME LIMIT: starts a harness reading DIR/NAME.in and
+# writing DIR/NAME.out (named pipes) and opens them here; the caller's
+# variables W and R get the write and read descriptors.
+start_harness() {
+	local dir=$1 name=$2 limit=$3
+	mkfifo "$dir/$name.in" "$dir/$name.out"
+	FRAMESIZELIMIT=$limit "$NEG_HARNESS" <"$dir/$name.in" >"$dir/$name.out" \
+		2>"$dir/$name.err" &
+	SP_PIDS+=("$!")
+	HARNESS_PID=$!
+	exec {W}>"$dir/$name.in" {R}<"$dir/$name.out"
+}
+
+# converge NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT
+converge() {
+	local name=$1 dir="$SP_TMP/$1" line reply rounds=0 finished=0 cw cr sw sr cpid spid
+	mkdir -p "$dir"
+	gen_sets "$dir" "$2" "$3" "$4" 7
+	start_harness "$dir" client "$5"
+	cw=$W cr=$R cpid=$HARNESS_PID
+	start_harness "$dir" server "$6"
+	sw=$W sr=$R spid=$HARNESS_PID
+	feed "$sw" "$dir/server" <(echo seal)
+	feed "$cw" "$dir/client" <(printf 'seal\ninitiate\n') &
+	: >"$dir/got_have"
+	: >"$dir/got_need"
+	while read -r -t "$WAIT" -u "$cr" line; do
+		case $line in
+		have,*) echo "${line#have,}" >>"$dir/got_have" ;;
+		need,*) echo "${line#need,}" >>"$dir/got_need" ;;
+		msg,*)
+			echo "$line" >&"$sw"
+			read -r -t "$WAIT" -u "$sr" reply || break
+			[[ $reply == msg,* ]] || break
+			echo "$reply" >&"$cw"
+			rounds=$((rounds + 1))
+			[ "$rounds" -lt 500 ] || break
+			;;
+		done) finished=1; break ;;
+		*) break ;;
+		esac
+	done
+	exec {cw}>&- {sw}>&- {cr}<&- {sr}<&-
+	wait "$cpid"; local cst=$?
+	wait "$spid"; local sst=$?
+	if [ "$finished" -eq 1 ] && [ "$cst" -eq 0 ] && [ "$sst" -eq 0 ] &&
+		cmp -s <(sort -u "$dir/got_have") "$dir/want_have" &&
+		cmp -s <(sort -u "$dir/got_need") "$dir/want_need"; then
+		pass "$name: converged in $rounds rounds ($(wc -l <"$dir/want_have") have, $(wc -l <"$dir/want_need") need, limits $5/$6)"
+	else
+		fail "$name: finished=$finished rounds=$rounds exits $cst/$sst; $(cat "$dir/client.err" "$dir/server.err")"
+	fi
+}
+
+converge small 500 0.1 0.1 0 0
+converge client-only 300 1 0 0 0
+converge server-only 300 0 1 0 0
+converge limits-both 3000 0.15 0.15 4096 4096
+converge limit-server 3000 0.3 0.3 0 4096
+converge limit-client 3000 0.3 0.3 4096 0
+converge large-limits 20000 0.02 0.02 60000 500000
+
+# split_transcript FILE DIR: the transcript as files the replay reads:
+# items, limits, and per round k the messages cK, sK and the sorted
+# have/need hK, nK.
+split_transcript() {
+	perl -MJSON::PP -e '
+		my ($file, $dir) = @ARGV;
+		open(my $in, "<", $file) or die "$file: $!";
+		my $t = decode_json(do { local $/; <$in> });
+		sub put {
+			my ($name, @lines) = @_;
+			open(my $f, ">", "$dir/$name") or die "$dir/$name: $!";
+			print $f map { "$_\n" } @lines;
+			close($f) or die;
+		}
+		put("client_items", map { "item,$_->[0],$_->[1]" } @{$t->{client_items}});
+		put("server_items", map { "item,$_->[0],$_->[1]" } @{$t->{server_items}});
+		put("limits", $t->{client_frame_size_limit}, $t->{server_frame_size_limit});
+		my $k = 0;
+		for my $r (@{$t->{rounds}}) {
+			put("c$k", "msg,$r->{client_msg}");
+			put("s$k", "msg,$r->{server_msg}");
+			put("h$k", sort @{$r->{client_have}});
+			put("n$k", sort @{$r->{client_need}});
+			$k++;
+		}
+		put("rounds", $k);
+	' "$1" "$2"
+}
+
+# replay NAME: the transcript NAME through a client and a server harness.
+replay() {
+	local name=$1 dir="$SP_TMP/replay-$1" climit slimit rounds k line why=""
+	mkdir -p "$dir"
+	if ! split_transcript "$VECTORS/transcripts/$name.json" "$dir"; then
+		fail "$name: cannot read the transcript (the shared vectors are part of the suite)"
+		return
+	fi
+	{ read -r climit; read -r slimit; } <"$dir/limits"
+	rounds=$(cat "$dir/rounds")
+
+	# Client role: our messages and have/need, round by round.
+	start_harness "$dir" client "$climit"
+	feed "$W" "$dir/client_items" <(printf 'seal\ninitiate\n') &
+	read -r -t "$WAIT" -u "$R" line
+	[ "$line" == "$(cat "$dir/c0")" ] || why="initiate differs"
+	for ((k = 0; k < rounds; k++)); do
+		[ -z "$why" ] || break
+		feed "$W" "$dir/s$k"
+		: >"$dir/have"
+		: >"$dir/need"
+		while read -r -t "$WAIT" -u "$R" line; do
+			case $line in
+			have,*) echo "${line#have,}" >>"$dir/have" ;;
+			need,*) echo "${line#need,}" >>"$dir/need" ;;
+			*) break ;;
+			esac
+		done
+		cmp -s <(sort -u "$dir/have") <(sort -u "$dir/h$k") || why="round $k: have differs"
+		cmp -s <(sort -u "$dir/need") <(sort -u "$dir/n$k") || why="round $k: need differs"
+		if [ $((k + 1)) -lt "$rounds" ]; then
+			[ "$line" == "$(cat "$dir/c$((k + 1))")" ] || why="round $k: reply differs"
+		else
+			[ "$line" == done ] || why="round $k: done expected"
+		fi
+	done
+	exec {W}>&- {R}<&-
+	wait "$HARNESS_PID" || why=${why:-"exit status $?"}
+	if [ -z "$why" ]; then
+		pass "$name: client role, $rounds rounds byte for byte (frame limit $climit)"
+	else
+		fail "$name: client role: $why"
+	fi
+
+	# Server role: our reply to each recorded client message.
+	why=""
+	start_harness "$dir" server "$slimit"
+	feed "$W" "$dir/server_items" <(echo seal)
+	for ((k = 0; k < rounds; k++)); do
+		[ -z "$why" ] || break
+		feed "$W" "$dir/c$k"
+		read -r -t "$WAIT" -u "$R" line
+		[ "$line" == "$(cat "$dir/s$k")" ] || why="round $k: reply differs"
+	done
+	exec {W}>&- {R}<&-
+	wait "$HARNESS_PID" || why=${why:-"exit status $?"}
+	if [ -z "$why" ]; then
+		pass "$name: server role, $rounds rounds byte for byte (frame limit $slimit)"
+	else
+		fail "$name: server role: $why"
+	fi
+}
+
+replay frame_limit_both_4096
+
+# One item, as test/protoversion.pl: v1 gets an answer, an unknown version
+# the bare version byte, and the same server then answers v1 again.
+dir="$SP_TMP/protoversion"
+mkdir -p "$dir"
+printf '%s\n' "item,12345,$(printf 'ee%.0s' {1..32})" seal msg,6100000200 \
+	msg,62aabbccddeeff msg,6100000200 | "$NEG_HARNESS" >"$dir/out" 2>"$dir/err"
+check "protoversion: v1 answered, v2 gets 61, v1 again" cmp -s "$dir/out" <(printf '%s\n' \
+	"msg,6100000201$(printf 'ee%.0s' {1..32})" msg,61 \
+	"msg,6100000201$(printf 'ee%.0s' {1..32})")
+
+# Like the reference harness, errors end the program with a message.
+printf 'seal\nmsg,61ff\n' | "$NEG_HARNESS" >/dev/null 2>"$dir/err"
+check "a malformed message ends the harness with an error" \
+	test "$?" -ne 0 -a -s "$dir/err"
+printf 'frobnicate\n' | "$NEG_HARNESS" >/dev/null 2>"$dir/err"
+check "an unknown command ends the harness with an error" \
+	test "$?" -ne 0 -a -s "$dir/err"
+FRAMESIZELIMIT=100 "$NEG_HARNESS" >/dev/null 2>&1 <<<seal
+check "a frame size limit under 4096 is refused" test "$?" -ne 0
+
+finish
