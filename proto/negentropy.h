@@ -75,9 +75,10 @@ int sp_neg_varint_get(const uint8_t **p, size_t *left, uint64_t *v);
 typedef struct sp_neg sp_neg;
 
 /*
- * A reconciliation session over storage (which must outlive it).
- * frame_size_limit 0 means unlimited, else >= SP_NEG_FRAME_MIN.
- * *out owned by the caller (sp_neg_free).
+ * A reconciliation session over storage. The struct is copied; what its
+ * ctx points at (e.g. the vector) must outlive the session.
+ * frame_size_limit 0 means unlimited, else >= SP_NEG_FRAME_MIN (SP_EINVAL).
+ * *out owned by the caller (sp_neg_free); NULL on error.
  */
 int sp_neg_new(const sp_neg_storage *storage, uint64_t frame_size_limit, sp_neg **out);
 void sp_neg_free(sp_neg *n);
