@@ -97,6 +97,9 @@ community_done(sp_job *job)
 		break;
 	}
 	sp_reply_final(job->conn, &b);
+	/* A new charter or community changes what peers agree on. */
+	if (cj->op != SP_COMMUNITY_EXPORT_KEY)
+		sp_daemon_charters_changed(job->d);
 	community_job_free(cj);
 }
 

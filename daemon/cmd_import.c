@@ -388,6 +388,8 @@ commit_done(sp_job *job)
 		sp_pack_cstr(&b, "rows");
 		sp_pack_uint(&b, st->rows);
 		sp_reply_final(job->conn, &b);
+		/* Too many records to push one by one: peers reconcile instead. */
+		sp_daemon_resync_all(job->d);
 	}
 	job_free(j);
 }

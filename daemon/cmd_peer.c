@@ -255,9 +255,11 @@ pack_peer(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 {
 	struct table_ctx *tc = arg;
 	sp_buf *b = tc->b;
+	char id[SP_ID_STR_LEN + 1];
+	unsigned i;
 
 	/* Nested maps are canonical: keys in bytewise order. */
-	sp_pack_map(b, 16);
+	sp_pack_map(b, 17);
 	sp_pack_cstr(b, "address");
 	sp_pack_cstr(b, pol->address);
 	sp_pack_cstr(b, "bytes_in");
@@ -272,14 +274,19 @@ pack_peer(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 	sp_pack_uint(b, st->last_sync_ms);
 	sp_pack_cstr(b, "name");
 	sp_pack_cstr(b, pol->name);
+	sp_base32_encode(id, pol->node, 32);
 	sp_pack_cstr(b, "node");
-	sp_pack_bin(b, pol->node, 32);
+	sp_pack_cstr(b, id);
 	sp_pack_cstr(b, "offers");
 	pack_specs(tc, pol->offers, pol->noffers);
 	sp_pack_cstr(b, "records_accepted");
 	sp_pack_uint(b, st->records_accepted);
 	sp_pack_cstr(b, "records_in");
 	sp_pack_uint(b, st->records_in);
+	sp_pack_cstr(b, "records_in_labels");
+	sp_pack_array(b, SP_LABEL_COUNT);
+	for (i = 0; i < SP_LABEL_COUNT; i++)
+		sp_pack_uint(b, st->records_in_label[i]);
 	sp_pack_cstr(b, "records_rejected");
 	sp_pack_uint(b, st->records_rejected);
 	sp_pack_cstr(b, "state");

@@ -34,6 +34,26 @@ write_run(sp_job *job)
 		job->err = sp_node_rm(n, &wj->w, wj->kind == SP_WRITE_ERASE, wj->id);
 }
 
+/* Hands a record just written here to the peers whose agreed areas hold it. */
+static void
+push_written(sp_daemon *d, const uint8_t id[SP_ID_BYTES])
+{
+	sp_stored st;
+	sp_record rec;
+	sp_area a;
+	sp_txn *t;
+
+	if (sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &t) != 0)
+		return;
+	if (sp_store_get_by_id(t, id, &st) == 0 && sp_record_decode(st.data, st.len, &rec) == 0) {
+		memcpy(a.community, rec.community, SP_PUBKEY_BYTES);
+		memcpy(a.collection, rec.collection, rec.collection_len + 1);
+		a.label = rec.label;
+		sp_daemon_stored(d, &a, st.data, st.len, NULL);
+	}
+	sp_txn_abort(t);
+}
+
 static void
 write_done(sp_job *job)
 {
@@ -50,6 +70,7 @@ write_done(sp_job *job)
 		sp_pack_cstr(&b, "id");
 		sp_pack_bin(&b, wj->id, SP_ID_BYTES);
 		sp_reply_final(job->conn, &b);
+		push_written(job->d, wj->id);
 	}
 	free(wj);
 }

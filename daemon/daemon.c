@@ -243,6 +243,21 @@ sp_daemon_resync_all(sp_daemon *d)
 		sp_peers_each_conn(d->peers, resync_one, NULL);
 }
 
+static void
+charters_one(void *arg, sp_conn *c)
+{
+	(void)arg;
+	if (sp_conn_session(c) != NULL)
+		sp_session_charters_changed(sp_conn_session(c));
+}
+
+void
+sp_daemon_charters_changed(sp_daemon *d)
+{
+	if (d->peers != NULL)
+		sp_peers_each_conn(d->peers, charters_one, NULL);
+}
+
 uint64_t
 sp_daemon_uptime_ms(sp_daemon *d)
 {

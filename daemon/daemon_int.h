@@ -51,8 +51,10 @@ struct sp_peers *sp_daemon_peers(sp_daemon *d);
  */
 void sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len,
     const sp_conn *from);
-/* Many records changed at once (an import, a charter): every session reconciles again. */
+/* Many records changed at once (an import): every session reconciles again. */
 void sp_daemon_resync_all(sp_daemon *d);
+/* A charter changed (written here or received): every session agrees again. */
+void sp_daemon_charters_changed(sp_daemon *d);
 
 /* Asks the daemon to shut down once the current reply is written. */
 void sp_daemon_stop(sp_daemon *d);

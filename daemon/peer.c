@@ -1012,8 +1012,19 @@ listen_on(sp_peers *m, const char *spec)
 	uint16_t port;
 	int r;
 
-	if ((r = sp_address_parse(spec, host, sizeof(host), &port)) != 0)
+	char copy[SP_ADDRESS_MAX + 1];
+	size_t len = strlen(spec);
+
+	/* Port 0 (any free port, for tests) is fine to listen on, never to dial. */
+	if (len >= sizeof(copy))
+		return SP_EINVAL;
+	memcpy(copy, spec, len + 1);
+	if (len >= 2 && strcmp(copy + len - 2, ":0") == 0)
+		copy[len - 1] = '1';
+	if ((r = sp_address_parse(copy, host, sizeof(host), &port)) != 0)
 		return r;
+	if (strcmp(copy, spec) != 0)
+		port = 0;
 	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0 &&
 	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) != 0)
 		return SP_EINVAL;

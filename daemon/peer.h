@@ -32,6 +32,7 @@ typedef struct sp_peer_stats {
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t records_in;             /* every record that arrived, before any check */
+	uint64_t records_in_label[SP_LABEL_COUNT]; /* of those that decode, by label */
 	uint64_t records_accepted;       /* stored (new or newer versions) */
 	uint64_t records_rejected;       /* refused: outside the areas, bad signature, not a writer */
 	char last_error[160];

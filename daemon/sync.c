@@ -66,10 +66,12 @@ struct sp_session {
 	size_t nremote_wants;
 	uint8_t (*communities)[SP_PUBKEY_BYTES]; /* known here and named in a HELLO */
 	size_t ncommunities;
-	sp_area *out;              /* agreed: we send (sorted) */
+	sp_area *out;              /* areas we hold that we would send (sorted) */
 	size_t nout;
-	sp_area *in;               /* agreed: we accept (sorted) */
+	sp_area *in;               /* areas the peer offered that we accept (sorted) */
 	size_t nin;
+	struct membership *members; /* charter membership, by community, as last agreed */
+	size_t nmembers;
 
 	/* Client: the areas of this phase, and the one being reconciled. */
 	sp_area *todo;
@@ -95,6 +97,12 @@ struct sp_session {
 	sp_buf waiting;            /* (u32 len, record) that wait for a charter */
 	size_t nwaiting;
 	unsigned rejects_logged;
+};
+
+/* Whether we and the peer are in a community's charter. */
+struct membership {
+	uint8_t community[SP_PUBKEY_BYTES];
+	bool me, peer;
 };
 
 typedef struct receive_job {
@@ -129,6 +137,7 @@ session_unref(sp_session *s)
 	free(s->communities);
 	free(s->out);
 	free(s->in);
+	free(s->members);
 	free(s->todo);
 	free(s->sendq);
 	free(s->deferred);
@@ -200,37 +209,101 @@ session_names_community(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES])
 	return false;
 }
 
-/* May records of area a flow from the peer to us in this session? */
+static const struct membership *
+membership(const sp_session *s, const uint8_t community[SP_PUBKEY_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < s->nmembers; i++)
+		if (memcmp(s->members[i].community, community, SP_PUBKEY_BYTES) == 0)
+			return &s->members[i];
+	return NULL;
+}
+
+static bool
+any_matches(const sp_want *w, size_t n, const sp_area *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sp_want_matches(&w[i], a))
+			return true;
+	return false;
+}
+
+/*
+ * May records of area a flow from the peer to us? Charters of the
+ * session's communities always; anything else when one of our wants for
+ * the peer matches it and the rules let it travel from the peer to us.
+ * Decided per record, so areas that appear later are covered too.
+ */
 static bool
 accepts(const sp_session *s, const sp_area *a)
 {
+	const struct membership *m;
+
 	if (is_charter_area(a))
 		return session_names_community(s, a->community);
-	return area_search(s->in, s->nin, a);
+	if (!any_matches(s->pol.wants, s->pol.nwants, a))
+		return false;
+	m = membership(s, a->community);
+	return sp_may_travel(a, m != NULL && m->peer, m != NULL && m->me);
 }
 
-/* May we send records of area a to the peer? */
+/* May we send records of area a to the peer: our offer, its want, and the rules. */
 static bool
 sends(const sp_session *s, const sp_area *a)
 {
+	const struct membership *m;
+
 	if (is_charter_area(a))
 		return session_names_community(s, a->community);
-	return area_search(s->out, s->nout, a);
+	if (!any_matches(s->pol.offers, s->pol.noffers, a) ||
+	    !any_matches(s->remote_wants, s->nremote_wants, a))
+		return false;
+	m = membership(s, a->community);
+	return sp_may_travel(a, m != NULL && m->me, m != NULL && m->peer);
 }
 
-/* Membership of us and of the peer in a community's charter. */
-static void
-members(sp_session *s, sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
-    bool *me, bool *peer)
+/* Reads charter membership of us and the peer for every community either side names. */
+static int
+load_membership(sp_session *s, sp_txn *t)
 {
+	uint8_t me_id[SP_PUBKEY_BYTES];
+	struct membership *v;
 	sp_charter *c;
+	size_t i, n = 0;
+	const uint8_t *cid;
 
-	*me = *peer = false;
-	if (sp_node_charter(t, community, &c) != 0)
-		return;
-	*me = sp_charter_is_writer(c, sp_node_id(sp_daemon_node(s->d)));
-	*peer = sp_charter_is_writer(c, s->pol.node);
-	sp_charter_free(c);
+	memcpy(me_id, sp_node_id(sp_daemon_node(s->d)), SP_PUBKEY_BYTES);
+	if ((v = calloc(s->ncommunities + s->pol.noffers + s->pol.nwants + 1, sizeof(*v))) == NULL)
+		return SP_ENOMEM;
+	for (i = 0; i < s->ncommunities + s->pol.noffers + s->pol.nwants; i++) {
+		size_t k;
+
+		if (i < s->ncommunities)
+			cid = s->communities[i];
+		else if (i < s->ncommunities + s->pol.noffers)
+			cid = s->pol.offers[i - s->ncommunities].community;
+		else
+			cid = s->pol.wants[i - s->ncommunities - s->pol.noffers].community;
+		for (k = 0; k < n; k++)
+			if (memcmp(v[k].community, cid, SP_PUBKEY_BYTES) == 0)
+				break;
+		if (k < n)
+			continue;
+		memcpy(v[n].community, cid, SP_PUBKEY_BYTES);
+		if (sp_node_charter(t, cid, &c) == 0) {
+			v[n].me = sp_charter_is_writer(c, me_id);
+			v[n].peer = sp_charter_is_writer(c, s->pol.node);
+			sp_charter_free(c);
+		}
+		n++;
+	}
+	free(s->members);
+	s->members = v;
+	s->nmembers = n;
+	return 0;
 }
 
 /* Area lists growing one at a time. */
@@ -260,10 +333,9 @@ area_list_add(area_list *l, const sp_area *a)
 
 struct offer_walk {
 	sp_session *s;
-	const sp_want *spec;
-	bool me, peer;
 	area_list *list;
 	uint8_t community[SP_PUBKEY_BYTES];
+	bool for_hello;            /* before the peer's wants are known */
 };
 
 static int
@@ -277,20 +349,29 @@ offer_area(void *arg, const char *collection, size_t len, enum sp_label label)
 	memcpy(a.collection, collection, len);
 	a.label = label;
 	/* Charters are not offered: they travel whatever the policies say. */
-	if (!is_charter_area(&a) && sp_want_matches(w->spec, &a) &&
-	    sp_may_travel(&a, w->me, w->peer) && !area_search(w->list->v, w->list->n, &a)) {
-		area_list_add(w->list, &a);
-		qsort(w->list->v, w->list->n, sizeof(sp_area), area_qsort_cmp);
+	if (is_charter_area(&a) || area_search(w->list->v, w->list->n, &a))
+		return 0;
+	if (w->for_hello) {
+		const struct membership *m = membership(w->s, a.community);
+
+		if (!any_matches(w->s->pol.offers, w->s->pol.noffers, &a) ||
+		    !sp_may_travel(&a, m != NULL && m->me, m != NULL && m->peer))
+			return 0;
+	} else if (!sends(w->s, &a)) {
+		return 0;
 	}
+	area_list_add(w->list, &a);
+	qsort(w->list->v, w->list->n, sizeof(sp_area), area_qsort_cmp);
 	return 0;
 }
 
 /*
- * What we offer this peer: every area we hold that one of our offer specs
- * for it matches and the rules let travel from us to it (sorted).
+ * The areas we hold that we offer this peer (sorted): for HELLO, those one
+ * of our offer specs matches and the rules let travel to it; once the
+ * peer's wants are known, those sends() allows.
  */
 static int
-our_offers(sp_session *s, sp_txn *t, area_list *list)
+our_offers(sp_session *s, sp_txn *t, area_list *list, bool for_hello)
 {
 	struct offer_walk w;
 	size_t i;
@@ -299,10 +380,9 @@ our_offers(sp_session *s, sp_txn *t, area_list *list)
 	memset(&w, 0, sizeof(w));
 	w.s = s;
 	w.list = list;
+	w.for_hello = for_hello;
 	for (i = 0; i < s->pol.noffers; i++) {
-		w.spec = &s->pol.offers[i];
-		memcpy(w.community, w.spec->community, SP_PUBKEY_BYTES);
-		members(s, t, w.community, &w.me, &w.peer);
+		memcpy(w.community, s->pol.offers[i].community, SP_PUBKEY_BYTES);
 		if ((r = sp_store_areas_each(t, w.community, offer_area, &w)) != 0)
 			return r;
 	}
@@ -321,7 +401,8 @@ send_hello(sp_session *s)
 		fail(s, r, "cannot read the store");
 		return;
 	}
-	r = our_offers(s, t, &offers);
+	if ((r = load_membership(s, t)) == 0)
+		r = our_offers(s, t, &offers, true);
 	sp_txn_abort(t);
 	if (r != 0) {
 		free(offers.v);
@@ -371,46 +452,25 @@ collect_communities(sp_session *s)
 }
 
 /*
- * The agreed areas, worked out from the charters now held: what we send
- * (our offers that a want of the peer matches) and what we accept (the
- * peer's offers that one of our wants matches), each only where the rules
- * let records travel that way.
+ * Works out, from the charters now held, what this session reconciles:
+ * the areas we hold and would send, and the areas the peer offered that
+ * we accept. (Records are checked one by one with sends() and accepts().)
  */
 static int
 agree(sp_session *s)
 {
 	area_list out = { NULL, 0, 0, 0 }, in = { NULL, 0, 0, 0 };
 	sp_txn *t;
-	size_t i, j;
-	bool me, peer;
+	size_t i;
 	int r;
 
 	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
 		return r;
-	if ((r = our_offers(s, t, &out)) != 0)
+	if ((r = load_membership(s, t)) != 0 || (r = our_offers(s, t, &out, false)) != 0)
 		goto out;
-	for (i = 0, j = 0; i < out.n; i++) {
-		size_t k;
-
-		for (k = 0; k < s->nremote_wants; k++)
-			if (sp_want_matches(&s->remote_wants[k], &out.v[i]))
-				break;
-		if (k < s->nremote_wants)
-			out.v[j++] = out.v[i];
-	}
-	out.n = j;
-	for (i = 0; i < s->nremote_offers; i++) {
-		const sp_area *a = &s->remote_offers[i];
-
-		for (j = 0; j < s->pol.nwants; j++)
-			if (sp_want_matches(&s->pol.wants[j], a))
-				break;
-		if (j == s->pol.nwants || is_charter_area(a))
-			continue;
-		members(s, t, a->community, &me, &peer);
-		if (sp_may_travel(a, peer, me))
-			area_list_add(&in, a);
-	}
+	for (i = 0; i < s->nremote_offers; i++)
+		if (!is_charter_area(&s->remote_offers[i]) && accepts(s, &s->remote_offers[i]))
+			area_list_add(&in, &s->remote_offers[i]);
 	if ((r = in.err) != 0)
 		goto out;
 	qsort(in.v, in.n, sizeof(sp_area), area_qsort_cmp);
@@ -438,6 +498,11 @@ start_phase(sp_session *s, enum phase phase)
 	sp_area a;
 
 	s->phase = phase;
+	/* Communities joined since the last pass bring their charters. */
+	if (phase == PHASE_CHARTERS && collect_communities(s) != 0) {
+		fail(s, SP_ESTORE, "cannot read the store");
+		return;
+	}
 	if (phase == PHASE_CHARTERS) {
 		for (i = 0; i < s->ncommunities; i++) {
 			memset(&a, 0, sizeof(a));
@@ -1015,8 +1080,8 @@ areas_equal(const sp_area *a, size_t na, const sp_area *b, size_t nb)
  * New charters can change who is a member, so what is agreed: agree again,
  * and if the areas changed, the client reconciles once more.
  */
-static void
-charters_changed(sp_session *s)
+void
+sp_session_charters_changed(sp_session *s)
 {
 	size_t nout = s->nout, nin = s->nin;
 	sp_area *out = NULL, *in = NULL;
@@ -1044,9 +1109,11 @@ charters_changed(sp_session *s)
 	    !areas_equal(in, nin, s->in, s->nin);
 	free(out);
 	free(in);
-	if (changed && s->initiator && s->phase == PHASE_AREAS)
+	if (!changed)
+		return;
+	if (s->initiator && s->phase == PHASE_AREAS)
 		s->resync = true;
-	else if (changed && s->initiator && s->phase == PHASE_LIVE)
+	else if (!s->initiator || s->phase == PHASE_LIVE)
 		sp_session_resync(s);
 }
 
@@ -1093,7 +1160,8 @@ receive_write_done(sp_job *job)
 	}
 	if (j->charters) {
 		retry_waiting(s);
-		charters_changed(s);
+		/* Membership can change what every session shares, not only this one. */
+		sp_daemon_charters_changed(s->d);
 	}
 	receive_job_free(j);
 	maybe_complete(s);
@@ -1124,6 +1192,8 @@ on_records(sp_session *s, const sp_wire_msg *m)
 			reject(s, SP_EFRAME, NULL);
 			continue;
 		}
+		if (st != NULL)
+			st->records_in_label[r.label]++;
 		memcpy(a.community, r.community, SP_PUBKEY_BYTES);
 		memcpy(a.collection, r.collection, r.collection_len + 1);
 		a.label = r.label;

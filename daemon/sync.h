@@ -29,6 +29,12 @@ void sp_session_drained(sp_session *s);
 /* The connection is gone: the session ends once its jobs have finished. */
 void sp_session_closed(sp_session *s);
 
+/*
+ * A charter changed on this node: membership, and so what this session
+ * shares, may have changed; the session agrees again and reconciles if so.
+ */
+void sp_session_charters_changed(sp_session *s);
+
 /* Reconcile again (a 'peer sync', or many local changes at once). */
 void sp_session_resync(sp_session *s);
 

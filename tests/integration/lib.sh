@@ -46,6 +46,9 @@ expect_exit() {
 	fi
 }
 
+# not COMMAND...: succeeds when COMMAND fails (for check).
+not() { ! "$@"; }
+
 # matches STRING REGEX (bash extended regex)
 matches() { [[ $1 =~ $2 ]]; }
 
