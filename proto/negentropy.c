@@ -21,7 +21,7 @@ enum mode {
 	MODE_IDLIST = 2,
 };
 
-/* A range with this many items or more is split into BUCKETS fingerprints. */
+/* The reference's splitting: BUCKETS fingerprints, ids below IDLIST_BELOW items. */
 #define BUCKETS 16
 #define IDLIST_BELOW (2 * BUCKETS)
 /* The reference stops adding ranges this many bytes short of the limit. */
@@ -60,6 +60,7 @@ enum role {
 struct sp_neg {
 	sp_neg_storage st;
 	uint64_t frame_limit;
+	size_t idlist_below;   /* ranges this small are sent as ids */
 	enum role role;
 	idref *refs;           /* scratch for the client's IdList ranges */
 	size_t refs_cap;
@@ -391,8 +392,18 @@ sp_neg_new(const sp_neg_storage *storage, uint64_t frame_size_limit, sp_neg **ou
 		return SP_ENOMEM;
 	n->st = *storage;
 	n->frame_limit = frame_size_limit;
+	n->idlist_below = IDLIST_BELOW;
 	n->role = ROLE_NONE;
 	*out = n;
+	return 0;
+}
+
+int
+sp_neg_set_idlist_below(sp_neg *n, size_t items)
+{
+	if (items < 2 || items > IDLIST_BELOW)
+		return SP_EINVAL;
+	n->idlist_below = items;
 	return 0;
 }
 
@@ -474,18 +485,21 @@ over_limit(const sp_neg *n, size_t len)
 
 /*
  * Describes the items [lower, upper) up to upper_bound: their ids when
- * fewer than IDLIST_BELOW, else BUCKETS fingerprints of nearly equal
- * buckets (the first num % BUCKETS buckets hold one item more).
+ * fewer than n->idlist_below, else fingerprints of nearly equal buckets
+ * (the first num % buckets hold one item more): BUCKETS of them, or, for a
+ * range under 2 * BUCKETS items, one per two items (at least two buckets),
+ * so that a small range with one difference narrows to a couple of ids
+ * instead of sending all of them.
  */
 static void
 split_range(sp_neg *n, writer *w, size_t lower, size_t upper, const bound *upper_bound)
 {
 	const sp_neg_storage *st = &n->st;
 	uint8_t fp[SP_NEG_FINGERPRINT_BYTES];
-	size_t num = upper - lower, per, extra, curr, size, i;
+	size_t num = upper - lower, per, extra, curr, size, i, buckets = BUCKETS;
 	bound b;
 
-	if (num < IDLIST_BELOW) {
+	if (num < n->idlist_below) {
 		put_bound(w, upper_bound);
 		sp_neg_varint_put(w->out, MODE_IDLIST);
 		sp_neg_varint_put(w->out, num);
@@ -493,10 +507,13 @@ split_range(sp_neg *n, writer *w, size_t lower, size_t upper, const bound *upper
 			sp_buf_append(w->out, st->get(st->ctx, i)->id, SP_NEG_ID_BYTES);
 		return;
 	}
-	per = num / BUCKETS;
-	extra = num % BUCKETS;
+	/* At least two buckets, or a mismatched range would never narrow. */
+	if (num < 2 * BUCKETS)
+		buckets = num < 4 ? 2 : num / 2;
+	per = num / buckets;
+	extra = num % buckets;
 	curr = lower;
-	for (i = 0; i < BUCKETS; i++) {
+	for (i = 0; i < buckets; i++) {
 		size = per + (i < extra ? 1 : 0);
 		st->fingerprint(st->ctx, curr, curr + size, fp);
 		curr += size;

@@ -83,6 +83,16 @@ typedef struct sp_neg sp_neg;
 int sp_neg_new(const sp_neg_storage *storage, uint64_t frame_size_limit, sp_neg **out);
 void sp_neg_free(sp_neg *n);
 
+/*
+ * Splitting (a sender's choice; any is valid under v1). By default the
+ * reference's: ranges under 32 items are sent as id lists, larger ones as
+ * 16 fingerprints, so that the same sets give the reference's bytes.
+ * Lowering the id-list threshold (2..32 items) makes small ranges split
+ * further, into one fingerprint per two items: more rounds, far fewer
+ * bytes when differences are sparse. SP_EINVAL outside 2..32.
+ */
+int sp_neg_set_idlist_below(sp_neg *n, size_t items);
+
 /* Client: the first message, appended to out. */
 int sp_neg_initiate(sp_neg *n, sp_buf *out);
 

@@ -114,7 +114,7 @@ same_set(ids *got, const ids *want)
 /* One reconciliation; have and need must be the true differences. */
 static int
 reconcile(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t limit,
-    const ids *want_have, const ids *want_need, report *rep)
+    size_t idlist_below, const ids *want_have, const ids *want_need, report *rep)
 {
 	sp_neg *client = NULL, *server = NULL;
 	size_t rounds = 0, up = 0, down = 0;
@@ -130,6 +130,8 @@ reconcile(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t limit,
 	cpu = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	if ((r = sp_neg_new(cs, limit, &client)) != 0 ||
 	    (r = sp_neg_new(ss, limit, &server)) != 0 ||
+	    (r = sp_neg_set_idlist_below(client, idlist_below)) != 0 ||
+	    (r = sp_neg_set_idlist_below(server, idlist_below)) != 0 ||
 	    (r = sp_neg_initiate(client, &c2s)) != 0)
 		goto out;
 	while (!done) {
@@ -146,9 +148,9 @@ reconcile(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t limit,
 	}
 	wall = now_s(CLOCK_MONOTONIC) - wall;
 	cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - cpu;
-	printf("frame limit %8llu: %zu rounds, %zu bytes up + %zu down = %zu "
+	printf("id lists below %2zu, frame limit %8llu: %zu rounds, %zu bytes up + %zu down = %zu "
 	    "(%.1f per differing id), %.3f s (%.3f s CPU, both sides)\n",
-	    (unsigned long long)limit, rounds, up, down, up + down,
+	    idlist_below, (unsigned long long)limit, rounds, up, down, up + down,
 	    (double)(up + down) / (double)(want_have->len + want_need->len),
 	    wall, cpu);
 	if (rep->have.oom || rep->need.oom) {
@@ -173,6 +175,7 @@ int
 main(int argc, char **argv)
 {
 	static const uint64_t limits[] = { 0, 1024 * 1024, 65536 };
+	static const size_t idlists[] = { 32, 4 };
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
 	size_t diff = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
 	sp_neg_vector *cv = NULL, *sv = NULL;
@@ -234,11 +237,14 @@ main(int argc, char **argv)
 	qsort(want_need.v, want_need.len, ID, id_cmp);
 	sp_neg_vector_storage(cv, &cs);
 	sp_neg_vector_storage(sv, &ss);
-	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		if ((r = reconcile(&cs, &ss, limits[i], &want_have, &want_need,
-		    &rep)) != 0) {
-			fail("reconcile", r);
-			goto out;
+	/* The reference's splitting (id lists under 32 items), then the daemon's (under 4). */
+	for (j = 0; j < sizeof(idlists) / sizeof(idlists[0]); j++) {
+		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+			if ((r = reconcile(&cs, &ss, limits[i], idlists[j], &want_have,
+			    &want_need, &rep)) != 0) {
+				fail("reconcile", r);
+				goto out;
+			}
 		}
 	}
 	rc = 0;

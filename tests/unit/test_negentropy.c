@@ -884,7 +884,8 @@ typedef struct loop_result {
  */
 static void
 run_loop(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t climit,
-    uint64_t slimit, idset *want_have, idset *want_need, loop_result *res)
+    uint64_t slimit, const size_t idlist[2], idset *want_have, idset *want_need,
+    loop_result *res)
 {
 	report rep = { 0 };
 	sp_buf c2s, s2c;
@@ -894,6 +895,8 @@ run_loop(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t climit,
 	memset(res, 0, sizeof(*res));
 	assert_int_equal(sp_neg_new(cs, climit, &client), 0);
 	assert_int_equal(sp_neg_new(ss, slimit, &server), 0);
+	assert_int_equal(sp_neg_set_idlist_below(client, idlist[0]), 0);
+	assert_int_equal(sp_neg_set_idlist_below(server, idlist[1]), 0);
 	sp_buf_init(&c2s);
 	sp_buf_init(&s2c);
 	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
@@ -922,7 +925,7 @@ run_loop(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t climit,
 }
 
 static void
-run_case(const loop_case *lc, uint64_t seed)
+run_case(const loop_case *lc, uint64_t seed, const size_t idlist[2])
 {
 	sp_neg_vector *cv, *sv;
 	sp_neg_storage cs, ss;
@@ -950,10 +953,10 @@ run_case(const loop_case *lc, uint64_t seed)
 	assert_int_equal(sp_neg_vector_seal(sv), 0);
 	sp_neg_vector_storage(cv, &cs);
 	sp_neg_vector_storage(sv, &ss);
-	run_loop(&cs, &ss, lc->client_limit, lc->server_limit, &want_have,
+	run_loop(&cs, &ss, lc->client_limit, lc->server_limit, idlist, &want_have,
 	    &want_need, &res);
-	print_message("common %zu, client-only %zu, server-only %zu, span %llu, "
-	    "limits %llu/%llu: %zu rounds, %zu bytes\n", lc->common,
+	print_message("id lists below %zu/%zu, common %zu, client-only %zu, server-only %zu, "
+	    "span %llu, limits %llu/%llu: %zu rounds, %zu bytes\n", idlist[0], idlist[1], lc->common,
 	    lc->only_client, lc->only_server, (unsigned long long)lc->ts_span,
 	    (unsigned long long)lc->client_limit,
 	    (unsigned long long)lc->server_limit, res.rounds, res.bytes);
@@ -986,11 +989,34 @@ test_loop_random_sets(void **state)
 		{ 20000, 2000, 2000, 50, 10000, 60000 },
 		{ 100000, 100, 100, 1000000, 0, 0 },
 	};
-	size_t i;
+	/* The reference's splitting, the daemon's, the finest, and the two mixed. */
+	static const size_t idlists[][2] = { { 32, 32 }, { 4, 4 }, { 2, 2 }, { 32, 4 }, { 4, 32 } };
+	size_t i, j;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		run_case(&cases[i], 0x5eed0000u + i);
+	for (j = 0; j < sizeof(idlists) / sizeof(idlists[0]); j++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			run_case(&cases[i], 0x5eed0000u + i, idlists[j]);
+}
+
+static void
+test_idlist_bounds(void **state)
+{
+	sp_neg_vector *v;
+	sp_neg_storage st;
+	sp_neg *n;
+
+	(void)state;
+	assert_int_equal(sp_neg_vector_new(&v), 0);
+	assert_int_equal(sp_neg_vector_seal(v), 0);
+	sp_neg_vector_storage(v, &st);
+	assert_int_equal(sp_neg_new(&st, 0, &n), 0);
+	assert_int_equal(sp_neg_set_idlist_below(n, 1), SP_EINVAL);
+	assert_int_equal(sp_neg_set_idlist_below(n, 33), SP_EINVAL);
+	assert_int_equal(sp_neg_set_idlist_below(n, 2), 0);
+	assert_int_equal(sp_neg_set_idlist_below(n, 32), 0);
+	sp_neg_free(n);
+	sp_neg_vector_free(v);
 }
 
 /* Malformed messages. */
@@ -1240,6 +1266,7 @@ main(void)
 		cmocka_unit_test(test_transcripts_lmdb),
 		cmocka_unit_test(test_store_load_errors),
 		cmocka_unit_test(test_loop_random_sets),
+		cmocka_unit_test(test_idlist_bounds),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_roles),
