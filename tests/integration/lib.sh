@@ -107,6 +107,15 @@ crash_node() {
 }
 
 finish() {
+	local log
+	# A sanitizer report in any daemon's log fails the test, even if the daemon lived on.
+	for log in "$SP_TMP"/*.log; do
+		[ -e "$log" ] || continue
+		if grep -qE "(Address|Thread|Memory|Leak)Sanitizer|runtime error:" "$log"; then
+			fail "sanitizer report in $(basename "$log")"
+			grep -E -A20 "(Address|Thread|Memory|Leak)Sanitizer|runtime error:" "$log" | head -60
+		fi
+	done
 	echo "$SP_PASSED passed, $SP_FAILED failed"
 	[ "$SP_FAILED" -eq 0 ]
 	exit $?
