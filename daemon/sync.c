@@ -52,9 +52,12 @@ typedef struct served {
 	sp_neg *neg;
 } served;
 
-/* A record id to send, with the area it must still be in. */
+/*
+ * A record id to send, with the area it must still be in (an index into
+ * the session's send_areas: an initial sync queues a million of these).
+ */
 typedef struct outgoing {
-	sp_area area;
+	uint32_t area;
 	uint8_t id[SP_ID_BYTES];
 } outgoing;
 
@@ -96,6 +99,8 @@ struct sp_session {
 
 	outgoing *sendq;
 	size_t nsend, isend, capsend;
+	sp_area *send_areas;
+	size_t nsend_areas;
 
 	unsigned receive_jobs;
 	uint8_t *deferred;         /* server: a NEG that waits for charters being stored */
@@ -146,6 +151,7 @@ session_unref(sp_session *s)
 	free(s->members);
 	free(s->todo);
 	free(s->sendq);
+	free(s->send_areas);
 	free(s->deferred);
 	sp_buf_free(&s->waiting);
 	free(s);
@@ -645,11 +651,34 @@ next_area(sp_session *s)
 	send_msg(s, &b);
 }
 
+/* The index of a in send_areas, adding it if new; -1 when out of memory. */
+static long
+send_area_index(sp_session *s, const sp_area *a)
+{
+	sp_area *v;
+	size_t i;
+
+	for (i = s->nsend_areas; i > 0; i--)
+		if (sp_area_cmp(&s->send_areas[i - 1], a) == 0)
+			return (long)(i - 1);
+	if (s->nsend_areas >= SP_WIRE_MAX_AREAS * 2 ||
+	    (v = realloc(s->send_areas, (s->nsend_areas + 1) * sizeof(*v))) == NULL)
+		return -1;
+	s->send_areas = v;
+	v[s->nsend_areas] = *a;
+	return (long)s->nsend_areas++;
+}
+
 static void
 queue_send(sp_session *s, const sp_area *a, const uint8_t id[SP_ID_BYTES])
 {
 	outgoing *v;
+	long area;
 
+	if ((area = send_area_index(s, a)) < 0) {
+		fail(s, SP_ENOMEM, "out of memory");
+		return;
+	}
 	if (s->nsend == s->capsend) {
 		/* Compact what was sent before growing. */
 		if (s->isend > 0) {
@@ -666,7 +695,7 @@ queue_send(sp_session *s, const sp_area *a, const uint8_t id[SP_ID_BYTES])
 			s->sendq = v;
 		}
 	}
-	s->sendq[s->nsend].area = *a;
+	s->sendq[s->nsend].area = (uint32_t)area;
 	memcpy(s->sendq[s->nsend++].id, id, SP_ID_BYTES);
 	if (stats(s) != NULL)
 		stats(s)->to_send++;
@@ -901,7 +930,7 @@ pump(sp_session *s)
 			memcpy(a.community, rec.community, SP_PUBKEY_BYTES);
 			memcpy(a.collection, rec.collection, rec.collection_len + 1);
 			a.label = rec.label;
-			if (sp_area_cmp(&a, &o->area) != 0)
+			if (sp_area_cmp(&a, &s->send_areas[o->area]) != 0)
 				continue;
 			sp_pack_bin(&pc.recs, st.data, st.len);
 			pc.n++;
@@ -917,6 +946,7 @@ pump(sp_session *s)
 	}
 	if (s->isend == s->nsend) {
 		s->isend = s->nsend = 0;
+		s->nsend_areas = 0;
 		maybe_complete(s);
 	}
 }
@@ -1020,6 +1050,7 @@ verify_done(sp_job *job)
 {
 	receive_job *j = (receive_job *)job;
 	sp_session *s = j->s;
+	sp_record rec;
 	size_t i;
 
 	if (job->err != 0) {
@@ -1027,9 +1058,11 @@ verify_done(sp_job *job)
 		receive_job_free(j);
 		return;
 	}
+	/* A bad signature or clock: decoded again (it did decode) so the log names the record. */
 	for (i = 0; i < j->count; i++)
 		if (j->in[i].result != 0)
-			reject(s, j->in[i].result, NULL);
+			reject(s, j->in[i].result, sp_record_decode(j->in[i].data, j->in[i].len,
+			    &rec) == 0 ? &rec : NULL);
 	j->base.run = receive_write_run;
 	j->base.done = receive_write_done;
 	sp_daemon_write(s->d, &j->base);
@@ -1188,6 +1221,7 @@ on_records(sp_session *s, const sp_wire_msg *m)
 	sp_record r;
 	sp_area a;
 	uint32_t i;
+	int err;
 
 	if ((j = receive_job_new(s)) == NULL) {
 		fail(s, SP_ENOMEM, "out of memory");
@@ -1199,8 +1233,8 @@ on_records(sp_session *s, const sp_wire_msg *m)
 		/* Counted here, before any filtering: what arrived, whatever it is. */
 		if (st != NULL)
 			st->records_in++;
-		if (sp_record_decode(rec, len, &r) != 0) {
-			reject(s, SP_EFRAME, NULL);
+		if ((err = sp_record_decode(rec, len, &r)) != 0) {
+			reject(s, err, NULL);
 			continue;
 		}
 		if (st != NULL)
@@ -1260,10 +1294,12 @@ void
 sp_session_message(sp_session *s, const uint8_t *msg, size_t len)
 {
 	sp_wire_msg m;
+	char why[128];
 	int r;
 
 	if ((r = sp_wire_decode(msg, len, &m)) != 0) {
-		fail(s, r, "malformed message");
+		snprintf(why, sizeof(why), "malformed message: %s", sp_strerror(r));
+		fail(s, r, why);
 		return;
 	}
 	if (s->phase == PHASE_HELLO && m.type != SP_WIRE_HELLO) {
