@@ -128,6 +128,7 @@ typedef struct receive_job {
 
 static void pump(sp_session *s);
 static void next_area(sp_session *s);
+static void session_resync(sp_session *s);
 
 static void
 session_unref(sp_session *s)
@@ -1124,8 +1125,8 @@ areas_equal(const sp_area *a, size_t na, const sp_area *b, size_t nb)
  * New charters can change who is a member, so what is agreed: agree again,
  * and if the areas changed, the client reconciles once more.
  */
-void
-sp_session_charters_changed(sp_session *s)
+static void
+session_charters_changed(sp_session *s)
 {
 	size_t nout = s->nout, nin = s->nin;
 	sp_area *out = NULL, *in = NULL;
@@ -1158,7 +1159,15 @@ sp_session_charters_changed(sp_session *s)
 	if (s->initiator && s->phase == PHASE_AREAS)
 		s->resync = true;
 	else if (!s->initiator || s->phase == PHASE_LIVE)
-		sp_session_resync(s);
+		session_resync(s);
+}
+
+void
+sp_session_charters_changed(sp_session *s)
+{
+	s->refs++;
+	session_charters_changed(s);
+	session_unref(s);
 }
 
 static void
@@ -1290,8 +1299,13 @@ read_hello(sp_session *s, const sp_wire_msg *m)
 	return collect_communities(s);
 }
 
-void
-sp_session_message(sp_session *s, const uint8_t *msg, size_t len)
+/*
+ * Every entry point holds a reference while it works: a failure closes the
+ * connection, which drops the connection's reference, and the session must
+ * outlive the code still running for it.
+ */
+static void
+session_message(sp_session *s, const uint8_t *msg, size_t len)
 {
 	sp_wire_msg m;
 	char why[128];
@@ -1374,11 +1388,19 @@ sp_session_message(sp_session *s, const uint8_t *msg, size_t len)
 		maybe_complete(s);
 		break;
 	case SP_WIRE_RESYNC:
-		sp_session_resync(s);
+		session_resync(s);
 		break;
 	default:
 		fail(s, SP_EFRAME, "unexpected message");
 	}
+}
+
+void
+sp_session_message(sp_session *s, const uint8_t *msg, size_t len)
+{
+	s->refs++;
+	session_message(s, msg, len);
+	session_unref(s);
 }
 
 sp_session *
@@ -1403,7 +1425,9 @@ sp_session_new(sp_daemon *d, sp_conn *c)
 void
 sp_session_drained(sp_session *s)
 {
+	s->refs++;
 	pump(s);
+	session_unref(s);
 }
 
 void
@@ -1413,8 +1437,8 @@ sp_session_closed(sp_session *s)
 	session_unref(s);
 }
 
-void
-sp_session_resync(sp_session *s)
+static void
+session_resync(sp_session *s)
 {
 	sp_buf b;
 
@@ -1435,6 +1459,14 @@ sp_session_resync(sp_session *s)
 	s->complete = false;
 	sp_conn_set_state(s->conn, SP_PEER_SYNCING);
 	start_phase(s, PHASE_CHARTERS);
+}
+
+void
+sp_session_resync(sp_session *s)
+{
+	s->refs++;
+	session_resync(s);
+	session_unref(s);
 }
 
 void
