@@ -95,6 +95,26 @@ add_row(void *arg, size_t line, const char *key, size_t key_len,
 	return 0;
 }
 
+/*
+ * After a failure the daemon rolls back what the import wrote, and
+ * import.abort replies once that is done: waiting for it means that when
+ * simpul reports the failure nothing of the import is left, and the
+ * collection takes writes again. The failure was reported already, so
+ * the reply (the same error, or none if the daemon is gone) is not shown.
+ */
+static void
+abort_import(sp_cli *cli)
+{
+	sp_ctl_msg m;
+	sp_buf req;
+
+	sp_buf_init(&req);
+	sp_ctl_begin_request(&req, "import.abort", 0);
+	if (sp_ctl_end(&req, 0) == 0 && sp_client_send(cli->client, &req) == 0)
+		(void)sp_client_recv(cli->client, &m);
+	sp_buf_free(&req);
+}
+
 /* Maps the file read-only; *data is NULL for an empty file. */
 static int
 map_file(const char *path, const uint8_t **data, size_t *len)
@@ -169,12 +189,13 @@ sp_cmd_import(sp_cli *cli)
 	if ((r = sp_cli_call(cli, &req, &m)) != 0)
 		goto out;
 
-	/* Pass 2: stream the rows. Leaving early drops the connection: the daemon rolls back. */
+	/* Pass 2: stream the rows. */
 	r = sp_csv_parse(data, len, cli->key_column, add_row, skip ? skip_silently : NULL, &ctx, &err);
 	if (r == 0)
 		r = send_batch(&ctx);
 	if (r != 0) {
 		r = ctx.exit != 0 ? ctx.exit : sp_cli_fail(cli, r, err.msg);
+		abort_import(cli);
 		goto out;
 	}
 	sp_buf_init(&req);

@@ -25,7 +25,7 @@ typedef struct import_state {
 	char collection[SP_COLLECTION_MAX + 1];
 	sp_import imp;
 	bool begun;                /* the journal entry exists */
-	bool finished;             /* committed or rolled back */
+	bool finished;             /* committed, rolled back or never begun; the claim is released */
 	int err;                   /* first failure; the import is then rolled back */
 	char detail[256];
 	unsigned queued;           /* batches signed, not yet written */
@@ -47,8 +47,22 @@ state_unref(import_state *st)
 {
 	if (--st->refs > 0)
 		return;
-	sp_daemon_release(st->d, st->spec.community, st->collection);
+	/* Only when a rollback could not even be queued: the journal has it. */
+	if (!st->finished)
+		sp_daemon_release(st->d, st->spec.community, st->collection);
 	free(st);
+}
+
+/*
+ * The import is over: nothing more of it will be written, so the
+ * collection takes other writes again now, not once the connection goes
+ * (the client may still be reading the reply).
+ */
+static void
+finish(import_state *st)
+{
+	st->finished = true;
+	sp_daemon_release(st->d, st->spec.community, st->collection);
 }
 
 static import_job *
@@ -113,7 +127,8 @@ rollback_done(sp_job *job)
 		    (unsigned long long)st->imp.id, sp_strerror(job->err));
 	else if (st->begun && !st->finished)
 		log_info("import %llu into %s rolled back", (unsigned long long)st->imp.id, st->collection);
-	st->finished = true;
+	if (!st->finished)
+		finish(st);
 	if (job->conn != NULL) {
 		if (st->err != 0)
 			reply_error(job->conn, st);
@@ -174,6 +189,7 @@ begin_done(sp_job *job)
 
 	if (job->err != 0) {
 		fail(j->st, job->err, NULL);
+		finish(j->st);
 		reply_error(job->conn, j->st);
 	} else {
 		j->st->begun = true;
@@ -377,7 +393,7 @@ commit_done(sp_job *job)
 	if (st->err == 0 && job->err != 0)
 		fail(st, job->err, NULL);
 	if (job->err == 0)
-		st->finished = true;
+		finish(st);
 	if (st->err != 0) {
 		reply_error(job->conn, st);
 	} else {

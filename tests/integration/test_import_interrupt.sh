@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# An import interrupted from either side: the CLI killed with SIGKILL in
-# the middle (simpuld must survive, roll the import back and take a new
-# import into the same collection), and simpuld sent SIGTERM in the middle
-# (it must roll the import back and exit cleanly).
+# An import interrupted in the middle: refused by simpuld (rolled back by
+# the time simpul exits), the CLI killed with SIGKILL (simpuld must
+# survive, roll the import back and take a new import into the same
+# collection), and simpuld sent SIGTERM (it must roll the import back and
+# exit cleanly).
 . "$(dirname "$0")/lib.sh"
 
 export SIMPUL_DATA="$SP_TMP/n"
@@ -50,7 +51,18 @@ check_rolled_back() {
 	check "$1: no row of the import is left" contains "$OUT" '"collection":"big","records":1,'
 }
 
-# 1. The CLI is killed in the middle of the import.
+# 1. The daemon refuses a late batch (a key's label would narrow): when
+# simpul reports the failure, the rows already written are gone and the
+# collection takes writes again.
+new_community rt02
+sp put "$C" big k-0140000 --body '{"label":"wider"}' --label shared >/dev/null
+expect_exit 5 "an import refused in its last batches" sp import "$C" big "$SP_TMP/big.csv" --key-column id
+check "the key that refused it is named" contains "$ERR" "k-0140000"
+expect_exit 0 "ls collections right after" sp ls "$C" --json
+check "nothing of the refused import is left" contains "$OUT" '"collection":"big","records":2,'
+expect_exit 0 "the collection takes a put right after" sp put "$C" big k-0000002 --body '{"after":"refusal"}'
+
+# 2. The CLI is killed in the middle of the import.
 new_community rt03
 check "the import runs" start_import
 kill -9 "$IMPORT_PID"
@@ -64,7 +76,7 @@ check "all rows" contains "$OUT" "Imported $N rows"
 expect_exit 0 "ls collections" sp ls "$C" --json
 check "$N rows" contains "$OUT" "\"collection\":\"big\",\"records\":$N,"
 
-# 2. simpuld gets SIGTERM in the middle of an import.
+# 3. simpuld gets SIGTERM in the middle of an import.
 new_community rt04
 : >"$SIMPUL_DATA.log"
 check "the second import runs" start_import
