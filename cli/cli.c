@@ -194,6 +194,33 @@ sp_cli_call(sp_cli *cli, sp_buf *req, sp_ctl_msg *m)
 	return 0;
 }
 
+int
+sp_cli_show(sp_cli *cli, const char *cmd, sp_ctl_msg *m, bool *printed)
+{
+	sp_buf req;
+	int r;
+
+	*printed = false;
+	if ((r = sp_cli_request(cli, &req, cmd, 0)) != 0 || (r = sp_cli_call(cli, &req, m)) != 0)
+		return r;
+	if (cli->json) {
+		sp_cli_print_json(sp_cli_msg_json(m));
+		*printed = true;
+	}
+	return 0;
+}
+
+void
+sp_cli_bytes(char *out, size_t size, uint64_t n)
+{
+	if (n >= 10u * 1024 * 1024)
+		snprintf(out, size, "%llu MiB", (unsigned long long)(n >> 20));
+	else if (n >= 10u * 1024)
+		snprintf(out, size, "%llu KiB", (unsigned long long)(n >> 10));
+	else
+		snprintf(out, size, "%llu B", (unsigned long long)n);
+}
+
 void
 sp_cli_print_json(json_t *v)
 {

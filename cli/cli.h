@@ -107,6 +107,16 @@ int sp_cli_send(sp_cli *cli, sp_buf *req);
  */
 int sp_cli_next(sp_cli *cli, sp_ctl_msg *m, bool *more);
 
+/*
+ * Sends cmd without fields and reads its reply into m; with --json the
+ * reply is printed and *printed set. Returns 0 or the exit code of a
+ * reported failure.
+ */
+int sp_cli_show(sp_cli *cli, const char *cmd, sp_ctl_msg *m, bool *printed);
+
+/* "12 MiB", "34 KiB", "56 B". */
+void sp_cli_bytes(char *out, size_t size, uint64_t n);
+
 /* Output: a JSON value on stdout (consumed). */
 void sp_cli_print_json(json_t *v);
 /* A 32-byte id as base32 into out (SP_ID_STR_LEN + 1 bytes). */

@@ -49,17 +49,6 @@ sp_cmd_id(sp_cli *cli)
 	return SP_EXIT_OK;
 }
 
-static void
-human_bytes(char *out, size_t size, uint64_t n)
-{
-	if (n >= 10u * 1024 * 1024)
-		snprintf(out, size, "%llu MiB", (unsigned long long)(n >> 20));
-	else if (n >= 10u * 1024)
-		snprintf(out, size, "%llu KiB", (unsigned long long)(n >> 10));
-	else
-		snprintf(out, size, "%llu B", (unsigned long long)n);
-}
-
 static uint64_t
 field_uint(const sp_ctl_msg *m, const char *name)
 {
@@ -73,28 +62,22 @@ int
 sp_cmd_status(sp_cli *cli)
 {
 	sp_ctl_msg m;
-	sp_buf req;
 	const uint8_t *node;
 	size_t len;
 	char id[SP_ID_STR_LEN + 1], dir[4096], size[32];
+	bool printed;
 	uint64_t up;
 	int r;
 
-	if ((r = sp_cli_request(cli, &req, "status", 0)) != 0)
+	if ((r = sp_cli_show(cli, "status", &m, &printed)) != 0 || printed)
 		return r;
-	if ((r = sp_cli_call(cli, &req, &m)) != 0)
-		return r;
-	if (cli->json) {
-		sp_cli_print_json(sp_cli_msg_json(&m));
-		return SP_EXIT_OK;
-	}
 	if (sp_ctl_get_bin(&m, "node", &node, &len) != 0 || len != 32)
 		return sp_cli_fail(cli, SP_EFRAME, "status without a node id");
 	sp_cli_id(id, node);
 	if (sp_ctl_get_cstr(&m, "data_dir", dir, sizeof(dir)) != 0)
 		dir[0] = '\0';
 	up = field_uint(&m, "uptime_ms") / 1000;
-	human_bytes(size, sizeof(size), field_uint(&m, "store_bytes"));
+	sp_cli_bytes(size, sizeof(size), field_uint(&m, "store_bytes"));
 	printf(_("Node:        %s\n"), id);
 	printf(_("Data:        %s\n"), dir);
 	printf(_("Daemon:      running (pid %llu), up %llud %02lluh%02llum%02llus\n"),

@@ -114,17 +114,6 @@ ago(char *out, size_t size, uint64_t then_ms)
 		snprintf(out, size, _("%lluh ago"), (unsigned long long)(s / 3600));
 }
 
-static void
-bytes(char *out, size_t size, uint64_t n)
-{
-	if (n >= 10u << 20)
-		snprintf(out, size, "%lluM", (unsigned long long)(n >> 20));
-	else if (n >= 10u << 10)
-		snprintf(out, size, "%lluK", (unsigned long long)(n >> 10));
-	else
-		snprintf(out, size, "%llu", (unsigned long long)n);
-}
-
 void
 sp_cli_print_peers(const sp_ctl_msg *m)
 {
@@ -144,8 +133,8 @@ sp_cli_print_peers(const sp_ctl_msg *m)
 		snprintf(id, sizeof(id), "%.8s", json_string_value(json_object_get(p, "node")));
 		ago(hs, sizeof(hs), (uint64_t)json_integer_value(json_object_get(p, "last_handshake_ms")));
 		ago(sync, sizeof(sync), (uint64_t)json_integer_value(json_object_get(p, "last_sync_ms")));
-		bytes(in, sizeof(in), (uint64_t)json_integer_value(json_object_get(p, "bytes_in")));
-		bytes(out, sizeof(out), (uint64_t)json_integer_value(json_object_get(p, "bytes_out")));
+		sp_cli_bytes(in, sizeof(in), (uint64_t)json_integer_value(json_object_get(p, "bytes_in")));
+		sp_cli_bytes(out, sizeof(out), (uint64_t)json_integer_value(json_object_get(p, "bytes_out")));
 		printf("%-12s %-9s %-21s %-10s %-10s %-10s %7lld %7lld %6s %6s  %s\n",
 		    json_string_value(json_object_get(p, "name")), id,
 		    *json_string_value(json_object_get(p, "address")) != '\0' ?
@@ -163,18 +152,12 @@ sp_cmd_peer_ls(sp_cli *cli)
 {
 	json_t *peers, *p, *v;
 	sp_ctl_msg m;
-	sp_buf req;
+	bool printed;
 	size_t i, j;
 	int r;
 
-	if ((r = sp_cli_request(cli, &req, "peer.ls", 0)) != 0)
+	if ((r = sp_cli_show(cli, "peer.ls", &m, &printed)) != 0 || printed)
 		return r;
-	if ((r = sp_cli_call(cli, &req, &m)) != 0)
-		return r;
-	if (cli->json) {
-		sp_cli_print_json(sp_cli_msg_json(&m));
-		return SP_EXIT_OK;
-	}
 	sp_cli_print_peers(&m);
 	peers = sp_cli_field_json(&m, "peers");
 	json_array_foreach(peers, i, p) {

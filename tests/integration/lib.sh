@@ -46,6 +46,19 @@ expect_exit() {
 	fi
 }
 
+# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every 0.1 s until
+# it succeeds (a pass) or SECONDS run out (a failure).
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for i in $(seq 1 $((secs * 10))); do
+		if "$@" >/dev/null 2>&1; then pass "$what"; return 0; fi
+		sleep 0.1
+	done
+	fail "$what (still not true after ${secs}s)"
+	return 1
+}
+
 # not COMMAND...: succeeds when COMMAND fails (for check).
 not() { ! "$@"; }
 

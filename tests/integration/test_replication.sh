@@ -9,17 +9,6 @@
 sp() { local dir=$1; shift; "$SIMPUL" --data "$dir" "$@"; }
 id_of() { sp "$1" id; }
 
-# wait_for SECONDS DESCRIPTION COMMAND...: retries until COMMAND succeeds.
-wait_for() {
-	local secs=$1 what=$2 i
-	shift 2
-	for i in $(seq 1 $((secs * 10))); do
-		if "$@" >/dev/null 2>&1; then pass "$what"; return 0; fi
-		sleep 0.1
-	done
-	fail "$what (still not true after ${secs}s)"
-	return 1
-}
 has() { sp "$1" get rt03 "$2" "$3" >/dev/null 2>&1; }
 # arrived NODE PEER LABEL: records of LABEL that arrived from PEER at NODE's
 # decoder, before any filtering (duplicates counted each time).
