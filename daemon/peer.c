@@ -496,7 +496,6 @@ establish(sp_conn *c)
 	handshake_over(c);
 	p->conn = c;
 	p->state = SP_PEER_SYNCING;
-	p->backoff_ms = 0;
 	p->stats.last_handshake_ms = now_ms(c->mgr);
 	p->stats.last_error[0] = '\0';
 	log_info("peer %s: connected (%s, %s)", p->pol.name, c->addr,
@@ -543,7 +542,12 @@ handshake_frame(sp_conn *c, const uint8_t *msg, size_t len)
 	peer_rt *p;
 	int r;
 
-	if ((r = sp_noise_hs_read(c->hs, msg, len, payload, sizeof(payload), &plen)) != 0) {
+	/*
+	 * Message 1 has no payload: one there is the tag an XXpsk3 initiator
+	 * adds, met by a node without a network key.
+	 */
+	if ((r = sp_noise_hs_read(c->hs, msg, len, payload, sizeof(payload), &plen)) != 0 ||
+	    (!c->initiator && !sp_noise_hs_done(c->hs) && plen != 0)) {
 		set_error(c, "handshake failed (a wrong network key, or not a simpul node)");
 		conn_close(c);
 		return;
@@ -567,7 +571,7 @@ handshake_frame(sp_conn *c, const uint8_t *msg, size_t len)
 	}
 	if (!sp_noise_hs_done(c->hs)) {
 		/* Message 1 read: answer with message 2, carrying our id. */
-		if (plen != 0 || send_handshake(c, c->mgr->ed_pk, 32) != 0)
+		if (send_handshake(c, c->mgr->ed_pk, 32) != 0)
 			conn_close(c);
 		return;
 	}
@@ -620,6 +624,13 @@ transport_frame(sp_conn *c, const uint8_t *ct, size_t len)
 		sp_conn_close(c, SP_EFRAME, "malformed message");
 		return;
 	}
+	/*
+	 * The peer accepted us: the dialler's handshake ends before it knows
+	 * (a wrong network key shows at message 3, an unknown id in an ERROR),
+	 * and those must not redial at once forever.
+	 */
+	if (type != SP_WIRE_ERROR)
+		c->peer->backoff_ms = 0;
 	switch (type) {
 	case SP_WIRE_PING:
 		if (n != 2 || sp_read_uint(&rd, &nonce) != 0) {
