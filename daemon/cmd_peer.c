@@ -259,7 +259,7 @@ pack_peer(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 	unsigned i;
 
 	/* Nested maps are canonical: keys in bytewise order. */
-	sp_pack_map(b, 17);
+	sp_pack_map(b, 18);
 	sp_pack_cstr(b, "address");
 	sp_pack_cstr(b, pol->address);
 	sp_pack_cstr(b, "bytes_in");
@@ -289,6 +289,8 @@ pack_peer(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 		sp_pack_uint(b, st->records_in_label[i]);
 	sp_pack_cstr(b, "records_rejected");
 	sp_pack_uint(b, st->records_rejected);
+	sp_pack_cstr(b, "rounds");
+	sp_pack_uint(b, st->rounds);
 	sp_pack_cstr(b, "state");
 	sp_pack_cstr(b, sp_peer_state_name(state));
 	sp_pack_cstr(b, "to_receive");

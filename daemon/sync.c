@@ -93,6 +93,7 @@ struct sp_session {
 	bool resync;               /* reconcile again once this pass ends */
 	bool synced_sent;
 	bool complete;             /* this pass is over: counted as a complete sync */
+	unsigned pass_rounds;      /* Negentropy round trips since the last SYNCED */
 
 	served *served;
 	size_t nserved;
@@ -572,6 +573,15 @@ snapshot(sp_session *s, const sp_area *a, sp_neg_vector **vec, sp_neg **neg)
 	return r;
 }
 
+/* A pass ended with SYNCED (sent or received): its round trips go to the status. */
+static void
+end_rounds(sp_session *s)
+{
+	if (stats(s) != NULL)
+		stats(s)->rounds = s->pass_rounds;
+	s->pass_rounds = 0;
+}
+
 /*
  * A pass is complete once every area is reconciled, everything asked for
  * has been sent and received, and stored.
@@ -590,6 +600,7 @@ maybe_complete(sp_session *s)
 		sp_wire_synced(&b);
 		send_msg(s, &b);
 		s->synced_sent = true;
+		end_rounds(s);
 	}
 	s->complete = true;
 	st->last_sync_ms = sp_node_now_ms(sp_daemon_node(s->d));
@@ -773,6 +784,7 @@ client_neg(sp_session *s, const sp_wire_msg *m)
 	r = sp_neg_reconcile_client(s->neg, m->data, m->data_len, &next, on_have, on_need, &ri, &done);
 	flush_want(&ri);
 	sp_buf_free(&ri.want);
+	s->pass_rounds++;
 	if (r == 0 && !done && ++s->rounds > MAX_ROUNDS)
 		r = SP_ENEG;
 	if (r != 0) {
@@ -867,6 +879,7 @@ server_neg(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_l
 		fail(s, r, "malformed negentropy message");
 		return;
 	}
+	s->pass_rounds++;
 	sp_buf_init(&b);
 	sp_wire_neg(&b, &m->area, reply.data, reply.len);
 	sp_buf_free(&reply);
@@ -1385,6 +1398,7 @@ session_message(sp_session *s, const uint8_t *msg, size_t len)
 			return;
 		}
 		s->phase = PHASE_LIVE;
+		end_rounds(s);
 		maybe_complete(s);
 		break;
 	case SP_WIRE_RESYNC:
