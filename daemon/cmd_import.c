@@ -237,15 +237,16 @@ sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	st->spec.collection_len = strlen(st->collection);
 	st->spec.label = SP_LABEL_COMMUNITY;
 	r = sp_ctl_get_cstr(req, "label", label, sizeof(label));
-	if (r == 0)
+	if (r == 0) {
 		r = sp_label_parse(label, &st->spec.label);
-	else if (r == SP_ENOTFOUND)
+		st->spec.label_given = true;
+	} else if (r == SP_ENOTFOUND) {
 		r = 0;
+	}
 	if (r != 0) {
 		sp_ctl_conn_error(c, SP_ELABEL, NULL);
 		goto fail_free;
 	}
-	st->spec.label_given = true;
 	if ((r = sp_daemon_claim(d, info.id, st->collection)) != 0) {
 		sp_ctl_conn_error(c, r, "another import into this collection is running");
 		goto fail_free;

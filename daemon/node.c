@@ -614,12 +614,13 @@ sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows,
     size_t rows_len, sp_buf *out, size_t *count, char *detail, size_t size)
 {
 	sp_reader rd;
-	sp_record rec;
+	sp_record rec, cur;
+	sp_txn *t = NULL;
 	uint32_t nrows, i, pair;
 	uint64_t ts;
-	const char *key;
+	const char *key = "";
 	const uint8_t *body;
-	size_t key_len, before, body_len;
+	size_t key_len = 0, before, body_len;
 	uint8_t len_be[4] = { 0, 0, 0, 0 };
 	int r;
 
@@ -627,14 +628,19 @@ sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows,
 	sp_reader_init(&rd, rows, rows_len);
 	if ((r = sp_read_array(&rd, &nrows)) != 0)
 		return r;
+	/* Without an explicit label, a key keeps the one it has, as with put. */
+	if (!spec->label_given && (r = sp_txn_begin(n->store, false, &t)) != 0)
+		return r;
 	ts = hlc_reserve(n, nrows);
 	for (i = 0; i < nrows; i++) {
 		if ((r = sp_read_array(&rd, &pair)) != 0)
-			return r;
-		if (pair != 2)
-			return SP_EFRAME;
+			goto out;
+		if (pair != 2) {
+			r = SP_EFRAME;
+			goto out;
+		}
 		if ((r = sp_read_str(&rd, &key, &key_len)) != 0)
-			return r;
+			goto out;
 		body = rd.p;
 		if ((r = sp_read_value(&rd, SP_MAX_DEPTH)) != 0)
 			goto bad_row;
@@ -646,6 +652,9 @@ sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows,
 			w.key_len = key_len;
 			if ((r = prepare_record(n, &w, &rec)) != 0)
 				goto bad_row;
+			if (t != NULL && current_version(t, &w, &cur) == 0 &&
+			    !(cur.flags & SP_FLAG_ERASED))
+				rec.label = cur.label;
 		}
 		rec.body = body;
 		rec.body_len = body_len;
@@ -661,12 +670,16 @@ sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows,
 		memcpy(out->data + before, len_be, sizeof(len_be));
 	}
 	if ((r = sp_reader_end(&rd)) != 0)
-		return r;
+		goto out;
 	*count = nrows;
-	return out->err;
+	r = out->err;
+	goto out;
 bad_row:
 	snprintf(detail, size, "row %u (key '%.*s'): %s", i + 1,
 	    (int)(key_len > 64 ? 64 : key_len), key, sp_strerror(r));
+out:
+	if (t != NULL)
+		sp_txn_abort(t);
 	return r;
 }
 

@@ -272,6 +272,9 @@ sends(const sp_session *s, const sp_area *a)
 
 	if (is_charter_area(a))
 		return session_names_community(s, a->community);
+	/* A running import may still be rolled back: its rows must not leave. */
+	if (sp_daemon_claimed(s->d, a->community, a->collection, strlen(a->collection)))
+		return false;
 	if (!any_matches(s->pol.offers, s->pol.noffers, a) ||
 	    !any_matches(s->remote_wants, s->nremote_wants, a))
 		return false;

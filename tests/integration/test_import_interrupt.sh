@@ -56,7 +56,7 @@ check_rolled_back() {
 # collection takes writes again.
 new_community rt02
 sp put "$C" big k-0140000 --body '{"label":"wider"}' --label shared >/dev/null
-expect_exit 5 "an import refused in its last batches" sp import "$C" big "$SP_TMP/big.csv" --key-column id
+expect_exit 5 "an import labelled community, refused in its last batches" sp import "$C" big "$SP_TMP/big.csv" --key-column id --label community
 check "the key that refused it is named" contains "$ERR" "k-0140000"
 expect_exit 0 "ls collections right after" sp ls "$C" --json
 check "nothing of the refused import is left" contains "$OUT" '"collection":"big","records":2,'

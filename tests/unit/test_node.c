@@ -274,6 +274,26 @@ test_import_batches(void **state)
 	    SP_ELABEL_NARROW);
 	assert_non_null(strstr(detail, "k-050"));
 	assert_int_equal(sp_store_import_rollback(sp_node_store(f->n), &imp), 0);
+	/* Without an explicit label the rows keep theirs, as put does: no narrowing. */
+	spec.label_given = false;
+	sp_buf_reset(&batch);
+	assert_int_equal(sp_node_sign_rows(f->n, &spec, rows.data, rows.len, &batch, &count,
+	    detail, sizeof(detail)), 0);
+	assert_int_equal(sp_store_import_begin(sp_node_store(f->n), f->c.id, "households", 10, &imp), 0);
+	assert_int_equal(sp_node_write_batch(f->n, &imp, batch.data, batch.len, detail, sizeof(detail)), 0);
+	assert_int_equal(sp_store_import_commit(sp_node_store(f->n), &imp), 0);
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	assert_int_equal(sp_store_get(t, f->c.id, "households", 10, "k-050", 5, &st), 0);
+	{
+		sp_record rec;
+
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		assert_int_equal(rec.label, SP_LABEL_PUBLIC);
+		assert_int_equal(sp_store_get(t, f->c.id, "households", 10, "k-051", 5, &st), 0);
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		assert_int_equal(rec.label, SP_LABEL_COMMUNITY);
+	}
+	sp_txn_abort(t);
 
 	/* Rows with a bad key or body are refused, naming the row. */
 	sp_buf_reset(&rows);
