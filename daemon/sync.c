@@ -490,7 +490,9 @@ agree(sp_session *s)
 			area_list_add(&in, &s->remote_offers[i]);
 	if ((r = in.err) != 0)
 		goto out;
-	qsort(in.v, in.n, sizeof(sp_area), area_qsort_cmp);
+	/* Not with nothing to sort: in.v is NULL then, which qsort must not be given. */
+	if (in.n > 1)
+		qsort(in.v, in.n, sizeof(sp_area), area_qsort_cmp);
 	free(s->out);
 	free(s->in);
 	s->out = out.v;
