@@ -1234,8 +1234,11 @@ receive_write_done(sp_job *job)
 		/* Membership can change what every session shares, not only this one. */
 		sp_daemon_charters_changed(s->d);
 	}
+	/* The job's reference may be the last one (the connection closed meanwhile). */
+	s->refs++;
 	receive_job_free(j);
 	maybe_complete(s);
+	session_unref(s);
 }
 
 static void
