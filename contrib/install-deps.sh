@@ -10,9 +10,17 @@ PACKAGES=(
 	procps
 )
 
+# The Noise interop test runs an npm package under Node.js. These go by
+# command, not package: another nodejs build (NodeSource's, say) provides
+# npm itself, and Debian's npm would conflict with it.
+COMMANDS=(node:nodejs npm:npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+for c in "${COMMANDS[@]}"; do
+	command -v "${c%%:*}" >/dev/null || missing+=("${c#*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
