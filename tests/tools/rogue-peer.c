@@ -428,12 +428,12 @@ build_record(rogue *r, enum action act, const char *key, sp_buf *out)
 	rec.label = act == ACT_PRIVATE ? SP_LABEL_PRIVATE : r->area.label;
 	rec.timestamp = SP_HLC_MAKE(clock_ms(CLOCK_REALTIME) +
 	    (act == ACT_FUTURE ? 3600 * 1000 : 0), 0);
-	if (act == ACT_OUTSIDER)
+	if (act == ACT_OUTSIDER) {
 		sp_sign_keypair(rec.author, sk);
-	else
+	} else {
 		memcpy(sk, r->ed_sk, sizeof(sk));
-	if (act != ACT_OUTSIDER)
 		memcpy(rec.author, r->ed_pk, SP_PUBKEY_BYTES);
+	}
 
 	snprintf(note, sizeof(note), "rogue-peer %s", actions[act].name);
 	sp_buf_init(&body);
@@ -613,7 +613,7 @@ dial(const char *spec)
 	char host[SP_ADDRESS_MAX + 1], port[8];
 	struct addrinfo hints, *res = NULL, *ai;
 	uint16_t portnum;
-	int fd = -1, rc;
+	int fd = -1, rc, err = ECONNREFUSED;
 
 	if (sp_address_parse(spec, host, sizeof(host), &portnum) != 0)
 		die("bad HOST:PORT", 0);
@@ -626,16 +626,19 @@ dial(const char *spec)
 		exit(EXIT_LOCAL);
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) < 0)
+		if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) < 0) {
+			err = errno;
 			continue;
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
+		err = errno;
 		close(fd);
 		fd = -1;
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		die("cannot connect", -errno);
+		die("cannot connect", -err);
 	return fd;
 }
 
