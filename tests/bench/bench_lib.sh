@@ -81,20 +81,20 @@ disconnect() {
 	sp "$3" peer rm "$4" >/dev/null
 }
 
-# count DIR COLLECTION: live records of a collection of rt03.
-count() {
+# records DIR: the records DIR's store holds (status; cheap, unlike
+# `simpul ls COMMUNITY`, which counts by reading every record).
+records() {
 	local n
-	n=$(sp "$1" ls rt03 --json 2>/dev/null |
-		sed -n "s/.*\"collection\":\"$2\",\"records\":\([0-9]*\).*/\1/p")
+	n=$(sp "$1" status --json 2>/dev/null | sed -n 's/^  "records": \([0-9]*\),$/\1/p')
 	echo "${n:-0}"
 }
 
-# wait_count DIR COLLECTION N SECONDS: until DIR holds N records there.
-wait_count() {
-	local end=$((SECONDS + $4))
-	until [ "$(count "$1" "$2")" = "$3" ]; do
+# wait_records DIR N SECONDS: until DIR holds N records (the charter counts).
+wait_records() {
+	local end=$((SECONDS + $3))
+	until [ "$(records "$1")" = "$2" ]; do
 		if [ "$SECONDS" -ge "$end" ]; then
-			echo "$1 holds $(count "$1" "$2") of $3 $2 after $4 s" >&2
+			echo "$1 holds $(records "$1") of $2 records after $3 s" >&2
 			return 1
 		fi
 		sleep 0.1

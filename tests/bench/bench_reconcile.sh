@@ -45,12 +45,12 @@ EXTRAS_BYTES=$("$BUILD/tests/bench_interleave" "$A" "$X" "$Y" rt03 households "$
 # (A session only reconciles the areas offered when it began: B connects
 # once A holds the collection.)
 connect "$A" b "$B" a
-wait_count "$B" households "$N" 3600
+wait_records "$B" $((N + 1)) 3600
 disconnect "$A" b "$B" a
 connect "$A" x "$X" a
 connect "$B" y "$Y" b
-wait_count "$A" households $((N + D)) 600
-wait_count "$B" households $((N + D)) 600
+wait_records "$A" $((N + D + 1)) 600
+wait_records "$B" $((N + D + 1)) 600
 disconnect "$A" x "$X" a
 disconnect "$B" y "$Y" b
 node_stop "$X"
@@ -63,8 +63,8 @@ node_start "$B"
 echo "reconciling A <-> B..."
 t0=$(date +%s.%N)
 connect "$A" b "$B" a
-wait_count "$A" households $((N + 2 * D)) 600
-wait_count "$B" households $((N + 2 * D)) 600
+wait_records "$A" $((N + 2 * D + 1)) 600
+wait_records "$B" $((N + 2 * D + 1)) 600
 t1=$(date +%s.%N)
 # The round trips are recorded when the pass ends (SYNCED).
 wait_nonzero "$B" a rounds 30

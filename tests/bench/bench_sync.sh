@@ -31,7 +31,7 @@ sample_anon "$B"
 echo "syncing A -> B..."
 t0=$(date +%s.%N)
 connect "$A" b "$B" a
-wait_count "$B" households "$N" 3600
+wait_records "$B" $((N + 1)) 3600
 t1=$(date +%s.%N)
 WIRE=$(( $(peer_num "$B" a bytes_in) + $(peer_num "$B" a bytes_out) ))
 WIRE_A=$(( $(peer_num "$A" b bytes_in) + $(peer_num "$A" b bytes_out) ))
