@@ -61,6 +61,66 @@ typedef struct outgoing {
 	uint8_t id[SP_ID_BYTES];
 } outgoing;
 
+/*
+ * The ids Negentropy reported for the area being reconciled. With a frame
+ * size limit the same id can come back in a later round; it must be asked
+ * for (or sent) once. Ids are hashes, so their first 8 bytes serve as the
+ * key: a collision (odds of 1 in 10^7 at a million ids) only delays one
+ * record to the next reconciliation.
+ */
+struct seen {
+	uint64_t *slots;           /* 0: empty */
+	size_t cap;                /* a power of two */
+	size_t n;
+};
+
+static void
+seen_clear(struct seen *t)
+{
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Returns 1 if id was new (and is now in), 0 if seen before, <0 on OOM. */
+static int
+seen_add(struct seen *t, const uint8_t id[SP_ID_BYTES])
+{
+	uint64_t key, *old;
+	size_t i, cap;
+
+	if (t->n * 2 >= t->cap) {
+		old = t->slots;
+		cap = t->cap;
+		t->cap = cap != 0 ? cap * 2 : 1024;
+		if ((t->slots = calloc(t->cap, sizeof(*t->slots))) == NULL) {
+			t->slots = old;
+			t->cap = cap;
+			return SP_ENOMEM;
+		}
+		t->n = 0;
+		for (i = 0; i < cap; i++) {
+			if (old[i] != 0) {
+				size_t j = old[i] & (t->cap - 1);
+
+				while (t->slots[j] != 0)
+					j = (j + 1) & (t->cap - 1);
+				t->slots[j] = old[i];
+				t->n++;
+			}
+		}
+		free(old);
+	}
+	memcpy(&key, id, sizeof(key));
+	if (key == 0)
+		key = 1;
+	for (i = key & (t->cap - 1); t->slots[i] != 0; i = (i + 1) & (t->cap - 1))
+		if (t->slots[i] == key)
+			return 0;
+	t->slots[i] = key;
+	t->n++;
+	return 1;
+}
+
 struct sp_session {
 	sp_daemon *d;
 	sp_conn *conn;             /* NULL once the connection closed */
@@ -90,6 +150,7 @@ struct sp_session {
 	sp_neg *neg;
 	unsigned rounds;
 	uint64_t have, need;
+	struct seen seen;          /* ids reported in this area so far */
 	bool resync;               /* reconcile again once this pass ends */
 	bool synced_sent;
 	bool complete;             /* this pass is over: counted as a complete sync */
@@ -145,6 +206,7 @@ session_unref(sp_session *s)
 	free(s->served);
 	sp_neg_free(s->neg);
 	sp_neg_vector_free(s->vec);
+	seen_clear(&s->seen);
 	free(s->remote_offers);
 	free(s->remote_wants);
 	free(s->communities);
@@ -647,6 +709,7 @@ next_area(sp_session *s)
 	}
 	s->rounds = 0;
 	s->have = s->need = 0;
+	seen_clear(&s->seen);
 	if ((r = snapshot(s, &s->todo[s->itodo], &s->vec, &s->neg)) != 0) {
 		fail(s, r, "cannot read an area");
 		return;
@@ -749,6 +812,8 @@ on_have(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
 {
 	round_ids *ri = arg;
 
+	if (seen_add(&ri->s->seen, id) <= 0)
+		return;
 	ri->s->have++;
 	if (ri->send)
 		queue_send(ri->s, ri->area, id);
@@ -759,6 +824,8 @@ on_need(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
 {
 	round_ids *ri = arg;
 
+	if (seen_add(&ri->s->seen, id) <= 0)
+		return;
 	ri->s->need++;
 	if (!ri->ask)
 		return;
