@@ -18,6 +18,8 @@ peer_stat() {
 	sp "$1" peer ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"name\":\"$2\"" |
 		sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
 }
+# stat_is NODE PEER FIELD N (for wait_for, which expands its arguments once).
+stat_is() { [ "$(peer_stat "$1" "$2" "$3")" = "$4" ]; }
 logged() { grep -q -- "$2" "$1.log"; }
 answers() { sp "$1" status >/dev/null; }
 # closed_ms: the "closed after MS ms" rogue-peer printed last ($OUT).
@@ -45,8 +47,7 @@ expect_exit 0 "bad records do not end the session" \
 check "the rogue got the node's HELLO" contains "$OUT" "recv HELLO"
 check "the node sent no ERROR" not contains "$OUT" "recv ERROR"
 wait_for 10 "the control record after the bad ones is stored" has "$V" households valid
-wait_for 10 "six records counted as rejected for the peer" \
-	[ "$(peer_stat "$V" rogue records_rejected)" = 6 ]
+wait_for 10 "six records counted as rejected for the peer" stat_is "$V" rogue records_rejected 6
 check "seven records arrived" [ "$(peer_stat "$V" rogue records_in)" = 7 ]
 check "one record accepted" [ "$(peer_stat "$V" rogue records_accepted)" = 1 ]
 for k in tampered outsider private future; do
@@ -110,13 +111,14 @@ check "the keyless record is not" not has "$V" households no-key
 P=$(new_node p); Q=$(new_node q)
 sp "$V" put rt03 households for-members --body '{"k":"v"}' --label public >/dev/null
 failures() { grep -c "handshake failed (a wrong network key" "$V.log"; }
+more_failures() { [ "$(failures)" -gt "$1" ]; }
 before=$(failures)
 start_node "$P" --network-key "$K2" || exit 1
 P_PID=$SP_LAST_PID
 sp "$P" community join "$CID" rt03 >/dev/null
 sp "$V" peer add p "$(id_of "$P")" --offer 'rt03/*:public' >/dev/null
 sp "$P" peer add v "$(id_of "$V")" "$ADDR" --want 'rt03/*:public' >/dev/null
-wait_for 10 "V logs the failed handshake of P (another key)" [ "$(failures)" -gt "$before" ]
+wait_for 10 "V logs the failed handshake of P (another key)" more_failures "$before"
 # P thinks it connected (its handshake ends at message 3), but it must back off.
 before=$(failures)
 sleep 7
@@ -127,7 +129,7 @@ Q_PID=$SP_LAST_PID
 sp "$Q" community join "$CID" rt03 >/dev/null
 sp "$V" peer add q "$(id_of "$Q")" "127.0.0.1:$(node_port "$Q")" --offer 'rt03/*:public' >/dev/null
 sp "$Q" peer add v "$(id_of "$V")" "$ADDR" --want 'rt03/*:public' >/dev/null
-wait_for 10 "V logs the failed handshake of Q (no key)" [ "$(failures)" -gt "$before" ]
+wait_for 10 "V logs the failed handshake of Q (no key)" more_failures "$before"
 wait_for 10 "Q logs the failed handshake of V (dialling it with a key)" \
 	logged "$Q" "handshake failed (a wrong network key"
 sleep 2
