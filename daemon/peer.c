@@ -75,6 +75,7 @@ struct sp_conn {
 	bool closing;
 	bool paused;
 	bool reading;
+	bool heard;              /* a message other than ERROR came from the peer */
 	sp_noise_hs *hs;
 	sp_cipher tx, rx;
 	uint8_t frame[FRAME_HDR + SP_NOISE_MSG_MAX];
@@ -629,8 +630,10 @@ transport_frame(sp_conn *c, const uint8_t *ct, size_t len)
 	 * (a wrong network key shows at message 3, an unknown id in an ERROR),
 	 * and those must not redial at once forever.
 	 */
-	if (type != SP_WIRE_ERROR)
+	if (type != SP_WIRE_ERROR) {
 		c->peer->backoff_ms = 0;
+		c->heard = true;
+	}
 	switch (type) {
 	case SP_WIRE_PING:
 		if (n != 2 || sp_read_uint(&rd, &nonce) != 0) {
@@ -671,6 +674,10 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n < 0) {
 		if (n != UV_EOF)
 			set_error(c, "read: %s", uv_strerror((int)n));
+		else if (c->initiator && !c->heard)
+			/* Our handshake ended, theirs did not: a key or a peer list differs. */
+			set_error(c, "the peer closed the connection before accepting us: "
+			    "a different --network-key, or this node is not in its peer list");
 		else
 			set_error(c, "the peer closed the connection");
 		conn_close(c);
@@ -708,7 +715,7 @@ on_tick(uv_timer_t *t)
 	sp_buf b;
 
 	if (!c->established) {
-		if (now - c->started_ms > HANDSHAKE_TIMEOUT_MS) {
+		if (now - c->started_ms >= HANDSHAKE_TIMEOUT_MS) {
 			set_error(c, "handshake timed out");
 			conn_close(c);
 		}
@@ -753,7 +760,8 @@ conn_start(sp_conn *c)
 	    c->mgr->have_psk ? c->mgr->psk : NULL, &c->hs);
 	if (r != 0)
 		return r;
-	uv_timer_start(&c->timer, on_tick, TICK_MS, TICK_MS);
+	/* The first tick is the handshake's deadline; keepalive checks follow. */
+	uv_timer_start(&c->timer, on_tick, HANDSHAKE_TIMEOUT_MS, TICK_MS);
 	update_reading(c);
 	if (c->initiator)
 		return send_handshake(c, NULL, 0);
