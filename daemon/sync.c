@@ -468,8 +468,12 @@ our_offers(sp_session *s, sp_txn *t, area_list *list, bool for_hello)
 	return list->err;
 }
 
+/*
+ * Tells the peer the areas we offer: in HELLO, and again in OFFERS before
+ * a responder asks for a new reconciliation (areas may have appeared).
+ */
 static void
-send_hello(sp_session *s)
+send_offers(sp_session *s, enum sp_wire_type type)
 {
 	area_list offers = { NULL, 0, 0, 0 };
 	sp_txn *t;
@@ -489,7 +493,10 @@ send_hello(sp_session *s)
 		return;
 	}
 	sp_buf_init(&b);
-	sp_wire_hello(&b, offers.v, offers.n, s->pol.wants, s->pol.nwants);
+	if (type == SP_WIRE_HELLO)
+		sp_wire_hello(&b, offers.v, offers.n, s->pol.wants, s->pol.nwants);
+	else
+		sp_wire_offers(&b, offers.v, offers.n);
 	free(offers.v);
 	send_msg(s, &b);
 }
@@ -1357,27 +1364,40 @@ on_records(sp_session *s, const sp_wire_msg *m)
 	sp_daemon_work(s->d, &j->base);
 }
 
+/* The peer's offered areas, from a HELLO or an OFFERS. */
+static int
+read_offers(sp_session *s, const sp_wire_msg *m)
+{
+	const uint8_t *p = m->offers;
+	size_t left = m->offers_len;
+	uint32_t i;
+
+	free(s->remote_offers);
+	s->nremote_offers = 0;
+	if ((s->remote_offers = calloc(m->noffers + 1, sizeof(sp_area))) == NULL)
+		return SP_ENOMEM;
+	for (i = 0; i < m->noffers; i++)
+		if (sp_wire_next_area(&p, &left, &s->remote_offers[i]) != 0)
+			return SP_EFRAME;
+	s->nremote_offers = m->noffers;
+	return 0;
+}
+
 static int
 read_hello(sp_session *s, const sp_wire_msg *m)
 {
 	const uint8_t *p;
 	size_t left;
 	uint32_t i;
+	int r;
 
 	if (m->version != SP_WIRE_VERSION)
 		return SP_EPROTO_VERSION;
-	free(s->remote_offers);
+	if ((r = read_offers(s, m)) != 0)
+		return r;
 	free(s->remote_wants);
-	s->remote_offers = calloc(m->noffers + 1, sizeof(sp_area));
-	s->remote_wants = calloc(m->nwants + 1, sizeof(sp_want));
-	if (s->remote_offers == NULL || s->remote_wants == NULL)
+	if ((s->remote_wants = calloc(m->nwants + 1, sizeof(sp_want))) == NULL)
 		return SP_ENOMEM;
-	p = m->offers;
-	left = m->offers_len;
-	for (i = 0; i < m->noffers; i++)
-		if (sp_wire_next_area(&p, &left, &s->remote_offers[i]) != 0)
-			return SP_EFRAME;
-	s->nremote_offers = m->noffers;
 	p = m->wants;
 	left = m->wants_len;
 	for (i = 0; i < m->nwants; i++)
@@ -1479,6 +1499,12 @@ session_message(sp_session *s, const uint8_t *msg, size_t len)
 	case SP_WIRE_RESYNC:
 		session_resync(s);
 		break;
+	case SP_WIRE_OFFERS:
+		if (!s->initiator || (r = read_offers(s, &m)) != 0) {
+			fail(s, s->initiator ? r : SP_EFRAME, "unexpected or bad OFFERS");
+			return;
+		}
+		break;
 	default:
 		fail(s, SP_EFRAME, "unexpected message");
 	}
@@ -1507,7 +1533,7 @@ sp_session_new(sp_daemon *d, sp_conn *c)
 	s->phase = PHASE_HELLO;
 	sp_buf_init(&s->waiting);
 	sp_conn_set_state(c, SP_PEER_SYNCING);
-	send_hello(s);
+	send_offers(s, SP_WIRE_HELLO);
 	return s;
 }
 
@@ -1534,7 +1560,8 @@ session_resync(sp_session *s)
 	if (s->conn == NULL || s->phase == PHASE_HELLO)
 		return;
 	if (!s->initiator) {
-		/* Only the client drives a reconciliation: ask it to. */
+		/* Only the client drives a reconciliation: ask it to, with our areas as they are now. */
+		send_offers(s, SP_WIRE_OFFERS);
 		sp_buf_init(&b);
 		sp_wire_resync(&b);
 		send_msg(s, &b);

@@ -23,6 +23,7 @@ static const uint8_t msg_items[] = {
 	[SP_WIRE_ERROR] = 3,
 	[SP_WIRE_REFUSED] = 2,
 	[SP_WIRE_RESYNC] = 1,
+	[SP_WIRE_OFFERS] = 2,
 };
 
 int
@@ -224,12 +225,18 @@ read_list(sp_reader *r, uint32_t max, int (*check)(sp_reader *),
 }
 
 static int
+read_offers(sp_reader *r, sp_wire_msg *m)
+{
+	return read_list(r, SP_WIRE_MAX_AREAS, check_area, &m->offers,
+	    &m->offers_len, &m->noffers);
+}
+
+static int
 read_hello(sp_reader *r, sp_wire_msg *m)
 {
 	int rc;
 
-	if ((rc = read_list(r, SP_WIRE_MAX_AREAS, check_area, &m->offers,
-	    &m->offers_len, &m->noffers)) != 0)
+	if ((rc = read_offers(r, m)) != 0)
 		return rc;
 	return read_list(r, SP_WIRE_MAX_AREAS, check_want, &m->wants,
 	    &m->wants_len, &m->nwants);
@@ -302,6 +309,8 @@ read_body(sp_reader *r, sp_wire_msg *m)
 	case SP_WIRE_SYNCED:
 	case SP_WIRE_RESYNC:
 		return 0;
+	case SP_WIRE_OFFERS:
+		return read_offers(r, m);
 	case SP_WIRE_PING:
 	case SP_WIRE_PONG:
 		return sp_read_uint(r, &m->nonce);
@@ -447,6 +456,27 @@ begin(sp_buf *out, enum sp_wire_type type)
 	sp_pack_uint(out, (uint64_t)type);
 }
 
+static void
+pack_areas(sp_buf *out, const sp_area *areas, size_t n)
+{
+	size_t i;
+
+	sp_pack_array(out, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		sp_wire_pack_area(out, &areas[i]);
+}
+
+void
+sp_wire_offers(sp_buf *out, const sp_area *offers, size_t noffers)
+{
+	if (noffers > SP_WIRE_MAX_AREAS) {
+		refuse(out);
+		return;
+	}
+	begin(out, SP_WIRE_OFFERS);
+	pack_areas(out, offers, noffers);
+}
+
 void
 sp_wire_hello(sp_buf *out, const sp_area *offers, size_t noffers,
     const sp_want *wants, size_t nwants)
@@ -459,9 +489,7 @@ sp_wire_hello(sp_buf *out, const sp_area *offers, size_t noffers,
 	}
 	begin(out, SP_WIRE_HELLO);
 	sp_pack_uint(out, SP_WIRE_VERSION);
-	sp_pack_array(out, (uint32_t)noffers);
-	for (i = 0; i < noffers; i++)
-		sp_wire_pack_area(out, &offers[i]);
+	pack_areas(out, offers, noffers);
 	sp_pack_array(out, (uint32_t)nwants);
 	for (i = 0; i < nwants; i++)
 		sp_wire_pack_want(out, &wants[i]);

@@ -44,6 +44,7 @@ enum sp_wire_type {
 	SP_WIRE_ERROR = 9,    /* [9, code int, message str] then close */
 	SP_WIRE_REFUSED = 10, /* [10, area] the area is not agreed: no reconciliation */
 	SP_WIRE_RESYNC = 11,  /* [11] the server asks the client to reconcile again */
+	SP_WIRE_OFFERS = 12,  /* [12, offers] the areas this side offers now (as in HELLO) */
 };
 
 /* An area: (community, collection, label). Encoded [community bin32, collection str, label uint]. */
@@ -72,7 +73,7 @@ bool sp_want_matches(const sp_want *w, const sp_area *a);
 typedef struct sp_wire_msg {
 	enum sp_wire_type type;
 	uint64_t version;            /* HELLO */
-	const uint8_t *offers;       /* HELLO: raw array of areas (iterate with sp_wire_next_area) */
+	const uint8_t *offers;       /* HELLO, OFFERS: raw array of areas (sp_wire_next_area) */
 	size_t offers_len;
 	uint32_t noffers;
 	const uint8_t *wants;        /* HELLO: raw array of wants (sp_wire_next_want) */
@@ -118,6 +119,7 @@ void sp_wire_want_begin(sp_buf *out, const sp_area *area, uint32_t count);
 void sp_wire_done(sp_buf *out, const sp_area *area, uint64_t have, uint64_t need);
 void sp_wire_synced(sp_buf *out);
 void sp_wire_resync(sp_buf *out);
+void sp_wire_offers(sp_buf *out, const sp_area *offers, size_t noffers);
 void sp_wire_ping(sp_buf *out, enum sp_wire_type type, uint64_t nonce);
 void sp_wire_error(sp_buf *out, int code, const char *message);
 void sp_wire_refused(sp_buf *out, const sp_area *area);

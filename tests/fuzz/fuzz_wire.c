@@ -42,6 +42,23 @@ reencode_hello(const sp_wire_msg *m, sp_buf *out)
 	free(wants);
 }
 
+/* Iterates an OFFERS list and encodes it again. */
+static void
+reencode_offers(const sp_wire_msg *m, sp_buf *out)
+{
+	const uint8_t *p = m->offers;
+	size_t left = m->offers_len;
+	sp_area *offers;
+	uint32_t i;
+
+	CHECK((offers = calloc(m->noffers + 1, sizeof(*offers))) != NULL);
+	for (i = 0; i < m->noffers; i++)
+		CHECK(sp_wire_next_area(&p, &left, &offers[i]) == 0);
+	CHECK(left == 0);
+	sp_wire_offers(out, offers, m->noffers);
+	free(offers);
+}
+
 /* Iterates the binaries of a RECORDS or WANT and packs them into out. */
 static void
 reencode_bins(const sp_wire_msg *m, sp_buf *out)
@@ -106,6 +123,9 @@ reencode(const sp_wire_msg *m, sp_buf *out)
 		return true;
 	case SP_WIRE_RESYNC:
 		sp_wire_resync(out);
+		return true;
+	case SP_WIRE_OFFERS:
+		reencode_offers(m, out);
 		return true;
 	case SP_WIRE_PING:
 	case SP_WIRE_PONG:
@@ -196,7 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, size);
 	sp_buf_init(&out);
 	if (sp_wire_decode(copy, size, &m) == 0) {
-		CHECK(m.type >= SP_WIRE_HELLO && m.type <= SP_WIRE_RESYNC);
+		CHECK(m.type >= SP_WIRE_HELLO && m.type <= SP_WIRE_OFFERS);
 		if (reencode(&m, &out)) {
 			CHECK(out.err == 0);
 			CHECK(out.len == size && memcmp(out.data, copy, size) == 0);

@@ -76,6 +76,11 @@ sp "$B" put rt03 households h-6 --body '{"k":"live shared"}' --label shared >/de
 wait_for 10 "a write on B reaches A live" has "$A" households h-5
 wait_for 10 "a shared write on B reaches C live" has "$C" households h-6
 check "the community write does not reach C" not has "$C" households h-5
+# An import into a new collection on the responder (B) reaches the dialler
+# (A) without a reconnect: B announces its new areas and asks A to reconcile.
+printf 'id,acara\nk-1,Kerja bakti\nk-2,Posyandu\nk-3,Pengajian\n' > "$SP_TMP/kegiatan.csv"
+sp "$B" import rt03 kegiatan "$SP_TMP/kegiatan.csv" --key-column id >/dev/null
+wait_for 10 "a new collection imported on B reaches A" has "$A" kegiatan k-3
 # Deletions and erasure travel.
 sp "$A" rm rt03 households h-2 >/dev/null
 wait_for 10 "a deletion reaches B" not has "$B" households h-2

@@ -557,8 +557,8 @@ test_demo_file(void **state)
 	FILE *f;
 
 	(void)state;
-	if (src == NULL)
-		skip();
+	/* ctest sets SP_SRC; without it the files cannot be found: fail, do not skip. */
+	assert_non_null(src);
 	snprintf(path, sizeof(path), "%s/contrib/demo/households.csv", src);
 	assert_non_null(f = fopen(path, "rb"));
 	assert_non_null(data = malloc(65536));
