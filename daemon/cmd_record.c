@@ -393,52 +393,81 @@ count_collection(void *arg, const sp_stored *st)
 	return 0;
 }
 
+/* The per-collection count reads every record: it runs on the pool, not the loop. */
+typedef struct count_job {
+	sp_job base;
+	uint8_t community[SP_PUBKEY_BYTES];
+	collections cs;
+} count_job;
+
 static void
-ls_collections(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req)
+count_run(sp_job *job)
 {
-	sp_community_info info;
-	collections cs = { NULL, 0, 0 };
+	count_job *cj = (count_job *)job;
 	sp_txn *t;
+
+	if ((job->err = sp_txn_begin(sp_node_store(sp_daemon_node(job->d)), false, &t)) != 0)
+		return;
+	job->err = sp_store_each(t, cj->community, NULL, 0, NULL, 0, count_collection, &cj->cs);
+	sp_txn_abort(t);
+}
+
+static void
+count_done(sp_job *job)
+{
+	count_job *cj = (count_job *)job;
 	sp_buf b;
 	size_t i, start;
 	int r;
 
-	if (sp_req_community(d, c, req, &info) != 0)
-		return;
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &t)) != 0) {
-		sp_ctl_conn_error(c, r, NULL);
-		return;
-	}
-	r = sp_store_each(t, info.id, NULL, 0, NULL, 0, count_collection, &cs);
-	sp_txn_abort(t);
-	if (r != 0) {
-		free(cs.v);
-		sp_ctl_conn_error(c, r, NULL);
-		return;
+	if (job->err != 0) {
+		sp_ctl_conn_error(job->conn, job->err, NULL);
+		goto out;
 	}
 	sp_buf_init(&b);
-	for (i = 0; i < cs.n; i++) {
+	for (i = 0; i < cj->cs.n; i++) {
 		start = b.len;
 		sp_ctl_begin_reply(&b, SP_CTL_MORE, 3);
 		sp_pack_cstr(&b, "collection");
-		sp_pack_cstr(&b, cs.v[i].name);
+		sp_pack_cstr(&b, cj->cs.v[i].name);
 		sp_pack_cstr(&b, "records");
-		sp_pack_uint(&b, cs.v[i].live);
+		sp_pack_uint(&b, cj->cs.v[i].live);
 		sp_pack_cstr(&b, "deleted");
-		sp_pack_uint(&b, cs.v[i].deleted);
+		sp_pack_uint(&b, cj->cs.v[i].deleted);
 		(void)sp_ctl_end(&b, start);
 	}
 	start = b.len;
 	sp_ctl_begin_reply(&b, SP_CTL_OK, 1);
 	sp_pack_cstr(&b, "count");
-	sp_pack_uint(&b, cs.n);
-	free(cs.v);
+	sp_pack_uint(&b, cj->cs.n);
 	if ((r = sp_ctl_end(&b, start)) != 0) {
 		sp_buf_free(&b);
-		sp_ctl_conn_error(c, r, NULL);
+		sp_ctl_conn_error(job->conn, r, NULL);
+		goto out;
+	}
+	(void)sp_ctl_conn_send(job->conn, &b, 1);
+out:
+	free(cj->cs.v);
+	free(cj);
+}
+
+static void
+ls_collections(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req)
+{
+	sp_community_info info;
+	count_job *cj;
+
+	if (sp_req_community(d, c, req, &info) != 0)
+		return;
+	if ((cj = calloc(1, sizeof(*cj))) == NULL) {
+		sp_ctl_conn_error(c, SP_ENOMEM, NULL);
 		return;
 	}
-	(void)sp_ctl_conn_send(c, &b, 1);
+	memcpy(cj->community, info.id, SP_PUBKEY_BYTES);
+	cj->base.conn = c;
+	cj->base.run = count_run;
+	cj->base.done = count_done;
+	sp_daemon_work(d, &cj->base);
 }
 
 void
