@@ -228,34 +228,35 @@ sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t l
 		sp_peers_each_conn(d->peers, push_one, &p);
 }
 
+typedef void (*session_fn)(sp_session *s);
+
 static void
-resync_one(void *arg, sp_conn *c)
+call_session(void *arg, sp_conn *c)
 {
-	(void)arg;
+	session_fn fn = *(session_fn *)arg;
+
 	if (sp_conn_session(c) != NULL)
-		sp_session_resync(sp_conn_session(c));
+		fn(sp_conn_session(c));
+}
+
+/* Calls fn for the session of every established connection. */
+static void
+each_session(sp_daemon *d, session_fn fn)
+{
+	if (d->peers != NULL)
+		sp_peers_each_conn(d->peers, call_session, &fn);
 }
 
 void
 sp_daemon_resync_all(sp_daemon *d)
 {
-	if (d->peers != NULL)
-		sp_peers_each_conn(d->peers, resync_one, NULL);
-}
-
-static void
-charters_one(void *arg, sp_conn *c)
-{
-	(void)arg;
-	if (sp_conn_session(c) != NULL)
-		sp_session_charters_changed(sp_conn_session(c));
+	each_session(d, sp_session_resync);
 }
 
 void
 sp_daemon_charters_changed(sp_daemon *d)
 {
-	if (d->peers != NULL)
-		sp_peers_each_conn(d->peers, charters_one, NULL);
+	each_session(d, sp_session_charters_changed);
 }
 
 uint64_t
