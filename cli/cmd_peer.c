@@ -38,8 +38,12 @@ sp_cmd_peer_add(sp_cli *cli)
 	for (i = 0; i < cli->noffers + cli->nwants; i++) {
 		const char *s = i < cli->noffers ? cli->offers[i] : cli->wants[i - cli->noffers];
 
-		if ((r = sp_spec_parse(s, &spec)) != 0)
-			return sp_cli_fail(cli, r, s);
+		if ((r = sp_spec_parse(s, &spec)) != 0) {
+			char detail[512];
+
+			sp_spec_explain(detail, sizeof(detail), s, r);
+			return sp_cli_fail(cli, r, detail);
+		}
 	}
 	if ((r = sp_cli_request(cli, &req, "peer.add", 5)) != 0)
 		return r;

@@ -12,6 +12,8 @@
 #include "reader.h"
 #include "sp_err.h"
 
+#define NO_SUCH_PEER "no such peer (see 'simpul peer ls')"
+
 typedef struct peer_job {
 	sp_job base;
 	bool remove;
@@ -69,7 +71,7 @@ peer_done(sp_job *job)
 	if (job->err != 0) {
 		sp_ctl_conn_error(job->conn, job->err,
 		    job->err == SP_EEXIST ? "a peer with this name or node id exists; 'simpul peer rm' it first" :
-		    job->err == SP_ENOTFOUND ? "no such peer (see 'simpul peer ls')" : NULL);
+		    job->err == SP_ENOTFOUND ? NO_SUCH_PEER : NULL);
 	} else {
 		log_info("peer %s %s", pj->remove ? pj->name : pj->pol.name,
 		    pj->remove ? "removed" : "added");
@@ -110,9 +112,13 @@ read_specs(sp_daemon *d, const sp_ctl_msg *req, const char *field, sp_want *out,
 			return SP_ETOOBIG;
 		memcpy(text, s, len);
 		text[len] = '\0';
-		if ((r = sp_spec_parse(text, &spec)) != 0 ||
-		    (r = sp_node_community_find(sp_daemon_node(d), spec.community, &info)) != 0) {
-			snprintf(detail, size, "%s", text);
+		if ((r = sp_spec_parse(text, &spec)) != 0) {
+			sp_spec_explain(detail, size, text, r);
+			return r;
+		}
+		if ((r = sp_node_community_find(sp_daemon_node(d), spec.community, &info)) != 0) {
+			snprintf(detail, size, "community '%s' (see 'simpul community ls')",
+			    spec.community);
 			return r;
 		}
 		memcpy(out[i].community, info.id, 32);
@@ -206,7 +212,7 @@ sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	if (sp_req_cstr(c, req, "name", name, sizeof(name)) != 0)
 		return;
 	if ((r = sp_peers_sync(sp_daemon_peers(d), name)) != 0) {
-		sp_ctl_conn_error(c, r, name);
+		sp_ctl_conn_error(c, r, r == SP_ENOTFOUND ? NO_SUCH_PEER : name);
 		return;
 	}
 	sp_reply_ok(c);

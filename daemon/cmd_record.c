@@ -13,6 +13,7 @@
 #define PAGE_RECORDS 256
 #define PAGE_BYTES   (256 * 1024)
 #define EXPORT_MAX_COLUMNS 512
+#define NO_SUCH_KEY "no such key in this collection (see 'simpul ls COMMUNITY COLLECTION')"
 
 /* A put, rm or erase on the serial write queue. */
 typedef struct write_job {
@@ -63,7 +64,7 @@ write_done(sp_job *job)
 	if (job->err != 0) {
 		log_info("%s refused: %s", wj->kind == SP_WRITE_PUT ? "put" : "rm/erase",
 		    sp_strerror(job->err));
-		sp_ctl_conn_error(job->conn, job->err, NULL);
+		sp_ctl_conn_error(job->conn, job->err, job->err == SP_ENOTFOUND ? NO_SUCH_KEY : NULL);
 	} else {
 		sp_buf_init(&b);
 		sp_ctl_begin_reply(&b, SP_CTL_OK, 1);
@@ -203,7 +204,7 @@ sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	}
 	if (r != 0) {
 		sp_txn_abort(t);
-		sp_ctl_conn_error(c, r, NULL);
+		sp_ctl_conn_error(c, r, r == SP_ENOTFOUND ? NO_SUCH_KEY : NULL);
 		return;
 	}
 	sp_buf_init(&b);

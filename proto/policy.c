@@ -1,9 +1,11 @@
 #include "policy.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base32.h"
+#include "i18n.h"
 #include "pack.h"
 #include "reader.h"
 #include "sp_err.h"
@@ -91,6 +93,13 @@ sp_spec_parse(const char *s, sp_spec *out)
 	memcpy(out->collection, slash + 1, collection_len);
 	out->labels = labels;
 	return 0;
+}
+
+void
+sp_spec_explain(char *out, size_t size, const char *s, int err)
+{
+	snprintf(out, size, "'%s'%s%s", s, err == SP_EINVAL ? ": " : "", err == SP_EINVAL ?
+	    _("use COMMUNITY/COLLECTION:LABEL[,LABEL...], e.g. rt03/households:shared") : "");
 }
 
 /* Appends s to out (size bytes) at *at, keeping it NUL-terminated. */

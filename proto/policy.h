@@ -35,6 +35,12 @@ typedef struct sp_spec {
  */
 int sp_spec_parse(const char *s, sp_spec *out);
 /*
+ * The detail for an error err from sp_spec_parse(s): the SPEC quoted and,
+ * when its shape is wrong (SP_EINVAL), how a SPEC is written. Always
+ * NUL-terminates out (truncating).
+ */
+void sp_spec_explain(char *out, size_t size, const char *s, int err);
+/*
  * "COMMUNITY/COLLECTION:LABEL,..." into out (size bytes), labels in
  * sp_label order. SP_EINVAL for labels outside 1..15, SP_ETOOBIG when it
  * does not fit (out is then "").

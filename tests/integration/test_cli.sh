@@ -43,6 +43,7 @@ check "get keeps the integer" contains "$OUT" '"members": 4'
 expect_exit 5 "put with bad JSON" sp put rt03 households h-002 --body '{bad'
 check "the error names the JSON problem" contains "$ERR" "line 1"
 expect_exit 3 "nothing was stored for h-002" sp get rt03 households h-002
+check "the error says the key is unknown and how to list keys" contains "$ERR" "no such key in this collection (see 'simpul ls"
 expect_exit 0 "get by community id" sp get "$COMMUNITY_ID" households h-001
 
 # Every other command and its errors.
@@ -72,6 +73,7 @@ check "ls lists h-001 and h-003" contains "$OUT" "h-003"
 expect_exit 0 "rm h-003" sp rm rt03 households h-003
 expect_exit 3 "get after rm" sp get rt03 households h-003
 expect_exit 3 "rm twice" sp rm rt03 households h-003
+check "rm of a deleted key says so" contains "$ERR" "no such key"
 expect_exit 0 "ls --all shows the tombstone" sp ls rt03 households --all
 check "marked deleted" contains "$OUT" "deleted"
 expect_exit 0 "erase h-001" sp erase rt03 households h-001
@@ -106,6 +108,33 @@ expect_exit 0 "ls shows the key held" "$SIMPUL" --data "$OTHER" community ls --j
 check "has_key" contains "$OUT" '"has_key": true'
 stop_node "$OPID"
 
+# Peers: every bad argument is named and nothing is stored.
+expect_exit 2 "peer add without a node id" sp peer add rw07
+expect_exit 5 "peer add with a bad node id" sp peer add rw07 not-an-id
+check "the error names the id" contains "$ERR" "not-an-id"
+expect_exit 5 "peer add with this node's own id" sp peer add rw07 "$NODE_ID"
+expect_exit 5 "peer add with a bad name" sp peer add rw/07 "$OTHER_ID"
+expect_exit 5 "peer add with an address without a port" sp peer add rw07 "$OTHER_ID" nohost
+check "the error says HOST:PORT" contains "$ERR" "HOST:PORT"
+expect_exit 5 "peer add with a port out of range" sp peer add rw07 "$OTHER_ID" 127.0.0.1:99999
+expect_exit 5 "peer add with a SPEC without labels" sp peer add rw07 "$OTHER_ID" --offer rt03/households
+check "the error shows how a SPEC is written" contains "$ERR" "COMMUNITY/COLLECTION:LABEL"
+expect_exit 5 "peer add with an unknown label" sp peer add rw07 "$OTHER_ID" --want 'rt03/*:secret'
+expect_exit 5 "peer add with a bad collection" sp peer add rw07 "$OTHER_ID" --offer rt03/Rumah:shared
+expect_exit 3 "peer add with an unknown community" sp peer add rw07 "$OTHER_ID" --want 'rt99/*:shared'
+check "the error names the community" contains "$ERR" "community 'rt99'"
+expect_exit 0 "no peer was stored by any of them" sp peer ls --json
+check "the peer list is empty" contains "$OUT" '"peers": []'
+expect_exit 0 "peer add" sp peer add rw07 "$OTHER_ID" 127.0.0.1:1 \
+	--offer 'rt03/kegiatan:shared' --want 'rt03/*:shared,public'
+expect_exit 5 "a second peer with the same name" sp peer add rw07 "$OTHER_ID"
+expect_exit 5 "a second peer with the same node id" sp peer add rw08 "$OTHER_ID"
+expect_exit 3 "peer rm of an unknown peer" sp peer rm nobody
+check "the error says there is no such peer" contains "$ERR" "no such peer"
+expect_exit 3 "peer sync of an unknown peer" sp peer sync nobody
+check "peer sync says so too" contains "$ERR" "no such peer"
+expect_exit 0 "peer sync dials at once" sp peer sync rw07
+
 # kill -9 right after an acknowledged put: the record survives.
 expect_exit 0 "put before the crash" sp put rt03 households h-010 --body '{"members":5}'
 crash_node "$DPID"
@@ -115,6 +144,14 @@ DPID=$SP_LAST_PID
 expect_exit 0 "ls after kill -9 and restart" sp ls rt03 households
 check "h-010 survived" contains "$OUT" "h-010"
 check "h-001 survived" contains "$OUT" "h-001"
+expect_exit 0 "peer ls after kill -9 and restart" sp peer ls --json
+check "the peer survived" contains "$OUT" '"name": "rw07"'
+check "its offer survived" contains "$OUT" '"rt03/kegiatan:shared"'
+check "its want survived" contains "$OUT" '"rt03/*:shared,public"'
+check "it is redialled (nothing listens there)" matches "$OUT" '"state": "(connecting|backoff)"'
+expect_exit 0 "peer rm" sp peer rm rw07
+expect_exit 0 "peer ls" sp peer ls --json
+check "the peer is gone" contains "$OUT" '"peers": []'
 
 expect_exit 0 "status" sp status
 check "status shows the node id" contains "$OUT" "$NODE_ID"

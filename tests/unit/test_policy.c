@@ -117,6 +117,23 @@ test_spec_parse(void **state)
 }
 
 static void
+test_spec_explain(void **state)
+{
+	char out[128];
+
+	(void)state;
+	sp_spec_explain(out, sizeof out, "rt03/households", SP_EINVAL);
+	assert_string_equal(out, "'rt03/households': use COMMUNITY/COLLECTION:LABEL[,LABEL...], "
+	    "e.g. rt03/households:shared");
+	/* Other errors name their rule themselves: only the SPEC is quoted. */
+	sp_spec_explain(out, sizeof out, "rt03/h:secret", SP_ELABEL);
+	assert_string_equal(out, "'rt03/h:secret'");
+	/* A short buffer truncates, always terminated. */
+	sp_spec_explain(out, 6, "rt03/households", SP_EINVAL);
+	assert_string_equal(out, "'rt03");
+}
+
+static void
 test_spec_format(void **state)
 {
 	char out[SP_COLLECTION_MAX * 2 + 64];
@@ -608,6 +625,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_parse),
+		cmocka_unit_test(test_spec_explain),
 		cmocka_unit_test(test_spec_format),
 		cmocka_unit_test(test_policy_round_trip),
 		cmocka_unit_test(test_policy_bytes),
