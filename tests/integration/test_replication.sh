@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Selective replication between real simpuld processes on loopback: a line
 # of three nodes (two members of one community and a partner), a fourth
-# node behind the partner, and a ring of five members. Every write must
+# node behind the partner; then members only, in a ring of five, a line of
+# five and a ring of three. Every write must
 # reach exactly the nodes entitled to it: checked in each store and in the
 # count of records that arrived at each receiver before any filtering.
 . "$(dirname "$0")/lib.sh"
@@ -94,32 +95,50 @@ wait_for 10 "no trace of the erased body on A" [ "$(found "$A")" = 0 ]
 wait_for 10 "no trace of the erased body on B" [ "$(found "$B")" = 0 ]
 wait_for 10 "no trace of the erased body on C" [ "$(found "$C")" = 0 ]
 
-# A ring of five members: every write reaches every member.
-R=()
-for i in 1 2 3 4 5; do R+=("$(new_node "r$i")"); start_node "${R[$((i - 1))]}" || exit 1; done
-sp "${R[0]}" community create pkk >/dev/null
-PID_=$(sp "${R[0]}" community ls --json | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p')
-for i in 1 2 3 4; do
-	sp "${R[0]}" community add-writer pkk "$(id_of "${R[$i]}")" >/dev/null
-	sp "${R[$i]}" community join "$PID_" pkk >/dev/null
-done
-for i in 0 1 2 3 4; do
-	j=$(((i + 1) % 5))
-	sp "${R[$i]}" peer add next "$(id_of "${R[$j]}")" 127.0.0.1:"$(node_port "${R[$j]}")" \
-		--offer 'pkk/*:community' --want 'pkk/*:community' >/dev/null
-	sp "${R[$j]}" peer add prev "$(id_of "${R[$i]}")" \
-		--offer 'pkk/*:community' --want 'pkk/*:community' >/dev/null
-done
-has_pkk() { sp "$1" get pkk members "$2" >/dev/null 2>&1; }
-wait_for 20 "the charter reaches the far side of the ring" \
-	sh -c "'$SIMPUL' --data '${R[2]}' community ls | grep -q writer"
-for i in 0 1 2 3 4; do
-	sp "${R[$i]}" put pkk members "m-$i" --body "{\"from\":$i}" >/dev/null 2>&1 ||
-		wait_for 20 "r$((i + 1)) may write" sp "${R[$i]}" put pkk members "m-$i" --body "{\"from\":$i}"
-done
-for i in 0 1 2 3 4; do
-	for k in 0 1 2 3 4; do
-		wait_for 20 "ring: m-$k reaches r$((i + 1))" has_pkk "${R[$i]}" "m-$k"
+# members_converge NAME line|ring N: N member nodes of a new community
+# NAME, each peered with the next (in a ring the last with the first too).
+# A write on every node reaches every node, relayed hop by hop.
+members_converge() {
+	local name=$1 shape=$2 n=$3 i j k links cid
+	local -a m=()
+	for ((i = 0; i < n; i++)); do
+		m+=("$(new_node "$name$i")")
+		start_node "${m[$i]}" || exit 1
 	done
-done
+	sp "${m[0]}" community create "$name" >/dev/null
+	cid=$(sp "${m[0]}" community ls --json | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p')
+	for ((i = 1; i < n; i++)); do
+		sp "${m[0]}" community add-writer "$name" "$(id_of "${m[$i]}")" >/dev/null
+		sp "${m[$i]}" community join "$cid" "$name" >/dev/null
+	done
+	links=$n
+	[ "$shape" = line ] && links=$((n - 1))
+	for ((i = 0; i < links; i++)); do
+		j=$(((i + 1) % n))
+		sp "${m[$i]}" peer add next "$(id_of "${m[$j]}")" 127.0.0.1:"$(node_port "${m[$j]}")" \
+			--offer "$name/*:community" --want "$name/*:community" >/dev/null
+		sp "${m[$j]}" peer add prev "$(id_of "${m[$i]}")" \
+			--offer "$name/*:community" --want "$name/*:community" >/dev/null
+	done
+	for ((i = 1; i < n; i++)); do
+		wait_for 20 "$shape of $n: the charter reaches member $i" \
+			sh -c "'$SIMPUL' --data '${m[$i]}' community ls | grep -q writer"
+	done
+	for ((i = 0; i < n; i++)); do
+		expect_exit 0 "$shape of $n: member $i writes m-$i" \
+			sp "${m[$i]}" put "$name" members "m-$i" --body "{\"from\":$i}"
+	done
+	for ((i = 0; i < n; i++)); do
+		for ((k = 0; k < n; k++)); do
+			wait_for 20 "$shape of $n: m-$k reaches member $i" \
+				sp "${m[$i]}" get "$name" members "m-$k"
+		done
+	done
+	check "$shape of $n: the far end holds all $((n + 1)) records" \
+		sh -c "'$SIMPUL' --data '${m[$((n - 1))]}' status --json | grep -q '\"records\": $((n + 1)),'"
+}
+
+members_converge pkk ring 5
+members_converge arisan line 5
+members_converge bani ring 3
 finish
