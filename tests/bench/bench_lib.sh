@@ -1,4 +1,4 @@
-# Shared by the replication benchmarks (bench_sync.sh, bench_reconcile.sh,
+# Shared by the benchmarks (bench_import.sh, bench_sync.sh, bench_reconcile.sh,
 # bench_live.sh): real simpuld and simpul from BUILD_DIR on temporary data
 # directories, peers on loopback. Source it after setting BUILD.
 set -euo pipefail
@@ -149,7 +149,7 @@ sample_anon() {
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/${NODE_PID[$1]}/status"; }
 
 # gen_rows N FILE: a CSV of N households (key column id) with bodies of
-# about 300 bytes, as bench_import.sh makes them.
+# about 300 bytes.
 gen_rows() {
 	awk -v n="$1" 'BEGIN {
 		print "id,kepala_keluarga,anggota,rt,rw,telepon,alamat,pekerjaan,kategori,catatan"
