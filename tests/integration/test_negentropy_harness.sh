@@ -5,9 +5,11 @@
 #   1. two harness processes, a client and a server, talk through named
 #      pipes the way fuzz.pl relays them, and converge to exactly the
 #      difference of two random sets, with and without frame size limits;
-#   2. a recorded transcript (../shared/vectors/negentropy) replayed
+#   2. an independent client, nostr-tools' nip77 (npm), does the same
+#      against our server, sending the same bytes as our client;
+#   3. a recorded transcript (../shared/vectors/negentropy) replayed
 #      through the harness in both roles gives the same bytes;
-#   3. the version exchange and refusals behave as the reference harness.
+#   4. the version exchange and refusals behave as the reference harness.
 . "$(dirname "$0")/lib.sh"
 
 : "${NEG_HARNESS:?path of tests/interop/negentropy-harness}"
@@ -51,25 +53,36 @@ gen_sets() {
 	sort -u "$1/need" >"$1/want_need"
 }
 
-# start_harness DIR NAME LIMIT: starts a harness reading DIR/NAME.in and
-# writing DIR/NAME.out (named pipes) and opens them here; the caller's
-# variables W and R get the write and read descriptors.
+# harness KIND: runs a harness, ours (simpul) or nostr-tools' client (js).
+harness() {
+	case $1 in
+	simpul) "$NEG_HARNESS" ;;
+	js) node "$JS/harness.js" ;;
+	esac
+}
+
+# start_harness DIR NAME LIMIT [KIND]: starts a harness (ours unless KIND
+# says js) reading DIR/NAME.in and writing DIR/NAME.out (named pipes) and
+# opens them here; the caller's variables W and R get the write and read
+# descriptors.
 start_harness() {
-	local dir=$1 name=$2 limit=$3
+	local dir=$1 name=$2 limit=$3 kind=${4:-simpul}
 	mkfifo "$dir/$name.in" "$dir/$name.out"
-	FRAMESIZELIMIT=$limit "$NEG_HARNESS" <"$dir/$name.in" >"$dir/$name.out" \
+	FRAMESIZELIMIT=$limit harness "$kind" <"$dir/$name.in" >"$dir/$name.out" \
 		2>"$dir/$name.err" &
 	SP_PIDS+=("$!")
 	HARNESS_PID=$!
 	exec {W}>"$dir/$name.in" {R}<"$dir/$name.out"
 }
 
-# converge NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT
+# converge NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT [CLIENT_KIND]: a client
+# (ours unless CLIENT_KIND says js) and our server; every message, in
+# order, is kept in $SP_TMP/NAME/transcript.
 converge() {
 	local name=$1 dir="$SP_TMP/$1" line reply rounds=0 finished=0 cw cr sw sr cpid spid
 	mkdir -p "$dir"
 	gen_sets "$dir" "$2" "$3" "$4" 7
-	start_harness "$dir" client "$5"
+	start_harness "$dir" client "$5" "${7:-simpul}"
 	cw=$W cr=$R cpid=$HARNESS_PID
 	start_harness "$dir" server "$6"
 	sw=$W sr=$R spid=$HARNESS_PID
@@ -77,6 +90,7 @@ converge() {
 	feed "$cw" "$dir/client" <(printf 'seal\ninitiate\n') &
 	: >"$dir/got_have"
 	: >"$dir/got_need"
+	: >"$dir/transcript"
 	while read -r -t "$WAIT" -u "$cr" line; do
 		case $line in
 		have,*) echo "${line#have,}" >>"$dir/got_have" ;;
@@ -86,6 +100,7 @@ converge() {
 			read -r -t "$WAIT" -u "$sr" reply || break
 			[[ $reply == msg,* ]] || break
 			echo "$reply" >&"$cw"
+			printf '%s\n%s\n' "$line" "$reply" >>"$dir/transcript"
 			rounds=$((rounds + 1))
 			[ "$rounds" -lt 500 ] || break
 			;;
@@ -99,7 +114,7 @@ converge() {
 	if [ "$finished" -eq 1 ] && [ "$cst" -eq 0 ] && [ "$sst" -eq 0 ] &&
 		cmp -s <(sort -u "$dir/got_have") "$dir/want_have" &&
 		cmp -s <(sort -u "$dir/got_need") "$dir/want_need"; then
-		pass "$name: converged in $rounds rounds ($(wc -l <"$dir/want_have") have, $(wc -l <"$dir/want_need") need, limits $5/$6)"
+		pass "$name: ${7:-simpul} client converged in $rounds rounds ($(wc -l <"$dir/want_have") have, $(wc -l <"$dir/want_need") need, limits $5/$6)"
 	else
 		fail "$name: finished=$finished rounds=$rounds exits $cst/$sst; $(cat "$dir/client.err" "$dir/server.err")"
 	fi
@@ -112,6 +127,43 @@ converge limits-both 3000 0.15 0.15 4096 4096
 converge limit-server 3000 0.3 0.3 0 4096
 converge limit-client 3000 0.3 0.3 4096 0
 converge large-limits 20000 0.02 0.02 60000 500000
+
+# An independent client: nostr-tools' nip77 (tests/interop/negentropy-js,
+# installed from its lockfile) against our server converges, and sends
+# byte for byte what our client sends for the same sets, so our server's
+# replies are the same too. (nip77 has no server role.)
+JS=$SP_TMP/negentropy-js
+if command -v node >/dev/null && command -v npm >/dev/null; then
+	mkdir -p "$JS"
+	cp "$SP_SRC"/tests/interop/negentropy-js/{package.json,package-lock.json,harness.js} "$JS"/
+	expect_exit 0 "npm ci installs nostr-tools" \
+		npm ci --prefix "$JS" --prefer-offline --no-audit --no-fund --loglevel=error
+	check "it is nostr-tools 2.20.0" [ "$(node -p 'require(process.argv[1]).version' \
+		"$JS/node_modules/nostr-tools/package.json")" = 2.20.0 ]
+else
+	fail "node and npm are needed (contrib/install-deps.sh installs them)"
+fi
+# js_converge NAME ARGS...: converge NAME-js with the JS client and the
+# same sets as NAME (already run with ours), and compare the transcripts.
+js_converge() {
+	local name=$1
+	shift
+	converge "$name-js" "$@" js
+	check "$name: the JS client's session is ours byte for byte ($(wc -l <"$SP_TMP/$name/transcript") messages)" \
+		cmp -s "$SP_TMP/$name/transcript" "$SP_TMP/$name-js/transcript"
+}
+js_converge small 500 0.1 0.1 0 0
+js_converge client-only 300 1 0 0 0
+js_converge server-only 300 0 1 0 0
+js_converge limits-both 3000 0.15 0.15 4096 4096
+js_converge limit-server 3000 0.3 0.3 0 4096
+js_converge limit-client 3000 0.3 0.3 4096 0
+js_converge large-limits 20000 0.02 0.02 60000 500000
+dir="$SP_TMP/js-refusals"
+mkdir -p "$dir"
+printf 'seal\nmsg,6100000200\n' | harness js >/dev/null 2>"$dir/err"
+check "the JS harness refuses the server role it does not have" \
+	grep -q 'no server role' "$dir/err"
 
 # split_transcript FILE DIR: the transcript as files the replay reads:
 # items, limits, and per round k the messages cK, sK and the sorted
