@@ -9,6 +9,13 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpul-bench.XXXXXX")
 POLICY='rt03/*:community'
 declare -A NODE_PID=()
 SAMPLERS=()
+# A FIFO held open for reading and writing that nothing writes to: `nap S`
+# waits S seconds without starting a process. The observers below poll
+# often; a sleep (and an awk) per poll took a tenth of this 2-core
+# machine from the daemons being measured, which the yardsticks never pay.
+mkfifo "$TMP/idle"
+exec {BENCH_IDLE}<>"$TMP/idle"
+nap() { read -r -t "$1" -u "$BENCH_IDLE" _ || true; }
 
 bench_cleanup() {
 	local pid
@@ -89,7 +96,9 @@ records() {
 	echo "${n:-0}"
 }
 
-# wait_records DIR N SECONDS: until DIR holds N records (the charter counts).
+# wait_records DIR N SECONDS [INTERVAL]: until DIR holds N records (the
+# charter counts), asking every INTERVAL seconds (0.1 unless given; each
+# question starts simpul and sed).
 wait_records() {
 	local end=$((SECONDS + $3))
 	until [ "$(records "$1")" = "$2" ]; do
@@ -97,7 +106,7 @@ wait_records() {
 			echo "$1 holds $(records "$1") of $2 records after $3 s" >&2
 			return 1
 		fi
-		sleep 0.1
+		nap "${4:-0.1}"
 	done
 }
 
@@ -133,14 +142,18 @@ wait_nonzero() {
 }
 
 # sample_anon DIR: records the daemon's peak RssAnon (KiB) in DIR.anon
-# until it exits.
+# until it exits, every 50 ms, with shell builtins only.
 sample_anon() {
 	local pid=${NODE_PID[$1]}
 	echo 0 >"$1.anon"
-	( peak=0; while kill -0 "$pid" 2>/dev/null; do
-		a=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
-		if [ -n "$a" ] && [ "$a" -gt "$peak" ]; then peak=$a; echo "$peak" >"$1.anon"; fi
-		sleep 0.05
+	( peak=0
+	while kill -0 "$pid" 2>/dev/null; do
+		anon=0
+		{ while read -r key value _; do
+			if [ "$key" = RssAnon: ]; then anon=$value; break; fi
+		done <"/proc/$pid/status"; } 2>/dev/null
+		if [ "$anon" -gt "$peak" ]; then peak=$anon; echo "$peak" >"$1.anon"; fi
+		nap 0.05
 	done ) &
 	SAMPLERS+=("$!")
 }
