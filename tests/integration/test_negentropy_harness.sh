@@ -120,13 +120,20 @@ converge() {
 	fi
 }
 
-converge small 500 0.1 0.1 0 0
-converge client-only 300 1 0 0 0
-converge server-only 300 0 1 0 0
-converge limits-both 3000 0.15 0.15 4096 4096
-converge limit-server 3000 0.3 0.3 0 4096
-converge limit-client 3000 0.3 0.3 4096 0
-converge large-limits 20000 0.02 0.02 60000 500000
+# The sessions: NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT, as fuzz.pl varies them.
+SESSIONS=(
+	"small 500 0.1 0.1 0 0"
+	"client-only 300 1 0 0 0"
+	"server-only 300 0 1 0 0"
+	"limits-both 3000 0.15 0.15 4096 4096"
+	"limit-server 3000 0.3 0.3 0 4096"
+	"limit-client 3000 0.3 0.3 4096 0"
+	"large-limits 20000 0.02 0.02 60000 500000"
+)
+for session in "${SESSIONS[@]}"; do
+	# shellcheck disable=SC2086 # the words are the arguments
+	converge $session
+done
 
 # An independent client: nostr-tools' nip77 (tests/interop/negentropy-js,
 # installed from its lockfile) against our server converges, and sends
@@ -152,13 +159,10 @@ js_converge() {
 	check "$name: the JS client's session is ours byte for byte ($(wc -l <"$SP_TMP/$name/transcript") messages)" \
 		cmp -s "$SP_TMP/$name/transcript" "$SP_TMP/$name-js/transcript"
 }
-js_converge small 500 0.1 0.1 0 0
-js_converge client-only 300 1 0 0 0
-js_converge server-only 300 0 1 0 0
-js_converge limits-both 3000 0.15 0.15 4096 4096
-js_converge limit-server 3000 0.3 0.3 0 4096
-js_converge limit-client 3000 0.3 0.3 4096 0
-js_converge large-limits 20000 0.02 0.02 60000 500000
+for session in "${SESSIONS[@]}"; do
+	# shellcheck disable=SC2086
+	js_converge $session
+done
 dir="$SP_TMP/js-refusals"
 mkdir -p "$dir"
 printf 'seal\nmsg,6100000200\n' | harness js >/dev/null 2>"$dir/err"
