@@ -37,6 +37,7 @@ exit_code(int err)
 	case SP_ENOCOMMUNITYKEY:
 	case SP_EPASSPHRASE:
 	case SP_ELASTADMIN:
+	case SP_EKEYMODE:
 	case -EACCES:
 		return SP_EXIT_DENIED;
 	case SP_EBUSY:
@@ -47,6 +48,7 @@ exit_code(int err)
 	case SP_ESTORE:
 	case SP_EMAPFULL:
 	case SP_ECORRUPT:
+	case SP_EKEYSIZE:
 	case SP_ESCHEMA:
 		return SP_EXIT_ERROR;
 	default:

@@ -5,6 +5,7 @@
 #include "base32.h"
 #include "cli.h"
 #include "crypto.h"
+#include "datadir.h"
 #include "i18n.h"
 #include "identity.h"
 #include "pack.h"
@@ -39,6 +40,12 @@ sp_cmd_id(sp_cli *cli)
 
 	r = sp_identity_load(cli->data_dir, sk, pk);
 	sp_memzero(sk, sizeof(sk));
+	if (r == SP_EKEYMODE || r == SP_EKEYSIZE) {
+		char path[SP_PATH_MAX];
+
+		if (sp_path_join(path, sizeof(path), cli->data_dir, SP_NODE_KEY_FILE) == 0)
+			return sp_cli_fail(cli, r, path);
+	}
 	if (r != 0)
 		return sp_cli_fail(cli, r, cli->data_dir);
 	sp_cli_id(id, pk);

@@ -72,7 +72,9 @@ community_done(sp_job *job)
 
 	if (job->err != 0) {
 		log_info("community command refused: %s", sp_strerror(job->err));
-		sp_ctl_conn_error(job->conn, job->err, NULL);
+		sp_ctl_conn_error(job->conn, job->err,
+		    job->err == SP_EKEYMODE || job->err == SP_EKEYSIZE ?
+		    "the community's key, communities/COMMUNITY_ID.key in the data directory" : NULL);
 		community_job_free(cj);
 		return;
 	}

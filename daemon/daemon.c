@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "daemon_int.h"
 #include "datadir.h"
+#include "identity.h"
 #include "keyfile.h"
 #include "pack.h"
 #include "peer.h"
@@ -399,8 +400,11 @@ sp_daemon_run(const sp_daemon_options *opt)
 	d->started_ms = wall_ms();
 	if ((r = lock_dir(opt->data_dir, &d->lock_fd)) != 0)
 		goto out;
-	if ((r = sp_node_open(opt->data_dir, wall_ms, &d->node)) != 0)
+	if ((r = sp_node_open(opt->data_dir, wall_ms, &d->node)) != 0) {
+		if (r == SP_EKEYMODE || r == SP_EKEYSIZE)
+			log_error("%s/%s: %s", opt->data_dir, SP_NODE_KEY_FILE, sp_strerror(r));
 		goto out;
+	}
 	if ((r = uv_loop_init(&d->loop)) != 0) {
 		r = SP_EINTERNAL;
 		goto out;
@@ -414,7 +418,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 	popt.listen = opt->listen;
 	if (opt->network_key != NULL) {
 		if ((r = sp_file_read_secret(opt->network_key, netkey, sizeof(netkey))) != 0) {
-			if (r == SP_EFIELD_SIZE)
+			if (r == SP_EKEYSIZE)
 				r = SP_ENETKEY;
 			log_error("network key %s: %s", opt->network_key, sp_strerror(r));
 			goto out;

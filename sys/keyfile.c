@@ -146,7 +146,7 @@ out:
 
 /*
  * Reads exactly len bytes and then expects the end of the file: a file
- * that shrank or grew after fstat() is SP_EFIELD_SIZE too.
+ * that shrank or grew after fstat() is SP_EKEYSIZE too.
  */
 static int
 read_exact(int fd, uint8_t *p, size_t len)
@@ -163,9 +163,9 @@ read_exact(int fd, uint8_t *p, size_t len)
 			return -errno;
 		}
 		if (len == 0)
-			return n == 0 ? 0 : SP_EFIELD_SIZE;
+			return n == 0 ? 0 : SP_EKEYSIZE;
 		if (n == 0)
-			return SP_EFIELD_SIZE;
+			return SP_EKEYSIZE;
 		p += n;
 		len -= (size_t)n;
 	}
@@ -192,11 +192,11 @@ sp_file_read_secret(const char *path, void *data, size_t len)
 	if ((r = open_regular(path, &fd, &st)) != 0)
 		goto out;
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		r = SP_EINVAL;
+		r = SP_EKEYMODE;
 		goto out;
 	}
 	if ((uintmax_t)st.st_size != len) {
-		r = SP_EFIELD_SIZE;
+		r = SP_EKEYSIZE;
 		goto out;
 	}
 	r = read_exact(fd, data, len);

@@ -16,8 +16,9 @@
 int sp_file_write_secret(const char *path, const void *data, size_t len, int exclusive);
 
 /*
- * Reads a file of exactly len bytes into data. SP_ENOTFOUND when missing,
- * SP_EFIELD_SIZE when its size differs, SP_EINVAL when it is readable by
+ * Reads a file of exactly len bytes into data (zeroed on failure).
+ * SP_ENOTFOUND when missing, SP_EINVAL when it is not a regular file,
+ * SP_EKEYSIZE when its size differs, SP_EKEYMODE when it is readable by
  * group or others (a key that leaked must not be used silently), else -errno.
  */
 int sp_file_read_secret(const char *path, void *data, size_t len);

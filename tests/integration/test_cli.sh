@@ -161,4 +161,19 @@ expect_exit 0 "stop" sp stop
 wait "$DPID" 2>/dev/null
 check "simpuld exited after stop" [ "$(kill -0 "$DPID" 2>/dev/null; echo $?)" != 0 ]
 check "the control socket is gone" [ ! -e "$SIMPUL_DATA/simpuld.sock" ]
+
+# An exposed or damaged node key is refused, naming the file, and nothing is created.
+K=$(new_node keys) || exit 1
+chmod 644 "$K/node.key"
+expect_exit 1 "simpuld refuses a node key others can read" "$SIMPULD" --data "$K" --listen none
+check "it names the file and says to chmod 600" \
+	contains "$ERR" "$K/node.key: key file readable by other users: make it private (chmod 600"
+expect_exit 6 "simpul id refuses it too" "$SIMPUL" --data "$K" id
+check "naming the file" contains "$ERR" "$K/node.key"
+chmod 600 "$K/node.key"
+head -c 10 "$K/node.key" >"$SP_TMP/short.key"
+cat "$SP_TMP/short.key" >"$K/node.key"
+expect_exit 1 "simpuld refuses a truncated node key" "$SIMPULD" --data "$K" --listen none
+check "it says the key file is damaged" contains "$ERR" "$K/node.key: key file has the wrong size"
+check "no store was created" [ ! -e "$K/store" ]
 finish

@@ -255,19 +255,19 @@ test_secret_read_refuses(void **state)
 
 	write_plain(path, key, sizeof key, 0644);
 	memset(back, 0x11, sizeof back);
-	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EINVAL);
+	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EKEYMODE);
 	/* Nothing of the key is handed out on failure. */
 	assert_true(back[0] == 0 && back[31] == 0);
 	write_plain(path, key, sizeof key, 0620);
-	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EINVAL);
+	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EKEYMODE);
 	write_plain(path, key, sizeof key, 0601);
-	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EINVAL);
+	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EKEYMODE);
 
 	write_plain(path, key, sizeof key - 1, 0600);
-	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EFIELD_SIZE);
+	assert_int_equal(sp_file_read_secret(path, back, sizeof back), SP_EKEYSIZE);
 	write_plain(path, key, sizeof key, 0600);
 	assert_int_equal(sp_file_read_secret(path, back, sizeof back - 1),
-	    SP_EFIELD_SIZE);
+	    SP_EKEYSIZE);
 	assert_int_equal(sp_file_read_secret(path, back, sizeof back), 0);
 	assert_memory_equal(back, key, sizeof key);
 	/* A directory is not a key file. */
