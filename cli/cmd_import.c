@@ -130,7 +130,7 @@ map_file(const char *path, const uint8_t **data, size_t *len)
 	if (fstat(fd, &st) != 0) {
 		r = -errno;
 	} else if (!S_ISREG(st.st_mode)) {
-		r = SP_EINVAL;
+		r = SP_ENOTFILE;
 	} else if (st.st_size > 0) {
 		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {

@@ -74,7 +74,9 @@ community_done(sp_job *job)
 		log_info("community command refused: %s", sp_strerror(job->err));
 		sp_ctl_conn_error(job->conn, job->err,
 		    job->err == SP_EKEYMODE || job->err == SP_EKEYSIZE ?
-		    "the community's key, communities/COMMUNITY_ID.key in the data directory" : NULL);
+		    "the community's key, communities/COMMUNITY_ID.key in the data directory" :
+		    job->err == SP_EEXIST ? "a community with this alias or id is known here "
+		    "(see 'simpul community ls')" : NULL);
 		community_job_free(cj);
 		return;
 	}

@@ -179,7 +179,7 @@ open_regular(const char *path, int *fd, struct stat *st)
 		return errno == ENOENT ? SP_ENOTFOUND : -errno;
 	if (fstat(*fd, st) != 0)
 		return -errno;
-	return S_ISREG(st->st_mode) ? 0 : SP_EINVAL;
+	return S_ISREG(st->st_mode) ? 0 : SP_ENOTFILE;
 }
 
 int

@@ -17,7 +17,7 @@ int sp_file_write_secret(const char *path, const void *data, size_t len, int exc
 
 /*
  * Reads a file of exactly len bytes into data (zeroed on failure).
- * SP_ENOTFOUND when missing, SP_EINVAL when it is not a regular file,
+ * SP_ENOTFOUND when missing, SP_ENOTFILE when it is not a regular file,
  * SP_EKEYSIZE when its size differs, SP_EKEYMODE when it is readable by
  * group or others (a key that leaked must not be used silently), else -errno.
  */
@@ -25,7 +25,8 @@ int sp_file_read_secret(const char *path, void *data, size_t len);
 
 /*
  * Reads a whole regular file of at most max bytes. *data is malloc'd and
- * owned by the caller. SP_ETOOBIG past max.
+ * owned by the caller. SP_ETOOBIG past max, SP_ENOTFILE when path is not
+ * a regular file.
  */
 int sp_file_read_all(const char *path, size_t max, uint8_t **data, size_t *len);
 

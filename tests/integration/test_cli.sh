@@ -27,6 +27,7 @@ check "it says another simpuld is running" contains "$ERR" "another simpuld"
 expect_exit 0 "community create rt03" sp community create rt03
 check "community key is 0600" [ "$(stat -c %a "$SIMPUL_DATA"/communities/*.key)" = 600 ]
 expect_exit 5 "community create with a taken alias" sp community create rt03
+check "the error says where to look" contains "$ERR" "see 'simpul community ls'"
 expect_exit 5 "community create with a bad alias" sp community create 'RT 03'
 expect_exit 0 "community ls" sp community ls
 check "ls shows rt03 as admin" contains "$OUT" "admin"
@@ -61,6 +62,10 @@ expect_exit 5 "a reserved collection is refused" sp put rt03 .charter x --body '
 expect_exit 5 "a bad label is refused" sp put rt03 households h-004 --body '{}' --label secret
 expect_exit 3 "an unknown community" sp put rt99 households h-004 --body '{}'
 expect_exit 2 "put without a body" sp put rt03 households h-004
+expect_exit 5 "put with a directory as --body-file" sp put rt03 households h-004 --body-file "$SP_TMP"
+check "the error says it is not a file" contains "$ERR" "not a regular file: $SP_TMP"
+expect_exit 5 "import of a directory" sp import rt03 households "$SP_TMP" --key-column id
+check "the import error says so too" contains "$ERR" "not a regular file: $SP_TMP"
 expect_exit 2 "put with both bodies" sp put rt03 households h-004 --body '{}' --body-file x
 expect_exit 2 "an option that is not put's" sp put rt03 households h-004 --body '{}' --admin
 expect_exit 2 "an unknown command" sp frobnicate

@@ -271,7 +271,7 @@ test_secret_read_refuses(void **state)
 	assert_int_equal(sp_file_read_secret(path, back, sizeof back), 0);
 	assert_memory_equal(back, key, sizeof key);
 	/* A directory is not a key file. */
-	assert_int_equal(sp_file_read_secret(tmp, back, sizeof back), SP_EINVAL);
+	assert_int_equal(sp_file_read_secret(tmp, back, sizeof back), SP_ENOTFILE);
 	sp_test_rmdir(tmp);
 }
 
@@ -300,7 +300,7 @@ test_read_all(void **state)
 	assert_int_equal(sp_file_read_all(path, 9, &data, &len), SP_ETOOBIG);
 	assert_null(data);
 	assert_int_equal(len, 0);
-	assert_int_equal(sp_file_read_all(tmp, 10, &data, &len), SP_EINVAL);
+	assert_int_equal(sp_file_read_all(tmp, 10, &data, &len), SP_ENOTFILE);
 	sp_test_rmdir(tmp);
 }
 
