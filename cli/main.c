@@ -203,9 +203,9 @@ main(int argc, char **argv)
 	cli.argc = argc - optind - used;
 	cli.argv = argv + optind + used;
 	if (cli.argc < cmd->min_args || cli.argc > cmd->max_args)
-		return sp_cli_usage(&cli, _("usage: simpul %s%s%s %s"), cmd->words[0],
+		return sp_cli_usage(&cli, _("usage: simpul %s%s%s%s%s"), cmd->words[0],
 		    cmd->words[1] != NULL ? " " : "", cmd->words[1] != NULL ? cmd->words[1] : "",
-		    cmd->usage);
+		    *cmd->usage != '\0' ? " " : "", cmd->usage);
 	for (bit = 1; bit != 0 && bit <= SP_OPT_LAST; bit <<= 1) {
 		if ((cli.given & bit) && !(cmd->options & bit))
 			return sp_cli_usage(&cli, _("%s is not an option of '%s'"),
