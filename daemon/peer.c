@@ -464,18 +464,22 @@ sp_conn_session(const sp_conn *c)
 }
 
 /*
- * Two connections with the same peer (both dialled at once): keep the one
- * whose initiator has the smaller node id. Both ends apply the same rule,
- * so they keep the same connection.
+ * A second connection with a peer that has one. Dialled the same way as
+ * the old one, it replaces it: a dialler keeps one connection to a peer,
+ * so it gave the old one up (it restarted, or its address changed on
+ * mobile data) and the old one is half-open, or soon closed anyway; keeping
+ * it would refuse the peer until the idle timeout. Dialled the other way
+ * (both dialled at once), keep the one whose initiator has the smaller node
+ * id: both ends apply the same rule, so they keep the same connection.
  */
 static bool
 keep_new_connection(sp_conn *old, sp_conn *new)
 {
 	const uint8_t *me = new->mgr->ed_pk, *them = new->peer->pol.node;
-	const uint8_t *old_init = old->initiator ? me : them;
-	const uint8_t *new_init = new->initiator ? me : them;
 
-	return memcmp(new_init, old_init, 32) < 0;
+	if (old->initiator == new->initiator)
+		return true;
+	return memcmp(new->initiator ? me : them, old->initiator ? me : them, 32) < 0;
 }
 
 static void
@@ -491,6 +495,10 @@ establish(sp_conn *c)
 			sp_conn_close(c, SP_EBUSY, "already connected");
 			return;
 		}
+		if (old->initiator == c->initiator)
+			log_warn("peer %s: a new connection from %s replaces the one from %s (it "
+			    "restarted or moved; if this repeats, two nodes use its key)",
+			    p->pol.name, c->addr, old->addr);
 		sp_conn_close(old, SP_EBUSY, "replaced by a newer connection");
 	}
 	c->established = true;

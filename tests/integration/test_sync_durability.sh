@@ -8,7 +8,9 @@
 #  (b) a link cut and restored heals by itself: A stopped, a write on B,
 #      A started again; B stopped, a write on A, B started again;
 #  (c) the sender (A) killed with SIGKILL in the middle of a sync to an
-#      empty C, and restarted: they converge.
+#      empty C, and restarted: they converge;
+#  (d) B back on a new connection while A holds the old one half-open:
+#      A takes the new one at once.
 . "$(dirname "$0")/lib.sh"
 
 N=${SP_SYNC_N:-100000}
@@ -167,4 +169,24 @@ check "C's records are A's, byte for byte" same_records "$A" "$C" households
 IN=$(households_in "$(peer_json "$C" a)")
 echo "# C: $IN households arrived for the $((N + 2)) it holds"
 check "little was sent to C twice ($IN arrived for $((N + 2)))" [ "$IN" -le $((N + 2 + MARGIN)) ]
+
+# (d) B comes back on a new connection while A still holds its old one,
+# half-open (a laptop resumed, a phone whose address changed): B is frozen
+# with SIGSTOP, so its socket stays open and silent, and a copy of it (the
+# same node key, communities and store) dials A from another port. A takes
+# the new connection at once, not after its idle timeout (90 s).
+B2=$SP_TMP/b2
+wait_for 30 "A and B are live" sh -c "'$SIMPUL' --data '$A' peer ls --json | grep -q '\"state\": \"live\"'"
+kill -STOP "$BPID"
+mkdir -m 700 "$B2" "$B2/store"
+cp -a "$B/node.key" "$B/communities" "$B2"/
+cp "$B/store/data.mdb" "$B2/store/"
+start_node "$B2" || exit 1
+B2PID=$SP_LAST_PID
+sp "$A" put rt03 households back-1 --body '{"tulis":"setelah pindah alamat"}' >/dev/null
+wait_for 10 "a write on A reaches B on its new connection within 10 s" has "$B2" households back-1
+check "A logs that the new connection replaced the old one" \
+	grep -q "peer b: a new connection from 127.0.0.1:[0-9]* replaces the one from" "$A.log"
+stop_node "$B2PID"
+kill -CONT "$BPID"
 finish
