@@ -8,6 +8,7 @@
 #include "base32.h"
 #include "charter.h"
 #include "daemon_int.h"
+#include "hlc.h"
 #include "log.h"
 #include "neg_store.h"
 #include "negentropy.h"
@@ -1110,12 +1111,22 @@ reject(sp_session *s, int why, const sp_record *rec)
 
 	if (st != NULL)
 		st->records_rejected++;
-	if (s->rejects_logged++ < LOG_REJECTS) {
-		sp_log_escape(key, sizeof(key), rec != NULL ? rec->key : "?",
-		    rec != NULL ? rec->key_len : 1);
-		log_warn("peer %s: rejected record %s/%s: %s", s->pol.name,
-		    rec != NULL ? rec->collection : "?", key, sp_strerror(why));
+	if (s->rejects_logged++ >= LOG_REJECTS)
+		return;
+	sp_log_escape(key, sizeof(key), rec != NULL ? rec->key : "?",
+	    rec != NULL ? rec->key_len : 1);
+	if (why == SP_EFUTURE && rec != NULL) {
+		uint64_t ms = SP_HLC_MS(rec->timestamp), now = sp_node_now_ms(sp_daemon_node(s->d));
+
+		/* Either clock may be wrong: a board without a battery-backed clock boots in the past. */
+		log_warn("peer %s: rejected record %s/%s: its timestamp is %llu minutes ahead of "
+		    "this node's clock; check the clocks of this node and of the writing device",
+		    s->pol.name, rec->collection, key,
+		    (unsigned long long)(ms > now ? (ms - now + 30000) / 60000 : 0));
+		return;
 	}
+	log_warn("peer %s: rejected record %s/%s: %s", s->pol.name,
+	    rec != NULL ? rec->collection : "?", key, sp_strerror(why));
 }
 
 static void

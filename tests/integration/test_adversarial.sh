@@ -63,7 +63,7 @@ check "log: private, outside the areas" \
 check "log: unwanted collection, outside the areas" \
 	logged "$V" "rogue: rejected record unwanted/unwanted: record outside the areas"
 check "log: future timestamp" \
-	logged "$V" "rogue: rejected record households/future: timestamp more than 10 minutes ahead"
+	logged "$V" "rogue: rejected record households/future: its timestamp is 60 minutes ahead of this node.s clock; check the clocks of this node and of the writing device"
 check "log: undecodable record, with the reason" \
 	logged "$V" "rogue: rejected record ?/?: reserved msgpack byte"
 
