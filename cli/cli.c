@@ -49,6 +49,7 @@ exit_code(int err)
 	case SP_EMAPFULL:
 	case SP_ECORRUPT:
 	case SP_EKEYSIZE:
+	case SP_ENOSPC:
 	case SP_ESCHEMA:
 		return SP_EXIT_ERROR;
 	default:

@@ -26,6 +26,7 @@ typedef struct import_state {
 	sp_import imp;
 	bool begun;                /* the journal entry exists */
 	bool finished;             /* committed, rolled back or never begun; the claim is released */
+	bool retrying;             /* a rollback failed (a full disk): tried again every SP_RETRY_MS */
 	int err;                   /* first failure; the import is then rolled back */
 	char detail[256];
 	unsigned queued;           /* batches signed, not yet written */
@@ -116,22 +117,65 @@ rollback_run(sp_job *job)
 		job->err = sp_store_import_rollback(sp_node_store(sp_daemon_node(job->d)), &j->st->imp);
 }
 
+static void queue_rollback(import_state *st, sp_ctl_conn *c);
+
+static void
+rollback_retry(void *arg, bool cancelled)
+{
+	import_state *st = arg;
+
+	if (cancelled)
+		log_warn("import %llu into %s is rolled back at the next start",
+		    (unsigned long long)st->imp.id, st->collection);
+	else
+		queue_rollback(st, NULL);
+	/* A cancelled one keeps its journal entry; the claim goes with the state. */
+	state_unref(st);
+}
+
+/*
+ * A rollback that failed (the disk is full, say) is tried again until it
+ * works: meanwhile the collection stays claimed, so it takes no other
+ * writes and no session sends its rows, which may yet be undone.
+ */
+static bool
+retry_rollback(import_state *st, int err)
+{
+	if (sp_daemon_retry_later(st->d, rollback_retry, st) != 0)
+		return false;
+	st->refs++;
+	if (!st->retrying)
+		log_error("rolling back import %llu into %s: %s; trying again every %d s, and until "
+		    "then the collection takes no writes and none of its rows are sent to peers",
+		    (unsigned long long)st->imp.id, st->collection, sp_strerror(err),
+		    SP_RETRY_MS / 1000);
+	st->retrying = true;
+	return true;
+}
+
 static void
 rollback_done(sp_job *job)
 {
 	import_job *j = (import_job *)job;
 	import_state *st = j->st;
+	bool retrying;
 
-	if (job->err != 0)
-		log_error("rolling back import %llu: %s (it is retried at the next start)",
-		    (unsigned long long)st->imp.id, sp_strerror(job->err));
-	else if (st->begun && !st->finished)
-		log_info("import %llu into %s rolled back", (unsigned long long)st->imp.id, st->collection);
-	if (!st->finished)
-		finish(st);
+	retrying = job->err != 0 && st->begun && !st->finished && retry_rollback(st, job->err);
+	if (!retrying) {
+		if (job->err != 0)
+			log_error("rolling back import %llu: %s (it is rolled back at the next start)",
+			    (unsigned long long)st->imp.id, sp_strerror(job->err));
+		else if (st->begun && !st->finished)
+			log_info("import %llu into %s rolled back", (unsigned long long)st->imp.id,
+			    st->collection);
+		if (!st->finished)
+			finish(st);
+	}
 	if (job->conn != NULL) {
 		if (st->err != 0)
 			reply_error(job->conn, st);
+		else if (retrying)
+			sp_ctl_conn_error(job->conn, job->err, "the import is undone as soon as it can be");
 		else
 			sp_reply_ok(job->conn);
 	}

@@ -45,6 +45,15 @@ struct sp_daemon {
 	sp_job *wq_tail;
 	sp_job *wq_running;
 	sp_claim *claims;
+	uv_timer_t retry_timer;
+	struct retry *retries; /* waiting for retry_timer */
+};
+
+/* Something to try again later: a rollback that found the disk full, say. */
+struct retry {
+	struct retry *next;
+	void (*cb)(void *arg, bool cancelled);
+	void *arg;
 };
 
 /*
@@ -336,6 +345,52 @@ on_ctl_closed(void *arg)
 	d->ctl = NULL;
 }
 
+static void
+on_retry(uv_timer_t *t)
+{
+	sp_daemon *d = t->data;
+	struct retry *r = d->retries, *next;
+
+	/* A callback may ask again: that goes on a fresh list and timer. */
+	d->retries = NULL;
+	for (; r != NULL; r = next) {
+		next = r->next;
+		r->cb(r->arg, false);
+		free(r);
+	}
+}
+
+int
+sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void *arg)
+{
+	struct retry *r;
+
+	if (d->stopping || (r = malloc(sizeof(*r))) == NULL)
+		return SP_ENOMEM;
+	r->cb = cb;
+	r->arg = arg;
+	r->next = d->retries;
+	if (d->retries == NULL)
+		uv_timer_start(&d->retry_timer, on_retry, SP_RETRY_MS, 0);
+	d->retries = r;
+	return 0;
+}
+
+/* Every retry not made yet is told so, and the timer closes. */
+static void
+cancel_retries(sp_daemon *d)
+{
+	struct retry *r, *next;
+
+	for (r = d->retries, d->retries = NULL; r != NULL; r = next) {
+		next = r->next;
+		r->cb(r->arg, true);
+		free(r);
+	}
+	if (!uv_is_closing((uv_handle_t *)&d->retry_timer))
+		uv_close((uv_handle_t *)&d->retry_timer, NULL);
+}
+
 void
 sp_daemon_stop(sp_daemon *d)
 {
@@ -343,6 +398,7 @@ sp_daemon_stop(sp_daemon *d)
 		return;
 	d->stopping = 1;
 	log_info("shutting down");
+	cancel_retries(d);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	/* Work already queued finishes first: the loop runs until it is done. */
@@ -394,6 +450,8 @@ sp_daemon_run(const sp_daemon_options *opt)
 
 	sp_log_set_level(opt->log_level);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit a write must fail (and be reported), not kill us mid-commit. */
+	signal(SIGXFSZ, SIG_IGN);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return SP_ENOMEM;
 	d->lock_fd = -1;
@@ -410,6 +468,8 @@ sp_daemon_run(const sp_daemon_options *opt)
 		goto out;
 	}
 	loop_ok = 1;
+	uv_timer_init(&d->loop, &d->retry_timer);
+	d->retry_timer.data = d;
 	if ((r = sp_path_join(path, sizeof(path), opt->data_dir, CTL_SOCKET)) != 0)
 		goto out;
 	if ((r = sp_ctl_server_start(&d->loop, path, CTL_MAX_CONNS, dispatch, d, &d->ctl)) != 0)
@@ -444,6 +504,8 @@ sp_daemon_run(const sp_daemon_options *opt)
 	r = 0;
 out:
 	if (loop_ok) {
+		if (!d->stopping)
+			cancel_retries(d);
 		if (d->peers != NULL)
 			sp_peers_close(d->peers);
 		if (d->ctl != NULL)

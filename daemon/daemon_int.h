@@ -56,6 +56,14 @@ void sp_daemon_resync_all(sp_daemon *d);
 /* A charter changed (written here or received): every session agrees again. */
 void sp_daemon_charters_changed(sp_daemon *d);
 
+/*
+ * Calls cb(arg, false) on the loop thread about SP_RETRY_MS from now, once
+ * (cb may ask again). If the daemon stops first, cb(arg, true) is called
+ * instead, once, as it stops. SP_ENOMEM: cb is never called.
+ */
+#define SP_RETRY_MS 5000
+int sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void *arg);
+
 /* Asks the daemon to shut down once the current reply is written. */
 void sp_daemon_stop(sp_daemon *d);
 uint64_t sp_daemon_uptime_ms(sp_daemon *d);

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -160,8 +163,35 @@ mdb_err(int rc)
 	default:
 		break;
 	}
+	if (rc == ENOSPC || rc == EFBIG || rc == EDQUOT)
+		return SP_ENOSPC;
 	/* LMDB returns errno values as they are, and its own codes below 0. */
 	return rc > 0 ? -rc : SP_ESTORE;
+}
+
+/* Less room than this on the disk (or under the file size limit) is no room. */
+#define NO_ROOM_BYTES (1u << 20)
+
+/*
+ * LMDB reports a short write as EIO, and a short write is what writing to
+ * a full disk (or past a file size limit) does: tell the two apart, so the
+ * user reads "disk full" rather than "Input/output error".
+ */
+static int
+write_err(const sp_store *s, int r)
+{
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat st;
+
+	if (r != -EIO)
+		return r;
+	if (statvfs(s->dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < NO_ROOM_BYTES)
+		return SP_ENOSPC;
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    stat(s->data_path, &st) == 0 && (uint64_t)st.st_size + NO_ROOM_BYTES > rl.rlim_cur)
+		return SP_ENOSPC;
+	return r;
 }
 
 /* An entry another entry points at must exist: its absence is corruption. */
@@ -583,7 +613,7 @@ sp_txn_commit(sp_txn *t)
 		r = meta_put_raw(t->txn, t->s->dbi[DB_META], META_NEXT_SEQ,
 		    t->next_seq);
 	if (r == 0)
-		r = mdb_err(mdb_txn_commit(t->txn));
+		r = write_err(t->s, mdb_err(mdb_txn_commit(t->txn)));
 	else
 		mdb_txn_abort(t->txn);
 	txn_end(t);

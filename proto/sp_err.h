@@ -67,6 +67,7 @@
 	X(SP_ESTORE,         101, "storage error (LMDB); see the daemon log") \
 	X(SP_EMAPFULL,       102, "store is full: raise the map size") \
 	X(SP_ECORRUPT,       103, "store is corrupt; restore from backup") \
+	X(SP_ENOSPC,         104, "no room to write: the disk holding the data directory is full (or a file size limit was reached); free some space") \
 	/* control protocol */ \
 	X(SP_EPROTO_VERSION, 120, "control protocol version mismatch: simpul and simpuld are different versions") \
 	X(SP_EFRAME,         121, "malformed control message") \

@@ -10,12 +10,16 @@ set -u
 SP_PASSED=0
 SP_FAILED=0
 SP_PIDS=()
+SP_CLEANUP=()   # commands run at exit, after the daemons are gone (umount...)
 SP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/simpul-it.XXXXXX")
 
 cleanup() {
-	local pid
+	local pid c
 	for pid in "${SP_PIDS[@]}"; do
 		{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null
+	done
+	for c in "${SP_CLEANUP[@]}"; do
+		eval "$c" 2>/dev/null
 	done
 	rm -rf "$SP_TMP"
 }
