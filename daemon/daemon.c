@@ -365,7 +365,9 @@ sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void 
 {
 	struct retry *r;
 
-	if (d->stopping || (r = malloc(sizeof(*r))) == NULL)
+	if (d->stopping)
+		return SP_ESHUTDOWN;
+	if ((r = malloc(sizeof(*r))) == NULL)
 		return SP_ENOMEM;
 	r->cb = cb;
 	r->arg = arg;

@@ -59,7 +59,8 @@ void sp_daemon_charters_changed(sp_daemon *d);
 /*
  * Calls cb(arg, false) on the loop thread about SP_RETRY_MS from now, once
  * (cb may ask again). If the daemon stops first, cb(arg, true) is called
- * instead, once, as it stops. SP_ENOMEM: cb is never called.
+ * instead, once, as it stops. On SP_ESHUTDOWN (the daemon is stopping) or
+ * SP_ENOMEM, cb is never called.
  */
 #define SP_RETRY_MS 5000
 int sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void *arg);
