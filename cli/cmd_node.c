@@ -43,7 +43,7 @@ sp_cmd_id(sp_cli *cli)
 	if (r == SP_EKEYMODE || r == SP_EKEYSIZE) {
 		char path[SP_PATH_MAX];
 
-		if (sp_path_join(path, sizeof(path), cli->data_dir, SP_NODE_KEY_FILE) == 0)
+		if (sp_identity_path(cli->data_dir, path, sizeof(path)) == 0)
 			return sp_cli_fail(cli, r, path);
 	}
 	if (r != 0)

@@ -461,8 +461,9 @@ sp_daemon_run(const sp_daemon_options *opt)
 	if ((r = lock_dir(opt->data_dir, &d->lock_fd)) != 0)
 		goto out;
 	if ((r = sp_node_open(opt->data_dir, wall_ms, &d->node)) != 0) {
-		if (r == SP_EKEYMODE || r == SP_EKEYSIZE)
-			log_error("%s/%s: %s", opt->data_dir, SP_NODE_KEY_FILE, sp_strerror(r));
+		if ((r == SP_EKEYMODE || r == SP_EKEYSIZE) &&
+		    sp_identity_path(opt->data_dir, path, sizeof(path)) == 0)
+			log_error("%s: %s", path, sp_strerror(r));
 		goto out;
 	}
 	if ((r = uv_loop_init(&d->loop)) != 0) {

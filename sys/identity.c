@@ -6,6 +6,12 @@
 #include "sp_err.h"
 
 int
+sp_identity_path(const char *dir, char *out, size_t size)
+{
+	return sp_path_join(out, size, dir, SP_NODE_KEY_FILE);
+}
+
+int
 sp_identity_create(const char *dir, uint8_t pk[32])
 {
 	char path[SP_PATH_MAX];
@@ -17,7 +23,7 @@ sp_identity_create(const char *dir, uint8_t pk[32])
 	if ((r = sp_path_join(path, sizeof(path), dir, SP_COMMUNITY_KEY_DIR)) != 0 ||
 	    (r = sp_mkdir_p(path)) != 0)
 		goto out;
-	if ((r = sp_path_join(path, sizeof(path), dir, SP_NODE_KEY_FILE)) != 0)
+	if ((r = sp_identity_path(dir, path, sizeof(path))) != 0)
 		goto out;
 	sp_sign_keypair(pk, sk);
 	r = sp_file_write_secret(path, sk, sizeof(sk), 1);
@@ -32,7 +38,7 @@ sp_identity_load(const char *dir, uint8_t sk[64], uint8_t pk[32])
 	char path[SP_PATH_MAX];
 	int r;
 
-	if ((r = sp_path_join(path, sizeof(path), dir, SP_NODE_KEY_FILE)) != 0)
+	if ((r = sp_identity_path(dir, path, sizeof(path))) != 0)
 		return r;
 	if ((r = sp_file_read_secret(path, sk, 64)) != 0) {
 		sp_memzero(sk, 64);

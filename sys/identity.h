@@ -5,6 +5,7 @@
 #ifndef SP_IDENTITY_H
 #define SP_IDENTITY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define SP_NODE_KEY_FILE "node.key"
@@ -16,7 +17,13 @@
  */
 int sp_identity_create(const char *dir, uint8_t pk[32]);
 
-/* Reads the node key. SP_ENOINIT when dir holds none; sk is wiped on error. */
+/*
+ * Reads the node key. SP_ENOINIT when dir holds none, SP_EKEYMODE or
+ * SP_EKEYSIZE when the file is exposed or damaged; sk is wiped on error.
+ */
 int sp_identity_load(const char *dir, uint8_t sk[64], uint8_t pk[32]);
+
+/* The node key's path in dir (for messages about it), as sp_path_join. */
+int sp_identity_path(const char *dir, char *out, size_t size);
 
 #endif
