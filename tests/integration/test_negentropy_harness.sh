@@ -7,13 +7,13 @@
 #      difference of two random sets, with and without frame size limits;
 #   2. an independent client, nostr-tools' nip77 (npm), does the same
 #      against our server, sending the same bytes as our client;
-#   3. a recorded transcript (../shared/vectors/negentropy) replayed
+#   3. a recorded transcript (tests/vectors/negentropy) replayed
 #      through the harness in both roles gives the same bytes;
 #   4. the version exchange and refusals behave as the reference harness.
 . "$(dirname "$0")/lib.sh"
 
 : "${NEG_HARNESS:?path of tests/interop/negentropy-harness}"
-VECTORS=${SP_VECTORS:-$SP_SRC/../shared/vectors}/negentropy
+VECTORS=${SP_VECTORS:-$SP_SRC/tests/vectors}/negentropy
 # A harness that dies must fail a check, not kill this script with SIGPIPE;
 # one that hangs fails after WAIT seconds.
 trap '' PIPE
@@ -203,7 +203,7 @@ replay() {
 	local name=$1 dir="$SP_TMP/replay-$1" climit slimit rounds k line why=""
 	mkdir -p "$dir"
 	if ! split_transcript "$VECTORS/transcripts/$name.json" "$dir"; then
-		fail "$name: cannot read the transcript (the shared vectors are part of the suite)"
+		fail "$name: cannot read the transcript (tests/vectors is part of the suite)"
 		return
 	fi
 	{ read -r climit; read -r slimit; } <"$dir/limits"

@@ -1,6 +1,6 @@
 /*
  * test_negentropy.c - the Negentropy v1 reconciler against the shared
- * vectors (../shared/vectors/negentropy, see its SOURCE.md): varints,
+ * vectors (tests/vectors/negentropy, see its SOURCE.md): varints,
  * fingerprints, the protocol-version exchange, and every transcript
  * replayed byte for byte in both roles, over the in-memory vector and again
  * over an area of a real LMDB store. Then client/server loops between random
@@ -39,7 +39,7 @@ vector_path(const char *name)
 	char *path;
 
 	if (dir == NULL)
-		fail_msg("SP_VECTORS is not set (ctest sets it to ../shared/vectors)");
+		fail_msg("SP_VECTORS is not set (ctest sets it to tests/vectors)");
 	path = malloc(strlen(dir) + strlen(name) + 16);
 	assert_non_null(path);
 	sprintf(path, "%s/negentropy/%s", dir, name);
@@ -54,7 +54,7 @@ slurp(const char *path)
 	long len;
 
 	if (f == NULL)
-		fail_msg("%s: %s (the shared vectors are part of the suite)", path, strerror(errno));
+		fail_msg("%s: %s (tests/vectors is part of the suite)", path, strerror(errno));
 	assert_int_equal(fseek(f, 0, SEEK_END), 0);
 	len = ftell(f);
 	assert_true(len >= 0);
