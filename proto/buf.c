@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "sp_err.h"
 
 void
@@ -77,4 +76,14 @@ sp_buf_wipe(sp_buf *b)
 	if (b->data != NULL)
 		sp_memzero(b->data, b->cap);
 	sp_buf_free(b);
+}
+
+void
+sp_memzero(void *p, size_t n)
+{
+	/* As with sodium_memzero, nothing to wipe may come as NULL. */
+	if (n == 0)
+		return;
+	/* glibc and musl promise that these stores are never optimised away. */
+	explicit_bzero(p, n);
 }

@@ -82,38 +82,10 @@ sp_randombytes(void *p, size_t n)
 	randombytes_buf(p, n);
 }
 
-void
-sp_memzero(void *p, size_t n)
-{
-	sodium_memzero(p, n);
-}
-
 int
 sp_memcmp_ct(const void *a, const void *b, size_t n)
 {
 	return sodium_memcmp(a, b, n) == 0 ? 0 : 1;
-}
-
-static void
-store_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-load_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 /* Argon2id key for the secretbox; SP_ENOMEM when libsodium cannot allocate. */
@@ -265,7 +237,7 @@ sp_shorthash(const void *m, size_t len, const uint8_t key[SP_SHORTHASH_KEYBYTES]
 	unsigned char h[crypto_shorthash_BYTES];
 
 	(void)crypto_shorthash(h, m, len, key);
-	return load_be64(h);
+	return sp_get_be64(h);
 }
 
 size_t
@@ -305,8 +277,8 @@ sp_keyfile_seal(sp_buf *out, const uint8_t *secret, size_t secret_len,
 	/* Written in place so the secret is never copied anywhere else. */
 	f = out->data + out->len;
 	memcpy(f, keyfile_magic, sizeof(keyfile_magic));
-	store_be64(f + KF_OPS, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-	store_be64(f + KF_MEM, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	sp_put_be64(f + KF_OPS, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+	sp_put_be64(f + KF_MEM, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	randombytes_buf(f + KF_SALT, crypto_pwhash_SALTBYTES);
 	randombytes_buf(f + KF_NONCE, crypto_secretbox_NONCEBYTES);
 	if ((r = derive(key, passphrase, passphrase_len, f + KF_SALT,
@@ -343,8 +315,8 @@ sp_keyfile_open(uint8_t *secret, size_t secret_len, const uint8_t *file,
 	 * The limits come from the file: bounding them keeps a crafted file
 	 * from making us allocate or spin without end.
 	 */
-	ops = load_be64(file + KF_OPS);
-	mem = load_be64(file + KF_MEM);
+	ops = sp_get_be64(file + KF_OPS);
+	mem = sp_get_be64(file + KF_MEM);
 	if (ops < crypto_pwhash_OPSLIMIT_MIN ||
 	    ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
 	    mem < crypto_pwhash_MEMLIMIT_MIN ||

@@ -27,7 +27,7 @@ void sp_hash32(uint8_t out[32], const void *m, size_t len);
 /* SHA-256: Negentropy fingerprints (proto/negentropy.c) need it. */
 void sp_sha256(uint8_t out[32], const void *m, size_t len);
 void sp_randombytes(void *p, size_t n);
-void sp_memzero(void *p, size_t n);
+/* sp_memzero, for secrets, is in buf.h. */
 /* Constant time; 0 when equal. */
 int sp_memcmp_ct(const void *a, const void *b, size_t n);
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "buf.h"
 #include "sp_err.h"
 
 /*
@@ -66,19 +67,29 @@ take(sp_reader *r, size_t n, const uint8_t **p)
 	return 0;
 }
 
-/* Consumes a big-endian unsigned number of 1 << lg bytes. */
+/* Consumes a big-endian unsigned number of 1 << lg bytes (lg 0 to 3). */
 static int
 take_be(sp_reader *r, unsigned lg, uint64_t *v)
 {
 	const uint8_t *p;
-	size_t i, n = (size_t)1 << lg;
 	int rc;
 
-	if ((rc = take(r, n, &p)) != 0)
+	if ((rc = take(r, (size_t)1 << lg, &p)) != 0)
 		return rc;
-	*v = 0;
-	for (i = 0; i < n; i++)
-		*v = *v << 8 | p[i];
+	switch (lg) {
+	case 0:
+		*v = p[0];
+		break;
+	case 1:
+		*v = sp_get_be16(p);
+		break;
+	case 2:
+		*v = sp_get_be32(p);
+		break;
+	default:
+		*v = sp_get_be64(p);
+		break;
+	}
 	return 0;
 }
 

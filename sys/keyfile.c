@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "crypto.h"
 #include "datadir.h"
 #include "sp_err.h"
 

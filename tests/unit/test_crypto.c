@@ -103,28 +103,6 @@ test_helpers(void **state)
 	assert_int_not_equal(memcmp(a, z, sizeof(a)), 0);
 	assert_int_equal(sp_memcmp_ct(a, a, sizeof(a)), 0);
 	assert_int_not_equal(sp_memcmp_ct(a, z, sizeof(a)), 0);
-	sp_memzero(a, sizeof(a));
-	assert_memory_equal(a, z, sizeof(a));
-}
-
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
 }
 
 /* A sealed 64-byte secret in f (caller frees with sp_buf_free). */
@@ -150,8 +128,8 @@ test_keyfile_round_trip(void **state)
 	seal(&f, secret);
 	assert_memory_equal(f.data, "SPKEY1\0\0", 8);
 	/* Argon2id13 "interactive": 2 passes over 64 MiB. */
-	assert_true(be64(f.data + 8) == 2);
-	assert_true(be64(f.data + 16) == 64u << 20);
+	assert_true(sp_get_be64(f.data + 8) == 2);
+	assert_true(sp_get_be64(f.data + 16) == 64u << 20);
 	/* The secret does not appear in the file. */
 	assert_null(memmem(f.data, f.len, secret, 16));
 	assert_int_equal(sp_keyfile_open(back, 64, f.data, f.len, pass,
@@ -195,10 +173,10 @@ test_keyfile_damaged(void **state)
 		f.data[flip[i]] ^= 0x20;
 	}
 	/* Limits changed within the accepted range derive another key. */
-	put_be64(f.data + 8, 3);
+	sp_put_be64(f.data + 8, 3);
 	assert_int_equal(sp_keyfile_open(back, 64, f.data, f.len, pass,
 	    strlen(pass)), SP_EPASSPHRASE);
-	put_be64(f.data + 8, 2);
+	sp_put_be64(f.data + 8, 2);
 	/* Truncated or extended: damaged. */
 	assert_int_equal(sp_keyfile_open(back, 64, f.data, f.len - 1, pass,
 	    strlen(pass)), SP_EPASSPHRASE);
@@ -240,8 +218,8 @@ test_keyfile_limits(void **state)
 	(void)state;
 	seal(&f, secret);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put_be64(f.data + 8, bad[i].ops);
-		put_be64(f.data + 16, bad[i].mem);
+		sp_put_be64(f.data + 8, bad[i].ops);
+		sp_put_be64(f.data + 16, bad[i].mem);
 		assert_int_equal(sp_keyfile_open(back, 64, f.data, f.len, pass,
 		    strlen(pass)), SP_EINVAL);
 	}
