@@ -63,7 +63,7 @@ typedef struct sp_cli {
 } sp_cli;
 
 /* A command: words ("community", "create"), its arguments and its handler. */
-typedef struct sp_command {
+typedef struct sp_cli_command {
 	const char *words[2];
 	int min_args;
 	int max_args;
@@ -71,7 +71,7 @@ typedef struct sp_command {
 	const char *usage;      /* argument synopsis */
 	const char *help;
 	int (*run)(sp_cli *cli);
-} sp_command;
+} sp_cli_command;
 
 /*
  * Reports err (with an optional detail from the daemon or the input) the
@@ -131,32 +131,32 @@ void sp_cli_time(char *out, size_t size, uint64_t hlc);
 int sp_cli_passphrase(const char *prompt, bool confirm, char *out, size_t size);
 
 /* The command table (main.c). */
-extern const sp_command sp_commands[];
-extern const size_t sp_ncommands;
+extern const sp_cli_command sp_cli_commands[];
+extern const size_t sp_cli_ncommands;
 
-/* Handlers. */
-int sp_cmd_init(sp_cli *cli);
-int sp_cmd_id(sp_cli *cli);
-int sp_cmd_status(sp_cli *cli);
-int sp_cmd_stop(sp_cli *cli);
-int sp_cmd_community_create(sp_cli *cli);
-int sp_cmd_community_join(sp_cli *cli);
-int sp_cmd_community_ls(sp_cli *cli);
-int sp_cmd_community_add_writer(sp_cli *cli);
-int sp_cmd_community_remove_writer(sp_cli *cli);
-int sp_cmd_community_export_key(sp_cli *cli);
-int sp_cmd_community_import_key(sp_cli *cli);
-int sp_cmd_put(sp_cli *cli);
-int sp_cmd_get(sp_cli *cli);
-int sp_cmd_ls(sp_cli *cli);
-int sp_cmd_rm(sp_cli *cli);
-int sp_cmd_erase(sp_cli *cli);
-int sp_cmd_import(sp_cli *cli);
-int sp_cmd_export(sp_cli *cli);
-int sp_cmd_peer_add(sp_cli *cli);
-int sp_cmd_peer_ls(sp_cli *cli);
-int sp_cmd_peer_rm(sp_cli *cli);
-int sp_cmd_peer_sync(sp_cli *cli);
+/* Handlers of sp_cli_commands (simpuld's own, for the control commands, are sp_cmd_*). */
+int sp_cli_cmd_init(sp_cli *cli);
+int sp_cli_cmd_id(sp_cli *cli);
+int sp_cli_cmd_status(sp_cli *cli);
+int sp_cli_cmd_stop(sp_cli *cli);
+int sp_cli_cmd_community_create(sp_cli *cli);
+int sp_cli_cmd_community_join(sp_cli *cli);
+int sp_cli_cmd_community_ls(sp_cli *cli);
+int sp_cli_cmd_community_add_writer(sp_cli *cli);
+int sp_cli_cmd_community_remove_writer(sp_cli *cli);
+int sp_cli_cmd_community_export_key(sp_cli *cli);
+int sp_cli_cmd_community_import_key(sp_cli *cli);
+int sp_cli_cmd_put(sp_cli *cli);
+int sp_cli_cmd_get(sp_cli *cli);
+int sp_cli_cmd_ls(sp_cli *cli);
+int sp_cli_cmd_rm(sp_cli *cli);
+int sp_cli_cmd_erase(sp_cli *cli);
+int sp_cli_cmd_import(sp_cli *cli);
+int sp_cli_cmd_export(sp_cli *cli);
+int sp_cli_cmd_peer_add(sp_cli *cli);
+int sp_cli_cmd_peer_ls(sp_cli *cli);
+int sp_cli_cmd_peer_rm(sp_cli *cli);
+int sp_cli_cmd_peer_sync(sp_cli *cli);
 /* Prints the peer table of a status or peer.ls reply (human form). */
 void sp_cli_print_peers(const sp_ctl_msg *m);
 

@@ -48,7 +48,7 @@ print_community(sp_cli *cli, const sp_ctl_msg *m, bool created)
 }
 
 int
-sp_cmd_community_create(sp_cli *cli)
+sp_cli_cmd_community_create(sp_cli *cli)
 {
 	sp_ctl_msg m;
 	sp_buf req;
@@ -64,7 +64,7 @@ sp_cmd_community_create(sp_cli *cli)
 }
 
 int
-sp_cmd_community_join(sp_cli *cli)
+sp_cli_cmd_community_join(sp_cli *cli)
 {
 	uint8_t id[32];
 	sp_ctl_msg m;
@@ -90,7 +90,7 @@ sp_cmd_community_join(sp_cli *cli)
 }
 
 int
-sp_cmd_community_ls(sp_cli *cli)
+sp_cli_cmd_community_ls(sp_cli *cli)
 {
 	char alias[SP_COLLECTION_MAX + 1], role[16], id[SP_ID_STR_LEN + 1];
 	json_t *list = NULL;
@@ -175,19 +175,19 @@ writer_command(sp_cli *cli, bool remove)
 }
 
 int
-sp_cmd_community_add_writer(sp_cli *cli)
+sp_cli_cmd_community_add_writer(sp_cli *cli)
 {
 	return writer_command(cli, false);
 }
 
 int
-sp_cmd_community_remove_writer(sp_cli *cli)
+sp_cli_cmd_community_remove_writer(sp_cli *cli)
 {
 	return writer_command(cli, true);
 }
 
 int
-sp_cmd_community_export_key(sp_cli *cli)
+sp_cli_cmd_community_export_key(sp_cli *cli)
 {
 	char pass[256];
 	const uint8_t *file;
@@ -222,7 +222,7 @@ sp_cmd_community_export_key(sp_cli *cli)
 }
 
 int
-sp_cmd_community_import_key(sp_cli *cli)
+sp_cli_cmd_community_import_key(sp_cli *cli)
 {
 	char pass[256];
 	uint8_t *file = NULL;

@@ -181,7 +181,7 @@ json_row(const sp_ctl_msg *m)
 }
 
 int
-sp_cmd_export(sp_cli *cli)
+sp_cli_cmd_export(sp_cli *cli)
 {
 	export_ctx ctx = { NULL, 0 };
 	bool csv = true, more, header = false;

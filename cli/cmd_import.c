@@ -145,7 +145,7 @@ map_file(const char *path, const uint8_t **data, size_t *len)
 }
 
 int
-sp_cmd_import(sp_cli *cli)
+sp_cli_cmd_import(sp_cli *cli)
 {
 	const char *path = cli->argv[2];
 	bool skip = (cli->given & SP_OPT_SKIP_BAD) != 0;

@@ -12,7 +12,7 @@
 #include "sp_err.h"
 
 int
-sp_cmd_init(sp_cli *cli)
+sp_cli_cmd_init(sp_cli *cli)
 {
 	uint8_t pk[32];
 	char id[SP_ID_STR_LEN + 1];
@@ -32,7 +32,7 @@ sp_cmd_init(sp_cli *cli)
 }
 
 int
-sp_cmd_id(sp_cli *cli)
+sp_cli_cmd_id(sp_cli *cli)
 {
 	uint8_t sk[64], pk[32];
 	char id[SP_ID_STR_LEN + 1];
@@ -66,7 +66,7 @@ field_uint(const sp_ctl_msg *m, const char *name)
 }
 
 int
-sp_cmd_status(sp_cli *cli)
+sp_cli_cmd_status(sp_cli *cli)
 {
 	sp_ctl_msg m;
 	const uint8_t *node;
@@ -101,7 +101,7 @@ sp_cmd_status(sp_cli *cli)
 }
 
 int
-sp_cmd_stop(sp_cli *cli)
+sp_cli_cmd_stop(sp_cli *cli)
 {
 	sp_ctl_msg m;
 	sp_buf req;

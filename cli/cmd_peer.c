@@ -23,7 +23,7 @@ pack_specs(sp_buf *req, const char *name, const char *const *v, size_t n)
 }
 
 int
-sp_cmd_peer_add(sp_cli *cli)
+sp_cli_cmd_peer_add(sp_cli *cli)
 {
 	uint8_t node[32];
 	sp_spec spec;
@@ -88,13 +88,13 @@ simple_peer_command(sp_cli *cli, const char *cmd, const char *done)
 }
 
 int
-sp_cmd_peer_rm(sp_cli *cli)
+sp_cli_cmd_peer_rm(sp_cli *cli)
 {
 	return simple_peer_command(cli, "peer.rm", _("removed"));
 }
 
 int
-sp_cmd_peer_sync(sp_cli *cli)
+sp_cli_cmd_peer_sync(sp_cli *cli)
 {
 	return simple_peer_command(cli, "peer.sync", _("reconciling now"));
 }
@@ -152,7 +152,7 @@ sp_cli_print_peers(const sp_ctl_msg *m)
 }
 
 int
-sp_cmd_peer_ls(sp_cli *cli)
+sp_cli_cmd_peer_ls(sp_cli *cli)
 {
 	json_t *peers, *p, *v;
 	sp_ctl_msg m;

@@ -46,7 +46,7 @@ print_written(sp_cli *cli, const sp_ctl_msg *m)
 }
 
 int
-sp_cmd_put(sp_cli *cli)
+sp_cli_cmd_put(sp_cli *cli)
 {
 	char err[256];
 	uint8_t *text = NULL;
@@ -106,19 +106,19 @@ remove_key(sp_cli *cli, const char *cmd)
 }
 
 int
-sp_cmd_rm(sp_cli *cli)
+sp_cli_cmd_rm(sp_cli *cli)
 {
 	return remove_key(cli, "rm");
 }
 
 int
-sp_cmd_erase(sp_cli *cli)
+sp_cli_cmd_erase(sp_cli *cli)
 {
 	return remove_key(cli, "erase");
 }
 
 int
-sp_cmd_get(sp_cli *cli)
+sp_cli_cmd_get(sp_cli *cli)
 {
 	json_t *rec, *body;
 	char when[32];
@@ -184,7 +184,7 @@ print_key(const sp_ctl_msg *m)
 }
 
 int
-sp_cmd_ls(sp_cli *cli)
+sp_cli_cmd_ls(sp_cli *cli)
 {
 	bool collections = cli->argc == 1, more;
 	sp_ctl_msg m;

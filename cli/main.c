@@ -13,57 +13,57 @@
 
 #define REC "COMMUNITY COLLECTION KEY"
 
-const sp_command sp_commands[] = {
+const sp_cli_command sp_cli_commands[] = {
 	{ { "init", NULL }, 0, 0, 0, "",
-	  N_("create the data directory and this node's key"), sp_cmd_init },
+	  N_("create the data directory and this node's key"), sp_cli_cmd_init },
 	{ { "id", NULL }, 0, 0, 0, "",
-	  N_("print this node's id"), sp_cmd_id },
+	  N_("print this node's id"), sp_cli_cmd_id },
 	{ { "status", NULL }, 0, 0, 0, "",
-	  N_("show the daemon's state"), sp_cmd_status },
+	  N_("show the daemon's state"), sp_cli_cmd_status },
 	{ { "stop", NULL }, 0, 0, 0, "",
-	  N_("stop the daemon"), sp_cmd_stop },
+	  N_("stop the daemon"), sp_cli_cmd_stop },
 	{ { "community", "create" }, 1, 1, 0, "ALIAS",
-	  N_("create a community with this node as its admin"), sp_cmd_community_create },
+	  N_("create a community with this node as its admin"), sp_cli_cmd_community_create },
 	{ { "community", "join" }, 2, 2, 0, "COMMUNITY_ID ALIAS",
-	  N_("join an existing community from a second device"), sp_cmd_community_join },
+	  N_("join an existing community from a second device"), sp_cli_cmd_community_join },
 	{ { "community", "ls" }, 0, 0, 0, "",
-	  N_("list communities known to this node"), sp_cmd_community_ls },
+	  N_("list communities known to this node"), sp_cli_cmd_community_ls },
 	{ { "community", "add-writer" }, 2, 2, SP_OPT_ADMIN, "COMMUNITY NODE_ID [--admin]",
-	  N_("let a node write (or administer) a community"), sp_cmd_community_add_writer },
+	  N_("let a node write (or administer) a community"), sp_cli_cmd_community_add_writer },
 	{ { "community", "remove-writer" }, 2, 2, 0, "COMMUNITY NODE_ID",
-	  N_("take a node's right to write away"), sp_cmd_community_remove_writer },
+	  N_("take a node's right to write away"), sp_cli_cmd_community_remove_writer },
 	{ { "community", "export-key" }, 2, 2, 0, "COMMUNITY FILE",
-	  N_("save the community key to a passphrase-protected file"), sp_cmd_community_export_key },
+	  N_("save the community key to a passphrase-protected file"), sp_cli_cmd_community_export_key },
 	{ { "community", "import-key" }, 1, 2, 0, "FILE [ALIAS]",
-	  N_("load a community key saved with export-key"), sp_cmd_community_import_key },
+	  N_("load a community key saved with export-key"), sp_cli_cmd_community_import_key },
 	{ { "put", NULL }, 3, 3, SP_OPT_BODY | SP_OPT_BODY_FILE | SP_OPT_LABEL,
 	  REC " (--body JSON | --body-file FILE) [--label LABEL]",
-	  N_("write a record; prints its id"), sp_cmd_put },
+	  N_("write a record; prints its id"), sp_cli_cmd_put },
 	{ { "get", NULL }, 3, 3, 0, REC,
-	  N_("print a record"), sp_cmd_get },
+	  N_("print a record"), sp_cli_cmd_get },
 	{ { "ls", NULL }, 1, 2, SP_OPT_ALL, "COMMUNITY [COLLECTION] [--all]",
-	  N_("list collections, or the keys of a collection (--all: deleted ones too)"), sp_cmd_ls },
+	  N_("list collections, or the keys of a collection (--all: deleted ones too)"), sp_cli_cmd_ls },
 	{ { "rm", NULL }, 3, 3, 0, REC,
-	  N_("delete a key (a tombstone replicates the deletion)"), sp_cmd_rm },
+	  N_("delete a key (a tombstone replicates the deletion)"), sp_cli_cmd_rm },
 	{ { "erase", NULL }, 3, 3, 0, REC,
-	  N_("delete a key and remove the content of every version"), sp_cmd_erase },
+	  N_("delete a key and remove the content of every version"), sp_cli_cmd_erase },
 	{ { "import", NULL }, 3, 3, SP_OPT_KEY_COLUMN | SP_OPT_LABEL | SP_OPT_SKIP_BAD,
 	  "COMMUNITY COLLECTION FILE.csv --key-column NAME [--label LABEL] [--skip-bad]",
-	  N_("import a spreadsheet's CSV export, all rows or none"), sp_cmd_import },
+	  N_("import a spreadsheet's CSV export, all rows or none"), sp_cli_cmd_import },
 	{ { "export", NULL }, 2, 2, SP_OPT_FORMAT, "COMMUNITY COLLECTION [--format csv|json]",
-	  N_("write a collection as CSV (default) or JSON lines"), sp_cmd_export },
+	  N_("write a collection as CSV (default) or JSON lines"), sp_cli_cmd_export },
 	{ { "peer", "add" }, 2, 3, SP_OPT_OFFER | SP_OPT_WANT,
 	  "NAME NODE_ID [HOST:PORT] [--offer SPEC]... [--want SPEC]...",
 	  N_("replicate with a node (without an address it must dial this node);\n"
-	  "      SPEC is COMMUNITY/COLLECTION:LABEL[,LABEL...], COLLECTION may be *"), sp_cmd_peer_add },
+	  "      SPEC is COMMUNITY/COLLECTION:LABEL[,LABEL...], COLLECTION may be *"), sp_cli_cmd_peer_add },
 	{ { "peer", "ls" }, 0, 0, 0, "",
-	  N_("peers, their policies and replication state"), sp_cmd_peer_ls },
+	  N_("peers, their policies and replication state"), sp_cli_cmd_peer_ls },
 	{ { "peer", "rm" }, 1, 1, 0, "NAME",
-	  N_("stop replicating with a peer"), sp_cmd_peer_rm },
+	  N_("stop replicating with a peer"), sp_cli_cmd_peer_rm },
 	{ { "peer", "sync" }, 1, 1, 0, "NAME",
-	  N_("reconcile with a peer now"), sp_cmd_peer_sync },
+	  N_("reconcile with a peer now"), sp_cli_cmd_peer_sync },
 };
-const size_t sp_ncommands = sizeof(sp_commands) / sizeof(sp_commands[0]);
+const size_t sp_cli_ncommands = sizeof(sp_cli_commands) / sizeof(sp_cli_commands[0]);
 
 enum {
 	OPT_DATA = 256, OPT_JSON, OPT_HELP, OPT_VERSION,
@@ -96,8 +96,8 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "%s", _("usage: simpul [--data DIR] [--json] COMMAND [ARGS]\n\nCommands:\n"));
-	for (i = 0; i < sp_ncommands; i++) {
-		const sp_command *c = &sp_commands[i];
+	for (i = 0; i < sp_cli_ncommands; i++) {
+		const sp_cli_command *c = &sp_cli_commands[i];
 
 		snprintf(words, sizeof(words), "%s%s%s", c->words[0],
 		    c->words[1] != NULL ? " " : "", c->words[1] != NULL ? c->words[1] : "");
@@ -109,7 +109,7 @@ usage(FILE *f)
 	    "COMMUNITY is an alias or an id. Exit codes are listed in README.md.\n"));
 }
 
-static const sp_command *
+static const sp_cli_command *
 find_command(int argc, char **argv, int *used)
 {
 	size_t i;
@@ -117,8 +117,8 @@ find_command(int argc, char **argv, int *used)
 	*used = 0;
 	if (argc < 1)
 		return NULL;
-	for (i = 0; i < sp_ncommands; i++) {
-		const sp_command *c = &sp_commands[i];
+	for (i = 0; i < sp_cli_ncommands; i++) {
+		const sp_cli_command *c = &sp_cli_commands[i];
 
 		if (strcmp(c->words[0], argv[0]) != 0)
 			continue;
@@ -151,7 +151,7 @@ int
 main(int argc, char **argv)
 {
 	sp_cli cli;
-	const sp_command *cmd;
+	const sp_cli_command *cmd;
 	const char *data = NULL;
 	unsigned bit;
 	int c, used, r;
