@@ -7,9 +7,11 @@
 #      difference of two random sets, with and without frame size limits;
 #   2. an independent client, nostr-tools' nip77 (npm), does the same
 #      against our server, sending the same bytes as our client;
-#   3. a recorded transcript (tests/vectors/negentropy) replayed
+#   3. a client, ours or nip77, reading a server's frame-limited reply
+#      learns everything it lacks (tests/vectors/negentropy/frame-limit-tail);
+#   4. a recorded transcript (tests/vectors/negentropy) replayed
 #      through the harness in both roles gives the same bytes;
-#   4. the version exchange and refusals behave as the reference harness.
+#   5. the version exchange and refusals behave as the reference harness.
 . "$(dirname "$0")/lib.sh"
 
 : "${NEG_HARNESS:?path of tests/interop/negentropy-harness}"
@@ -75,16 +77,20 @@ start_harness() {
 	exec {W}>"$dir/$name.in" {R}<"$dir/$name.out"
 }
 
-# converge NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT [CLIENT_KIND]: a client
-# (ours unless CLIENT_KIND says js) and our server; every message, in
-# order, is kept in $SP_TMP/NAME/transcript.
-converge() {
-	local name=$1 dir="$SP_TMP/$1" line reply rounds=0 finished=0 cw cr sw sr cpid spid
-	mkdir -p "$dir"
-	gen_sets "$dir" "$2" "$3" "$4" 7
-	start_harness "$dir" client "$5" "${7:-simpul}"
+# session DIR CLIENT_LIMIT SERVER_LIMIT [CLIENT_KIND [FIRST]]: a client
+# (ours unless CLIENT_KIND says js) holding the items of DIR/client and our
+# server holding DIR/server, relayed until the client is done. Every
+# message, in order, goes to DIR/transcript and the reported ids to
+# DIR/got_have and DIR/got_need. FIRST, a file with one line of hex,
+# replaces the client's first message (any valid v1 message may open a
+# session; a client keeps nothing of what it sent). Sets SESSION_DONE (1 if
+# the client said done and both harnesses exited 0), SESSION_ROUNDS and
+# SESSION_ERR (their stderr).
+session() {
+	local dir=$1 line reply rounds=0 finished=0 cw cr sw sr cpid spid cst sst
+	start_harness "$dir" client "$2" "${4:-simpul}"
 	cw=$W cr=$R cpid=$HARNESS_PID
-	start_harness "$dir" server "$6"
+	start_harness "$dir" server "$3"
 	sw=$W sr=$R spid=$HARNESS_PID
 	feed "$sw" "$dir/server" <(echo seal)
 	feed "$cw" "$dir/client" <(printf 'seal\ninitiate\n') &
@@ -96,6 +102,9 @@ converge() {
 		have,*) echo "${line#have,}" >>"$dir/got_have" ;;
 		need,*) echo "${line#need,}" >>"$dir/got_need" ;;
 		msg,*)
+			if [ "$rounds" -eq 0 ] && [ -n "${5:-}" ]; then
+				line="msg,$(tr -d '\n' <"$5")"
+			fi
 			echo "$line" >&"$sw"
 			read -r -t "$WAIT" -u "$sr" reply || break
 			[[ $reply == msg,* ]] || break
@@ -109,14 +118,34 @@ converge() {
 		esac
 	done
 	exec {cw}>&- {sw}>&- {cr}<&- {sr}<&-
-	wait "$cpid"; local cst=$?
-	wait "$spid"; local sst=$?
-	if [ "$finished" -eq 1 ] && [ "$cst" -eq 0 ] && [ "$sst" -eq 0 ] &&
-		cmp -s <(sort -u "$dir/got_have") "$dir/want_have" &&
-		cmp -s <(sort -u "$dir/got_need") "$dir/want_need"; then
-		pass "$name: ${7:-simpul} client converged in $rounds rounds ($(wc -l <"$dir/want_have") have, $(wc -l <"$dir/want_need") need, limits $5/$6)"
+	wait "$cpid"; cst=$?
+	wait "$spid"; sst=$?
+	SESSION_DONE=0
+	[ "$finished" -eq 1 ] && [ "$cst" -eq 0 ] && [ "$sst" -eq 0 ] && SESSION_DONE=1
+	SESSION_ROUNDS=$rounds
+	SESSION_ERR="exits $cst/$sst; $(cat "$dir/client.err" "$dir/server.err")"
+}
+
+# found_difference DIR: the session in DIR finished and reported exactly
+# DIR/want_have and DIR/want_need (sorted ids).
+found_difference() {
+	[ "$SESSION_DONE" -eq 1 ] &&
+		cmp -s <(sort -u "$1/got_have") "$1/want_have" &&
+		cmp -s <(sort -u "$1/got_need") "$1/want_need"
+}
+
+# converge NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT [CLIENT_KIND]: a client
+# (ours unless CLIENT_KIND says js) and our server on random sets; the
+# messages are kept in $SP_TMP/NAME/transcript.
+converge() {
+	local name=$1 dir="$SP_TMP/$1"
+	mkdir -p "$dir"
+	gen_sets "$dir" "$2" "$3" "$4" 7
+	session "$dir" "$5" "$6" "${7:-simpul}"
+	if found_difference "$dir"; then
+		pass "$name: ${7:-simpul} client converged in $SESSION_ROUNDS rounds ($(wc -l <"$dir/want_have") have, $(wc -l <"$dir/want_need") need, limits $5/$6)"
 	else
-		fail "$name: finished=$finished rounds=$rounds exits $cst/$sst; $(cat "$dir/client.err" "$dir/server.err")"
+		fail "$name: done=$SESSION_DONE rounds=$SESSION_ROUNDS $SESSION_ERR"
 	fi
 }
 
@@ -168,6 +197,30 @@ mkdir -p "$dir"
 printf 'seal\nmsg,6100000200\n' | harness js >/dev/null 2>"$dir/err"
 check "the JS harness refuses the server role it does not have" \
 	grep -q 'no server role' "$dir/err"
+
+# tests/vectors/negentropy/frame-limit-tail (see its README): a client
+# holding the first 112 of the server's 2,000 items opens with
+# client-message.hex, and the server's reply is cut at the 4096-byte limit.
+# The client, ours or nip77, must go on until it has learnt the server's
+# other 1,888 ids; the reference server's reply makes it finish at once.
+tail_case() {
+	local kind=$1 dir="$SP_TMP/tail-$1" vec="$VECTORS/frame-limit-tail"
+	mkdir -p "$dir"
+	cp "$vec/client.items" "$dir/client"
+	cp "$vec/server.items" "$dir/server"
+	comm -23 <(cut -d, -f3 "$dir/client" | sort) <(cut -d, -f3 "$dir/server" | sort) \
+		>"$dir/want_have"
+	comm -13 <(cut -d, -f3 "$dir/client" | sort) <(cut -d, -f3 "$dir/server" | sort) \
+		>"$dir/want_need"
+	session "$dir" 4096 4096 "$kind" "$vec/client-message.hex"
+	if found_difference "$dir"; then
+		pass "frame-limit-tail: the $kind client learnt the $(wc -l <"$dir/want_need") ids it lacks in $SESSION_ROUNDS rounds"
+	else
+		fail "frame-limit-tail: the $kind client: done=$SESSION_DONE rounds=$SESSION_ROUNDS, $(sort -u "$dir/got_need" | wc -l) of $(wc -l <"$dir/want_need") ids learnt; $SESSION_ERR"
+	fi
+}
+tail_case simpul
+tail_case js
 
 # split_transcript FILE DIR: the transcript as files the replay reads:
 # items, limits, and per round k the messages cK, sK and the sorted

@@ -878,48 +878,59 @@ typedef struct loop_result {
 } loop_result;
 
 /*
- * Runs client and server to the end; the union of have (need) over the
- * rounds must be exactly the client-only (server-only) ids, and every
- * message must respect its sender's frame size limit.
+ * Relays between an initiated client, whose next message is in c2s, and a
+ * server until the client is done; the union of have (need) over the
+ * rounds must be exactly want_have (want_need), and every message must
+ * respect its sender's frame size limit.
  */
+static void
+converge_from(sp_neg *client, sp_neg *server, sp_buf *c2s, uint64_t climit,
+    uint64_t slimit, idset *want_have, idset *want_need, loop_result *res)
+{
+	report rep = { 0 };
+	bool done = false;
+	sp_buf s2c;
+
+	memset(res, 0, sizeof(*res));
+	sp_buf_init(&s2c);
+	while (!done) {
+		assert_true(res->rounds < 1000);
+		if (climit != 0)
+			assert_true(c2s->len <= climit);
+		sp_buf_reset(&s2c);
+		assert_int_equal(sp_neg_reconcile(server, c2s->data, c2s->len, &s2c), 0);
+		if (slimit != 0)
+			assert_true(s2c.len <= slimit);
+		res->bytes += c2s->len + s2c.len;
+		sp_buf_reset(c2s);
+		assert_int_equal(sp_neg_reconcile_client(client, s2c.data, s2c.len,
+		    c2s, on_have, on_need, &rep, &done), 0);
+		res->rounds++;
+	}
+	assert_int_equal(c2s->len, 0);
+	assert_idsets_equal(&rep.have, want_have, "have", res->rounds);
+	assert_idsets_equal(&rep.need, want_need, "need", res->rounds);
+	report_free(&rep);
+	sp_buf_free(&s2c);
+}
+
+/* A whole session from initiate, with each side's splitting. */
 static void
 run_loop(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t climit,
     uint64_t slimit, const size_t idlist[2], idset *want_have, idset *want_need,
     loop_result *res)
 {
-	report rep = { 0 };
-	sp_buf c2s, s2c;
 	sp_neg *client, *server;
-	bool done = false;
+	sp_buf c2s;
 
-	memset(res, 0, sizeof(*res));
 	assert_int_equal(sp_neg_new(cs, climit, &client), 0);
 	assert_int_equal(sp_neg_new(ss, slimit, &server), 0);
 	assert_int_equal(sp_neg_set_idlist_below(client, idlist[0]), 0);
 	assert_int_equal(sp_neg_set_idlist_below(server, idlist[1]), 0);
 	sp_buf_init(&c2s);
-	sp_buf_init(&s2c);
 	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
-	while (!done) {
-		assert_true(res->rounds < 1000);
-		if (climit != 0)
-			assert_true(c2s.len <= climit);
-		sp_buf_reset(&s2c);
-		assert_int_equal(sp_neg_reconcile(server, c2s.data, c2s.len, &s2c), 0);
-		if (slimit != 0)
-			assert_true(s2c.len <= slimit);
-		res->bytes += c2s.len + s2c.len;
-		sp_buf_reset(&c2s);
-		assert_int_equal(sp_neg_reconcile_client(client, s2c.data, s2c.len,
-		    &c2s, on_have, on_need, &rep, &done), 0);
-		res->rounds++;
-	}
-	assert_int_equal(c2s.len, 0);
-	assert_idsets_equal(&rep.have, want_have, "have", res->rounds);
-	assert_idsets_equal(&rep.need, want_need, "need", res->rounds);
-	report_free(&rep);
+	converge_from(client, server, &c2s, climit, slimit, want_have, want_need, res);
 	sp_buf_free(&c2s);
-	sp_buf_free(&s2c);
 	sp_neg_free(client);
 	sp_neg_free(server);
 }
@@ -1017,6 +1028,122 @@ test_idlist_bounds(void **state)
 	assert_int_equal(sp_neg_set_idlist_below(n, 32), 0);
 	sp_neg_free(n);
 	sp_neg_vector_free(v);
+}
+
+/* A frame-limited sender's last range (tests/vectors/negentropy/frame-limit-tail). */
+
+/* Items from a harness input file: "item,TIMESTAMP,IDHEX" lines. */
+static sp_neg_vector *
+vector_from_items_file(const char *name)
+{
+	char *path = vector_path(name), *text = slurp(path), *line, *save = NULL;
+	unsigned long long ts;
+	char hex[2 * ID + 1];
+	uint8_t id[ID];
+	sp_neg_vector *v;
+	int end;
+
+	assert_int_equal(sp_neg_vector_new(&v), 0);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		end = 0;
+		if (sscanf(line, "item,%llu,%64[0-9a-f]%n", &ts, hex, &end) != 2 ||
+		    line[end] != '\0' || strlen(hex) != 2 * ID)
+			fail_msg("%s: not an item line: %s", path, line);
+		unhex_fixed(hex, id, ID);
+		assert_int_equal(sp_neg_vector_add(v, ts, id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(v), 0);
+	free(text);
+	free(path);
+	return v;
+}
+
+/* The bytes of a file holding one line of hex. */
+static uint8_t *
+hex_file(const char *name, size_t *len)
+{
+	char *path = vector_path(name), *text = slurp(path);
+	uint8_t *bytes;
+
+	text[strcspn(text, "\r\n")] = '\0';
+	bytes = sp_test_unhex(text, len);
+	if (bytes == NULL || *len * 2 != strlen(text))
+		fail_msg("%s: not one line of hex", path);
+	free(text);
+	free(path);
+	return bytes;
+}
+
+/* The ids of a's items that b lacks. */
+static void
+ids_missing(const sp_neg_storage *a, const sp_neg_storage *b, idset *out)
+{
+	idset in_b = { 0 };
+	size_t i;
+
+	for (i = 0; i < b->size(b->ctx); i++)
+		idset_add(&in_b, b->get(b->ctx, i)->id);
+	idset_normalize(&in_b);
+	for (i = 0; i < a->size(a->ctx); i++)
+		if (in_b.len == 0 || bsearch(a->get(a->ctx, i)->id, in_b.ids, in_b.len,
+		    ID, id_cmp) == NULL)
+			idset_add(out, a->get(a->ctx, i)->id);
+	idset_free(&in_b);
+}
+
+/*
+ * A client holding the first 112 of a server's 2,000 items sends an IdList
+ * of them and a Fingerprint of its (empty) rest; the server's reply is cut
+ * at the 4096-byte limit. The client must go on until it has learnt the
+ * other 1,888 ids (the reference's reply makes it finish at once).
+ */
+static void
+test_frame_limit_tail(void **state)
+{
+	sp_neg_vector *cv = vector_from_items_file("frame-limit-tail/client.items");
+	sp_neg_vector *sv = vector_from_items_file("frame-limit-tail/server.items");
+	idset want_have = { 0 }, want_need = { 0 };
+	sp_neg_storage cs, ss;
+	sp_neg *client, *server;
+	loop_result res;
+	uint8_t *msg;
+	size_t len;
+	sp_buf c2s;
+
+	(void)state;
+	sp_neg_vector_storage(cv, &cs);
+	sp_neg_vector_storage(sv, &ss);
+	assert_int_equal(cs.size(cs.ctx), 112);
+	assert_int_equal(ss.size(ss.ctx), 2000);
+	ids_missing(&cs, &ss, &want_have);
+	ids_missing(&ss, &cs, &want_need);
+	assert_int_equal(want_have.len, 0);
+	assert_int_equal(want_need.len, 1888);
+	assert_int_equal(sp_neg_new(&cs, SP_NEG_FRAME_MIN, &client), 0);
+	assert_int_equal(sp_neg_new(&ss, SP_NEG_FRAME_MIN, &server), 0);
+	sp_buf_init(&c2s);
+	/*
+	 * The vector's message replaces the client's first one: any valid v1
+	 * message may open a session, and a client keeps no state from what it
+	 * sent.
+	 */
+	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
+	sp_buf_reset(&c2s);
+	msg = hex_file("frame-limit-tail/client-message.hex", &len);
+	sp_buf_append(&c2s, msg, len);
+	converge_from(client, server, &c2s, SP_NEG_FRAME_MIN, SP_NEG_FRAME_MIN,
+	    &want_have, &want_need, &res);
+	print_message("frame-limit-tail: the client learnt the server's other %zu ids "
+	    "in %zu rounds\n", want_need.len, res.rounds);
+	free(msg);
+	sp_buf_free(&c2s);
+	sp_neg_free(client);
+	sp_neg_free(server);
+	idset_free(&want_have);
+	idset_free(&want_need);
+	sp_neg_vector_free(cv);
+	sp_neg_vector_free(sv);
 }
 
 /* Malformed messages. */
@@ -1267,6 +1394,7 @@ main(void)
 		cmocka_unit_test(test_store_load_errors),
 		cmocka_unit_test(test_loop_random_sets),
 		cmocka_unit_test(test_idlist_bounds),
+		cmocka_unit_test(test_frame_limit_tail),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_roles),
