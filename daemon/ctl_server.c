@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,9 +18,26 @@
 /* Time a closing connection gets to take the replies already queued for it. */
 #define LINGER_MS 5000
 #define LISTEN_BACKLOG 16
+/*
+ * A request's buffer starts this small and doubles as its bytes arrive, up
+ * to the length its header declares: a header alone costs nothing.
+ */
+#define PAYLOAD_FIRST_ALLOC 4096
+
+/* What a careless script can make us log again and again: rate-limited. */
+enum ctl_event {
+	EV_EVICTED,
+	EV_REFUSED,
+	EV_COUNT
+};
+static const char *const ctl_event_names[EV_COUNT] = {
+	[EV_EVICTED] = "evictions of idle control connections",
+	[EV_REFUSED] = "refusals of control connections",
+};
 
 struct sp_ctl_server {
 	uv_pipe_t pipe;
+	uv_timer_t log_timer;    /* reports what the rate limits held back */
 	sp_ctl_handler handler;
 	void *arg;
 	unsigned max_conns;
@@ -27,8 +45,9 @@ struct sp_ctl_server {
 	uint64_t idle_ms;
 	sp_ctl_conn *conns;      /* every connection not yet freed */
 	char *path;
+	sp_log_limit limits[EV_COUNT];
 	bool closing;
-	bool pipe_closed;
+	unsigned handles_open;   /* pipe and log_timer, until their close callbacks */
 	void (*close_cb)(void *arg);
 	void *close_arg;
 };
@@ -45,20 +64,29 @@ struct sp_ctl_conn {
 	 * memory, and a vanished peer never leaves the connection behind.
 	 */
 	unsigned refs;
+	/*
+	 * Counted against max_conns: from admission until the connection
+	 * starts closing or is refused, or, if a handler holds its request
+	 * then, until the handler's final reply.
+	 */
 	bool admitted;
 	bool closing;            /* uv_close called; sends are dropped */
 	bool busy;               /* the handler holds a request */
 	bool close_after_write;  /* close once the write queue is empty */
 	bool on_close_ran;
+	uint64_t idle_since;     /* loop time of the last byte or final reply */
 	/*
 	 * The request being read. Reads go straight into hdr, then payload,
 	 * and never past the end of the frame: a second request sent early
-	 * waits in the socket until this one has its final reply.
+	 * waits in the socket until this one has its final reply. payload
+	 * grows as bytes arrive (PAYLOAD_FIRST_ALLOC, doubling), never past
+	 * payload_len.
 	 */
 	uint8_t hdr[SP_CTL_HDR_BYTES];
 	size_t hdr_have;
 	uint8_t *payload;
 	uint32_t payload_len;
+	size_t payload_cap;
 	size_t payload_have;
 	sp_ctl_msg req;
 	size_t pending;          /* bytes handed to uv_write, not yet written */
@@ -84,7 +112,7 @@ server_maybe_done(sp_ctl_server *s)
 	void (*cb)(void *arg) = s->close_cb;
 	void *arg = s->close_arg;
 
-	if (!s->closing || !s->pipe_closed || s->conns != NULL)
+	if (!s->closing || s->handles_open != 0 || s->conns != NULL)
 		return;
 	free(s->path);
 	free(s);
@@ -93,12 +121,52 @@ server_maybe_done(sp_ctl_server *s)
 }
 
 static void
-server_pipe_closed(uv_handle_t *h)
+server_handle_closed(uv_handle_t *h)
 {
 	sp_ctl_server *s = h->data;
 
-	s->pipe_closed = true;
+	s->handles_open--;
 	server_maybe_done(s);
+}
+
+/* Closes the listening pipe and the log timer; the server goes once all is closed. */
+static void
+server_close_handles(sp_ctl_server *s)
+{
+	s->closing = true;
+	uv_close((uv_handle_t *)&s->pipe, server_handle_closed);
+	uv_close((uv_handle_t *)&s->log_timer, server_handle_closed);
+}
+
+/* Summary lines for what the rate limits held back, once their period is over. */
+static void
+log_timer_cb(uv_timer_t *t)
+{
+	sp_ctl_server *s = t->data;
+	uint64_t now = uv_now(t->loop);
+	unsigned i, n;
+
+	for (i = 0; i < EV_COUNT; i++)
+		if ((n = sp_log_limit_flush(&s->limits[i], now)) != 0)
+			log_warn("%u more %s in the last %d s", n, ctl_event_names[i],
+			    SP_LOG_LIMIT_MS / 1000);
+}
+
+/*
+ * An occurrence of ev: true if its line is to be logged now. One held
+ * back is counted, and reported when its period is over.
+ */
+static bool
+log_event(sp_ctl_server *s, enum ctl_event ev)
+{
+	uint64_t now = uv_now(s->pipe.loop);
+	sp_log_limit *l = &s->limits[ev];
+
+	if (sp_log_limit_pass(l, now))
+		return true;
+	if (!uv_is_active((uv_handle_t *)&s->log_timer))
+		(void)uv_timer_start(&s->log_timer, log_timer_cb, l->until_ms - now, 0);
+	return false;
 }
 
 static void
@@ -108,6 +176,23 @@ run_on_close(sp_ctl_conn *c)
 		c->on_close_ran = true;
 		c->on_close(c, c->data);
 	}
+}
+
+static void
+conn_unadmit(sp_ctl_conn *c)
+{
+	if (c->admitted) {
+		c->admitted = false;
+		c->srv->nadmitted--;
+	}
+}
+
+static void
+conn_drop_payload(sp_ctl_conn *c)
+{
+	free(c->payload);
+	c->payload = NULL;
+	c->payload_cap = 0;
 }
 
 static void
@@ -123,8 +208,7 @@ conn_free(sp_ctl_conn *c)
 		s->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->admitted)
-		s->nadmitted--;
+	conn_unadmit(c);
 	free(c->payload);
 	free(c);
 	server_maybe_done(s);
@@ -150,6 +234,9 @@ conn_close(sp_ctl_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	/* A handler at work still holds its slot until its final reply. */
+	if (!c->busy)
+		conn_unadmit(c);
 	run_on_close(c);
 	uv_close((uv_handle_t *)&c->pipe, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
@@ -261,15 +348,21 @@ conn_write(sp_ctl_conn *c, sp_buf *frame, bool final)
 
 /*
  * A request that cannot be served (malformed, too big, too many
- * connections): say why, then close once that is written.
+ * connections, evicted): say why, then close once that is written. The
+ * connection no longer counts against the cap, and the part of a request
+ * it had read goes at once. On a Unix socket the reply stays readable for
+ * the client even if it is still sending when the connection closes.
  */
 static void
 conn_fail(sp_ctl_conn *c, int err, const char *detail)
 {
 	sp_buf b;
 
+	assert(!c->busy);
 	log_debug("refusing control request: %s", sp_errname(err));
 	(void)uv_read_stop((uv_stream_t *)&c->pipe);
+	conn_unadmit(c);
+	conn_drop_payload(c);
 	sp_buf_init(&b);
 	if (sp_ctl_error_reply(&b, err, detail) == 0)
 		(void)conn_write(c, &b, false);
@@ -277,18 +370,37 @@ conn_fail(sp_ctl_conn *c, int err, const char *detail)
 	conn_close_soon(c);
 }
 
+/*
+ * Room for the payload's next bytes: the buffer doubles when it is full.
+ * Without memory the buffer is empty, which libuv reports as UV_ENOBUFS.
+ */
 static void
 conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	sp_ctl_conn *c = h->data;
+	size_t cap;
+	uint8_t *p;
 
 	(void)suggested;
-	if (c->payload == NULL)
+	if (c->hdr_have < SP_CTL_HDR_BYTES) {
 		*buf = uv_buf_init((char *)c->hdr + c->hdr_have,
 		    (unsigned int)(SP_CTL_HDR_BYTES - c->hdr_have));
-	else
-		*buf = uv_buf_init((char *)c->payload + c->payload_have,
-		    (unsigned int)(c->payload_len - c->payload_have));
+		return;
+	}
+	if (c->payload_have == c->payload_cap) {
+		cap = c->payload_cap == 0 ? PAYLOAD_FIRST_ALLOC : 2 * c->payload_cap;
+		if (cap > c->payload_len)
+			cap = c->payload_len;
+		if ((p = realloc(c->payload, cap)) == NULL) {
+			*buf = uv_buf_init(NULL, 0);
+			return;
+		}
+		c->payload = p;
+		c->payload_cap = cap;
+	}
+	/* SP_CTL_FRAME_MAX keeps the length within an unsigned int. */
+	*buf = uv_buf_init((char *)c->payload + c->payload_have,
+	    (unsigned int)(c->payload_cap - c->payload_have));
 }
 
 /* The whole payload is in: decode it and hand it to the handler. */
@@ -317,6 +429,10 @@ conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	int r;
 
 	(void)buf;
+	if (nread == UV_ENOBUFS) {
+		conn_fail(c, SP_ENOMEM, NULL);
+		return;
+	}
 	if (nread < 0) {
 		if (nread != UV_EOF)
 			log_debug("control read: %s", uv_strerror((int)nread));
@@ -325,17 +441,13 @@ conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread == 0)
 		return; /* EAGAIN */
-	if (c->payload == NULL) {
+	c->idle_since = uv_now(stream->loop);
+	if (c->hdr_have < SP_CTL_HDR_BYTES) {
 		c->hdr_have += (size_t)nread;
-		if (c->hdr_have < SP_CTL_HDR_BYTES)
-			return;
-		/* Bound the length before allocating anything for it. */
-		if ((r = sp_ctl_frame_len(c->hdr, &c->payload_len)) != 0) {
+		/* Bound the length before anything is allocated for it. */
+		if (c->hdr_have == SP_CTL_HDR_BYTES &&
+		    (r = sp_ctl_frame_len(c->hdr, &c->payload_len)) != 0)
 			conn_fail(c, r, NULL);
-			return;
-		}
-		if ((c->payload = malloc(c->payload_len)) == NULL)
-			conn_fail(c, SP_ENOMEM, NULL);
 		return;
 	}
 	c->payload_have += (size_t)nread;
@@ -346,6 +458,7 @@ conn_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 static void
 conn_wait_request(sp_ctl_conn *c)
 {
+	c->idle_since = uv_now(c->pipe.loop);
 	c->hdr_have = 0;
 	c->payload_have = 0;
 	c->payload_len = 0;
@@ -354,11 +467,46 @@ conn_wait_request(sp_ctl_conn *c)
 		conn_close(c);
 }
 
+/*
+ * At the cap, a newcomer takes the place of the connection that has waited
+ * longest for a request (an idle script's, or a stalled sender's): it gets
+ * a busy reply saying why and is closed. False when every admitted
+ * connection has a handler at work.
+ */
+static bool
+evict_idlest(sp_ctl_server *s)
+{
+	sp_ctl_conn *c, *victim = NULL;
+	uint64_t idle_ms;
+	char detail[160];
+
+	for (c = s->conns; c != NULL; c = c->next) {
+		if (c->admitted && !c->busy &&
+		    (victim == NULL || c->idle_since < victim->idle_since))
+			victim = c;
+	}
+	if (victim == NULL)
+		return false;
+	idle_ms = uv_now(s->pipe.loop) - victim->idle_since;
+	if (log_event(s, EV_EVICTED))
+		log_warn("at the limit of %u control connections: closed the one idle "
+		    "longest (%llu.%llu s) to admit a new one (%s are logged once per %d s)",
+		    s->max_conns, (unsigned long long)(idle_ms / 1000),
+		    (unsigned long long)(idle_ms % 1000 / 100),
+		    ctl_event_names[EV_EVICTED], SP_LOG_LIMIT_MS / 1000);
+	snprintf(detail, sizeof detail, "closed after %llu ms without a request, to admit a "
+	    "new connection (simpuld takes %u at once)", (unsigned long long)idle_ms,
+	    s->max_conns);
+	conn_fail(victim, SP_EBUSY, detail);
+	return true;
+}
+
 static void
 server_on_connection(uv_stream_t *server, int status)
 {
 	sp_ctl_server *s = server->data;
 	sp_ctl_conn *c;
+	char detail[128];
 	int r;
 
 	if (status < 0) {
@@ -389,10 +537,14 @@ server_on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 		return;
 	}
-	if (s->nadmitted >= s->max_conns) {
-		log_warn("more than %u control connections; refusing one",
-		    s->max_conns);
-		conn_fail(c, SP_EBUSY, "too many connections to simpuld");
+	if (s->nadmitted >= s->max_conns && !evict_idlest(s)) {
+		if (log_event(s, EV_REFUSED))
+			log_warn("all %u control connections have a command at work; refused "
+			    "a new one (%s are logged once per %d s)", s->max_conns,
+			    ctl_event_names[EV_REFUSED], SP_LOG_LIMIT_MS / 1000);
+		snprintf(detail, sizeof detail, "all %u connections simpuld takes at once "
+		    "have a command at work", s->max_conns);
+		conn_fail(c, SP_EBUSY, detail);
 		return;
 	}
 	c->admitted = true;
@@ -466,7 +618,11 @@ sp_ctl_server_start(uv_loop_t *loop, const char *path, unsigned max_conns,
 		free(s);
 		return r;
 	}
+	/* Cannot fail on a live loop. */
+	(void)uv_timer_init(loop, &s->log_timer);
 	s->pipe.data = s;
+	s->log_timer.data = s;
+	s->handles_open = 2;
 	if ((r = bind_private(&s->pipe, path)) != 0)
 		goto fail;
 	if ((r = uv_listen((uv_stream_t *)&s->pipe, LISTEN_BACKLOG,
@@ -477,9 +633,8 @@ sp_ctl_server_start(uv_loop_t *loop, const char *path, unsigned max_conns,
 	*out = s;
 	return 0;
 fail:
-	/* The handle is live: it is freed in its close callback, quietly. */
-	s->closing = true;
-	uv_close((uv_handle_t *)&s->pipe, server_pipe_closed);
+	/* The handles are live: the server is freed in their close callbacks, quietly. */
+	server_close_handles(s);
 	return r;
 }
 
@@ -495,10 +650,9 @@ sp_ctl_server_close(sp_ctl_server *s, void (*cb)(void *arg), void *arg)
 	sp_ctl_conn *c, *next;
 
 	assert(!s->closing);
-	s->closing = true;
 	s->close_cb = cb;
 	s->close_arg = arg;
-	uv_close((uv_handle_t *)&s->pipe, server_pipe_closed);
+	server_close_handles(s);
 	(void)unlink(s->path);
 	/* Closing only ever frees in callbacks, so next stays valid. */
 	for (c = s->conns; c != NULL; c = next) {
@@ -512,8 +666,9 @@ static void
 conn_request_done(sp_ctl_conn *c)
 {
 	c->busy = false;
-	free(c->payload);
-	c->payload = NULL;
+	if (c->closing)
+		conn_unadmit(c);
+	conn_drop_payload(c);
 	conn_unref(c);
 }
 

@@ -6,8 +6,9 @@
  * it, calls the handler and reads nothing more until the handler has sent
  * a final reply (status SP_CTL_OK or an error). Before that the handler
  * may stream SP_CTL_MORE replies. Frames are bounded (SP_CTL_FRAME_MAX)
- * before any allocation; a malformed frame gets an error reply and the
- * connection is closed.
+ * before any allocation, and a request's buffer grows as its bytes arrive
+ * (a header alone costs nothing); a malformed frame gets an error reply
+ * and the connection is closed.
  */
 #ifndef SP_CTL_SERVER_H
 #define SP_CTL_SERVER_H
@@ -32,7 +33,11 @@ typedef void (*sp_ctl_handler)(sp_ctl_conn *c, const sp_ctl_msg *req, void *arg)
 
 /*
  * Listens on path (an existing stale socket file is replaced; the caller
- * holds the data directory lock). max_conns bounds concurrent clients.
+ * holds the data directory lock). max_conns bounds concurrent clients: at
+ * the cap, a newcomer takes the place of the connection that has waited
+ * longest for a request, which gets an SP_EBUSY reply saying why and is
+ * closed; when every admitted connection has a handler at work, the
+ * newcomer gets that reply instead. Both are logged (rate-limited).
  * *out is owned by the loop until sp_ctl_server_close's callback fires.
  */
 int sp_ctl_server_start(uv_loop_t *loop, const char *path, unsigned max_conns,
