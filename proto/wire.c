@@ -251,7 +251,7 @@ read_neg(sp_reader *r, sp_wire_msg *m)
 		return rc;
 	if ((rc = sp_read_bin(r, &m->data, &m->data_len)) != 0)
 		return rc;
-	return m->data_len <= SP_WIRE_MSG_MAX ? 0 : SP_ETOOBIG;
+	return m->data_len <= SP_WIRE_NEG_MAX ? 0 : SP_ETOOBIG;
 }
 
 static int
@@ -277,6 +277,13 @@ read_done(sp_reader *r, sp_wire_msg *m)
 	return sp_read_uint(r, &m->need);
 }
 
+/* Codes are sp_err values or -errno: negative, and an int. */
+static bool
+error_code_valid(int64_t code)
+{
+	return code >= INT_MIN && code < 0;
+}
+
 static int
 read_error(sp_reader *r, sp_wire_msg *m)
 {
@@ -284,10 +291,11 @@ read_error(sp_reader *r, sp_wire_msg *m)
 
 	if ((rc = sp_read_int(r, &m->code)) != 0)
 		return rc;
-	/* Codes are sp_err values: an int, as sp_wire_error sends them. */
-	if (m->code < INT_MIN || m->code > INT_MAX)
+	if (!error_code_valid(m->code))
 		return SP_EFRAME;
-	return sp_read_str(r, &m->message, &m->message_len);
+	if ((rc = sp_read_str(r, &m->message, &m->message_len)) != 0)
+		return rc;
+	return m->message_len <= SP_WIRE_ERROR_TEXT_MAX ? 0 : SP_ETOOBIG;
 }
 
 /* The message's items after its type (and HELLO's version). */
@@ -498,7 +506,7 @@ sp_wire_hello(sp_buf *out, const sp_area *offers, size_t noffers,
 void
 sp_wire_neg(sp_buf *out, const sp_area *area, const uint8_t *msg, size_t len)
 {
-	if (len > SP_WIRE_MSG_MAX) {
+	if (len > SP_WIRE_NEG_MAX) {
 		refuse(out);
 		return;
 	}
@@ -563,7 +571,8 @@ sp_wire_error(sp_buf *out, int code, const char *message)
 {
 	size_t len = strlen(message);
 
-	if (!sp_utf8_valid(message, len))
+	if (!error_code_valid(code) || len > SP_WIRE_ERROR_TEXT_MAX ||
+	    !sp_utf8_valid(message, len))
 		refuse(out);
 	begin(out, SP_WIRE_ERROR);
 	sp_pack_int(out, code);

@@ -6,7 +6,10 @@
  * fragment: a flag byte (SP_WIRE_MORE when more fragments of the same
  * logical message follow, SP_WIRE_LAST otherwise) and up to
  * SP_WIRE_FRAGMENT_MAX bytes. A logical message is at most SP_WIRE_MSG_MAX
- * bytes of msgpack: an array whose first item is its type.
+ * bytes of msgpack: an array whose first item is its type. Every message
+ * is canonical msgpack as records are (docs/FORMAT.md, section 1: shortest
+ * integers and headers, each field in the family the table below gives it,
+ * nothing after the array); the decoder refuses anything else.
  */
 #ifndef SP_WIRE_H
 #define SP_WIRE_H
@@ -31,17 +34,21 @@
 #define SP_WIRE_MAX_AREAS    4096
 #define SP_WIRE_MAX_IDS      65536
 #define SP_WIRE_MAX_RECORDS  16384
+/* A NEG's Negentropy message: both sides build theirs with this frame limit. */
+#define SP_WIRE_NEG_MAX      (1024u * 1024)
+/* An ERROR's message text, in bytes of UTF-8. */
+#define SP_WIRE_ERROR_TEXT_MAX 256
 
 enum sp_wire_type {
-	SP_WIRE_HELLO = 1,    /* [1, version, offers, wants] */
-	SP_WIRE_NEG = 2,      /* [2, area, negentropy message bin] */
-	SP_WIRE_RECORDS = 3,  /* [3, [record bin...]] */
+	SP_WIRE_HELLO = 1,    /* [1, version uint 1, [area...] offers, [want...] wants] */
+	SP_WIRE_NEG = 2,      /* [2, area, negentropy message bin <= SP_WIRE_NEG_MAX] */
+	SP_WIRE_RECORDS = 3,  /* [3, [record bin <= SP_RECORD_MAX...]] */
 	SP_WIRE_WANT = 4,     /* [4, area, [id bin32...]] */
 	SP_WIRE_DONE = 5,     /* [5, area, have uint, need uint] */
 	SP_WIRE_SYNCED = 6,   /* [6] every area reconciled and sent */
-	SP_WIRE_PING = 7,     /* [7, nonce uint] */
-	SP_WIRE_PONG = 8,     /* [8, nonce uint] */
-	SP_WIRE_ERROR = 9,    /* [9, code int, message str] then close */
+	SP_WIRE_PING = 7,     /* [7, nonce uint (64 bits)] */
+	SP_WIRE_PONG = 8,     /* [8, nonce uint (64 bits)] */
+	SP_WIRE_ERROR = 9,    /* [9, code negative int32, message str] then close */
 	SP_WIRE_REFUSED = 10, /* [10, area] the area is not agreed: no reconciliation */
 	SP_WIRE_RESYNC = 11,  /* [11] the server asks the client to reconcile again */
 	SP_WIRE_OFFERS = 12,  /* [12, offers] the areas this side offers now (as in HELLO) */
@@ -94,10 +101,12 @@ typedef struct sp_wire_msg {
  * Decodes one logical message, checking every bound above and every list
  * item, so the iterators cannot fail on a decoded message. m is cleared on
  * entry. Returns 0, SP_EFRAME (unknown type, wrong item count, an item of
- * the wrong msgpack type), SP_EPROTO_VERSION (HELLO of another version),
- * SP_ETOOBIG (a list or binary over its bound), SP_EFIELD_SIZE (a
- * community or id not 32 bytes), SP_ECOLLECTION, SP_ELABEL, or the
- * reader's code for the encoding rule the bytes broke.
+ * the wrong msgpack type, an ERROR code that is not a negative int32),
+ * SP_EPROTO_VERSION (HELLO of another version), SP_ETOOBIG (a list, binary
+ * or ERROR text over its bound), SP_EFIELD_SIZE (a community or id not 32
+ * bytes), SP_ECOLLECTION, SP_ELABEL, or the reader's code for the
+ * canonical encoding rule the bytes broke (SP_ENONCANON_INT,
+ * SP_ENONCANON_LEN, SP_EUTF8, SP_ETRAILING...).
  */
 int sp_wire_decode(const uint8_t *data, size_t len, sp_wire_msg *m);
 
@@ -107,8 +116,10 @@ int sp_wire_next_want(const uint8_t **p, size_t *left, sp_want *out);
 int sp_wire_next_bin(const uint8_t **p, size_t *left, const uint8_t **bin, size_t *len);
 
 /*
- * Encoders: append one whole logical message to out (errors sticky in
- * out->err; arguments the decoder would refuse set it to SP_EINVAL).
+ * Encoders: append one whole logical message to out, canonical (errors
+ * sticky in out->err; arguments the decoder would refuse set it to
+ * SP_EINVAL: sp_wire_error wants a negative code and at most
+ * SP_WIRE_ERROR_TEXT_MAX bytes of UTF-8).
  */
 void sp_wire_hello(sp_buf *out, const sp_area *offers, size_t noffers,
     const sp_want *wants, size_t nwants);

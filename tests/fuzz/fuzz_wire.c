@@ -85,6 +85,7 @@ reencode_error(const sp_wire_msg *m, sp_buf *out)
 {
 	char *s;
 
+	CHECK(m->code < 0 && m->message_len <= SP_WIRE_ERROR_TEXT_MAX);
 	if (memchr(m->message, '\0', m->message_len) != NULL)
 		return false;
 	CHECK((s = malloc(m->message_len + 1)) != NULL);
@@ -105,6 +106,7 @@ reencode(const sp_wire_msg *m, sp_buf *out)
 		reencode_hello(m, out);
 		return true;
 	case SP_WIRE_NEG:
+		CHECK(m->data_len <= SP_WIRE_NEG_MAX);
 		sp_wire_neg(out, &m->area, m->data, m->data_len);
 		return true;
 	case SP_WIRE_RECORDS:
