@@ -146,17 +146,6 @@ sp_cli_request(sp_cli *cli, sp_buf *req, const char *cmd, uint32_t nfields)
 	return 0;
 }
 
-int
-sp_cli_send(sp_cli *cli, sp_buf *req)
-{
-	int r;
-
-	if ((r = sp_ctl_end(req, 0)) == 0)
-		r = sp_client_send(cli->client, req);
-	sp_buf_free(req);
-	return r != 0 ? sp_cli_fail(cli, r, NULL) : 0;
-}
-
 /* The daemon's error reply as a report. */
 static int
 reply_error(sp_cli *cli, const sp_ctl_msg *m)
@@ -166,6 +155,26 @@ reply_error(sp_cli *cli, const sp_ctl_msg *m)
 	if (sp_ctl_get_cstr(m, "detail", detail, sizeof(detail)) != 0)
 		detail[0] = '\0';
 	return sp_cli_fail(cli, m->status, detail);
+}
+
+int
+sp_cli_send(sp_cli *cli, sp_buf *req)
+{
+	sp_ctl_msg m;
+	int r;
+
+	if ((r = sp_ctl_end(req, 0)) == 0)
+		r = sp_client_send(cli->client, req);
+	sp_buf_free(req);
+	/*
+	 * simpuld hangs up on a connection it refuses (busy) once it has said
+	 * why, which may be before the request is written: its reply is still
+	 * there to read, and "busy" is the truth where "connection lost" would
+	 * say simpuld is not running.
+	 */
+	if (r == SP_EDISCONNECTED && sp_client_recv(cli->client, &m) == 0 && m.status < 0)
+		return reply_error(cli, &m);
+	return r != 0 ? sp_cli_fail(cli, r, NULL) : 0;
 }
 
 int

@@ -20,7 +20,11 @@ typedef struct sp_client sp_client;
 int sp_client_connect(const char *dir, sp_client **out);
 void sp_client_close(sp_client *c);
 
-/* Sends one complete request frame (built with sp_ctl_begin_request/sp_ctl_end). */
+/*
+ * Sends one complete request frame (built with sp_ctl_begin_request/sp_ctl_end).
+ * SP_EDISCONNECTED when simpuld hung up first; a reply it sent before
+ * (a busy refusal, say) can still be read with sp_client_recv.
+ */
 int sp_client_send(sp_client *c, const sp_buf *frame);
 
 /*
