@@ -68,9 +68,9 @@
 	X(SP_EMAPFULL,       102, "store is full: raise the map size") \
 	X(SP_ECORRUPT,       103, "store is corrupt; restore from backup") \
 	X(SP_ENOSPC,         104, "no room to write: the disk holding the data directory is full (or a file size limit was reached); free some space") \
-	/* control protocol */ \
-	X(SP_EPROTO_VERSION, 120, "control protocol version mismatch: simpul and simpuld are different versions") \
-	X(SP_EFRAME,         121, "malformed control message") \
+	/* control protocol; the first two are the peer protocol's too (texts for both) */ \
+	X(SP_EPROTO_VERSION, 120, "protocol version mismatch: the two sides run different versions of simpul") \
+	X(SP_EFRAME,         121, "malformed message") \
 	X(SP_EFRAME_TOO_BIG, 122, "control message too large") \
 	X(SP_EUNKNOWN_CMD,   123, "unknown command") \
 	X(SP_ENODAEMON,      124, "simpuld is not running for this data directory; start it with 'simpuld' (or 'simpuld --data DIR')") \
