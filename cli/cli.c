@@ -73,6 +73,8 @@ hint(int err)
 		return N_("ask a community admin to run 'simpul community add-writer COMMUNITY NODE_ID' with this node's id ('simpul id')");
 	case SP_ELOCKED:
 		return N_("stop it first ('simpul stop'), or use another --data directory");
+	case SP_EPROTO_VERSION:
+		return N_("simpul and simpuld are different versions: install them together");
 	default:
 		return NULL;
 	}

@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "pack.h"
 #include "sp_err.h"
+#include "wire.h"
 
 /* Checks the frame header in b at start and returns its payload. */
 static const uint8_t *
@@ -514,6 +515,42 @@ test_seed_corpus(void **state)
 	}
 }
 
+/*
+ * The peer decoder gives the same codes for a message of the wrong shape
+ * or another version, and the peer side shows their text ("malformed peer
+ * message: ..."): it must not say "control message" or "simpul and
+ * simpuld" there (issue 9, defect 16).
+ */
+static void
+test_shared_codes_name_no_protocol(void **state)
+{
+	/* []: neither a control message nor a peer message. */
+	static const uint8_t shapeless[] = { 0x90 };
+	/* A peer HELLO of version 2, and a control request of version 2. */
+	static const uint8_t hello_v2[] = { 0x94, 0x01, 0x02, 0x90, 0x90 };
+	static const uint8_t request_v2[] = { 0x93, 0x02, 0xa4, 'p', 'i', 'n', 'g', 0x80 };
+	sp_wire_msg w;
+	sp_ctl_msg m;
+	const char *text;
+	int codes[4], i;
+
+	(void)state;
+	codes[0] = sp_wire_decode(shapeless, sizeof shapeless, &w);
+	codes[1] = sp_ctl_decode_request(shapeless, sizeof shapeless, &m);
+	codes[2] = sp_wire_decode(hello_v2, sizeof hello_v2, &w);
+	codes[3] = sp_ctl_decode_request(request_v2, sizeof request_v2, &m);
+	assert_int_equal(codes[0], SP_EFRAME);
+	assert_int_equal(codes[1], SP_EFRAME);
+	assert_int_equal(codes[2], SP_EPROTO_VERSION);
+	assert_int_equal(codes[3], SP_EPROTO_VERSION);
+	for (i = 0; i < 4; i++) {
+		text = sp_strerror(codes[i]);
+		assert_null(strstr(text, "control"));
+		assert_null(strstr(text, "peer"));
+		assert_null(strstr(text, "simpuld"));
+	}
+}
+
 int
 main(void)
 {
@@ -527,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_malformed_table),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_seed_corpus),
+		cmocka_unit_test(test_shared_codes_name_no_protocol),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
