@@ -80,6 +80,16 @@ check "log: malformed message, with the reason" \
 	logged "$V" "rogue: closing: malformed message: reserved msgpack byte"
 check "log: a message too large" logged "$V" "rogue: closing: bad fragment or message too large"
 
+# A NEG whose Negentropy message is past the 1 MiB both sides keep to (an
+# id list of 3.84 MB, the size issue 9 saw answered): refused as too large,
+# not answered.
+expect_exit 2 "big-neg: the node closes the connection" rogue "$ADDR" big-neg
+check "big-neg: the node did not answer it" not contains "$OUT" "recv NEG"
+check "big-neg: the node said why" contains "$OUT" "recv ERROR SP_ETOOBIG"
+check "log: a NEG too large" logged "$V" "rogue: closing: malformed.* message: too large"
+expect_exit 0 "big-neg: the next session works" rogue "$ADDR" "valid:after-big-neg"
+wait_for 10 "big-neg: the next session's record is stored" has "$V" households after-big-neg
+
 # (b) An unknown node id: refused after the handshake, both sides say why.
 expect_exit 2 "an unknown node is refused" "$ROGUE" --community "$CID" "$ADDR" valid:stranger
 STRANGER=$(printf '%s\n' "$OUT" | sed -n 's/^node //p')

@@ -28,6 +28,7 @@
 #include "crypto.h"
 #include "hlc.h"
 #include "keyfile.h"
+#include "negentropy.h"
 #include "noise.h"
 #include "pack.h"
 #include "policy.h"
@@ -50,6 +51,8 @@ enum action {
 	ACT_GARBAGE,
 	ACT_SILENT,
 	ACT_STALL,
+	/* After the handshake, before HELLO; must come first. */
+	ACT_PING_FIRST,
 	/* After the handshake and HELLO: one RECORDS message each. */
 	ACT_VALID,
 	ACT_TAMPERED,
@@ -63,27 +66,33 @@ enum action {
 	ACT_BIG_COUNT,
 	ACT_BIG_BIN,
 	ACT_TOO_LARGE,
+	ACT_BIG_NEG,
+	ACT_WIDE_PONG,
 };
 
 static const struct {
 	const char *name;
 	bool record;             /* takes ":KEY" */
+	bool area;               /* needs --community */
 	const char *help;
 } actions[] = {
-	[ACT_GARBAGE] = { "garbage", false, "an HTTP request instead of handshake message 1" },
-	[ACT_SILENT] = { "silent", false, "connect and say nothing" },
-	[ACT_STALL] = { "stall", false, "send handshake message 1, then nothing" },
-	[ACT_VALID] = { "valid", true, "a good record by this node in the area (the control)" },
-	[ACT_TAMPERED] = { "tampered", true, "a good record with one body byte changed after signing" },
-	[ACT_OUTSIDER] = { "outsider", true, "a record signed by a fresh key that no charter names" },
-	[ACT_PRIVATE] = { "private", true, "a record of the area's collection labelled private" },
-	[ACT_UNWANTED] = { "unwanted", true, "a record in collection \"unwanted\"" },
-	[ACT_FUTURE] = { "future", true, "a record timestamped an hour ahead" },
-	[ACT_UNDECODABLE] = { "undecodable", false, "RECORDS carrying bytes that are no record" },
-	[ACT_MALFORMED] = { "malformed", false, "a message that is not valid msgpack" },
-	[ACT_BIG_COUNT] = { "big-count", false, "RECORDS declaring 2^32-1 records" },
-	[ACT_BIG_BIN] = { "big-bin", false, "RECORDS with a record declared 4 GiB long" },
-	[ACT_TOO_LARGE] = { "too-large", false, "fragments adding up to more than 4 MiB" },
+	[ACT_GARBAGE] = { "garbage", false, false, "an HTTP request instead of handshake message 1" },
+	[ACT_SILENT] = { "silent", false, false, "connect and say nothing" },
+	[ACT_STALL] = { "stall", false, false, "send handshake message 1, then nothing" },
+	[ACT_PING_FIRST] = { "ping-first", false, false, "a PING before HELLO (comes first)" },
+	[ACT_VALID] = { "valid", true, true, "a good record by this node in the area (the control)" },
+	[ACT_TAMPERED] = { "tampered", true, true, "a good record with one body byte changed after signing" },
+	[ACT_OUTSIDER] = { "outsider", true, true, "a record signed by a fresh key that no charter names" },
+	[ACT_PRIVATE] = { "private", true, true, "a record of the area's collection labelled private" },
+	[ACT_UNWANTED] = { "unwanted", true, true, "a record in collection \"unwanted\"" },
+	[ACT_FUTURE] = { "future", true, true, "a record timestamped an hour ahead" },
+	[ACT_UNDECODABLE] = { "undecodable", false, false, "RECORDS carrying bytes that are no record" },
+	[ACT_MALFORMED] = { "malformed", false, false, "a message that is not valid msgpack" },
+	[ACT_BIG_COUNT] = { "big-count", false, false, "RECORDS declaring 2^32-1 records" },
+	[ACT_BIG_BIN] = { "big-bin", false, false, "RECORDS with a record declared 4 GiB long" },
+	[ACT_TOO_LARGE] = { "too-large", false, false, "fragments adding up to more than 4 MiB" },
+	[ACT_BIG_NEG] = { "big-neg", false, true, "a NEG for the area whose Negentropy message (an id list) is 3.84 MB" },
+	[ACT_WIDE_PONG] = { "wide-pong", false, false, "a PONG whose nonce, 5, is a uint64: not canonical" },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 
@@ -138,7 +147,8 @@ usage(FILE *f)
 		fprintf(f, "  %-12s %s%s\n", actions[i].name, actions[i].help,
 		    actions[i].record ? " [:KEY]" : "");
 	fprintf(f,
-	    "garbage, silent and stall come alone; record actions need --community.\n"
+	    "garbage, silent and stall come alone; ping-first must be the first\n"
+	    "action; record actions and big-neg need --community.\n"
 	    "\n"
 	    "Output, one line each: \"node ID\" (ours), \"handshake ok ID\" (the node's),\n"
 	    "\"recv TYPE\" for each message (\"recv ERROR NAME: TEXT\" for an error),\n"
@@ -252,9 +262,10 @@ read_exact(int fd, uint8_t *p, size_t len, uint64_t deadline_ms)
 static int
 send_frame(rogue *r, const uint8_t *msg, size_t len)
 {
-	uint8_t hdr[FRAME_HDR] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t hdr[FRAME_HDR];
 	int rc;
 
+	sp_put_be16(hdr, (uint16_t)len);
 	if ((rc = write_all(r->fd, hdr, sizeof(hdr))) != 0)
 		return rc;
 	return write_all(r->fd, msg, len);
@@ -269,7 +280,7 @@ read_frame(rogue *r, size_t *len, uint64_t deadline_ms)
 	*len = 0;
 	if ((rc = read_exact(r->fd, hdr, sizeof(hdr), deadline_ms)) != 0)
 		return rc;
-	*len = (size_t)hdr[0] << 8 | hdr[1];
+	*len = sp_get_be16(hdr);
 	return read_exact(r->fd, r->frame, *len, deadline_ms);
 }
 
@@ -338,7 +349,7 @@ type_name(enum sp_wire_type t)
 		[SP_WIRE_DONE] = "DONE", [SP_WIRE_SYNCED] = "SYNCED",
 		[SP_WIRE_PING] = "PING", [SP_WIRE_PONG] = "PONG",
 		[SP_WIRE_ERROR] = "ERROR", [SP_WIRE_REFUSED] = "REFUSED",
-		[SP_WIRE_RESYNC] = "RESYNC",
+		[SP_WIRE_RESYNC] = "RESYNC", [SP_WIRE_OFFERS] = "OFFERS",
 	};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) && names[t] != NULL ?
@@ -481,6 +492,45 @@ send_record(rogue *r, const step *st)
 	return rc;
 }
 
+/* Ids in big-neg's id list: 120,000 x 32 bytes make the 3.84 MB of issue 9's report. */
+#define BIG_NEG_IDS 120000
+
+/*
+ * A NEG for the area carrying a well-formed Negentropy v1 message past the
+ * 1 MiB both sides keep to: one range up to infinity, an IdList of
+ * BIG_NEG_IDS distinct ascending ids. A node that did not bound NEGs would
+ * answer it.
+ */
+static int
+send_big_neg(rogue *r)
+{
+	uint8_t id[SP_NEG_ID_BYTES] = { 0 };
+	sp_buf neg, b;
+	uint32_t i;
+	int rc;
+
+	sp_buf_init(&neg);
+	sp_buf_init(&b);
+	(void)sp_buf_append(&neg, (const uint8_t[]){ SP_NEG_PROTOCOL_V1 }, 1);
+	sp_neg_varint_put(&neg, 0);  /* bound: timestamp infinity */
+	sp_neg_varint_put(&neg, 0);  /* and no id prefix */
+	sp_neg_varint_put(&neg, 2);  /* mode IdList */
+	sp_neg_varint_put(&neg, BIG_NEG_IDS);
+	for (i = 0; i < BIG_NEG_IDS; i++) {
+		sp_put_be32(id, i);
+		(void)sp_buf_append(&neg, id, sizeof(id));
+	}
+	/* Packed by hand: sp_wire_neg refuses what is over the bound. */
+	sp_pack_array(&b, 3);
+	sp_pack_uint(&b, SP_WIRE_NEG);
+	sp_wire_pack_area(&b, &r->area);
+	sp_pack_bin(&b, neg.data, neg.len);
+	rc = neg.err != 0 ? neg.err : send_msg(r, &b);
+	sp_buf_free(&neg);
+	sp_buf_free(&b);
+	return rc;
+}
+
 /* Messages past every bound, as the decoder must refuse them. */
 static int
 send_broken(rogue *r, enum action act)
@@ -491,6 +541,8 @@ send_broken(rogue *r, enum action act)
 	static const uint8_t big_count[] = { 0x92, 0x03, 0xdd, 0xff, 0xff, 0xff, 0xff };
 	/* [3, [bin32 of 2^32-1 bytes]] with none following. */
 	static const uint8_t big_bin[] = { 0x92, 0x03, 0x91, 0xc6, 0xff, 0xff, 0xff, 0xff };
+	/* [8, 5] with 5 as a uint64 where a fixint holds it. */
+	static const uint8_t wide_pong[] = { 0x92, 0x08, 0xcf, 0, 0, 0, 0, 0, 0, 0, 5 };
 	static const uint8_t not_a_record[16] = { 0xc1 };
 	uint8_t zeros[SP_WIRE_FRAGMENT_MAX];
 	size_t i;
@@ -504,6 +556,10 @@ send_broken(rogue *r, enum action act)
 		return send_raw(r, big_count, sizeof(big_count));
 	case ACT_BIG_BIN:
 		return send_raw(r, big_bin, sizeof(big_bin));
+	case ACT_WIDE_PONG:
+		return send_raw(r, wide_pong, sizeof(wide_pong));
+	case ACT_BIG_NEG:
+		return send_big_neg(r);
 	case ACT_UNDECODABLE:
 		sp_buf_init(&b);
 		records_msg(&b, not_a_record, sizeof(not_a_record));
@@ -530,6 +586,19 @@ send_hello(rogue *r)
 
 	sp_buf_init(&b);
 	sp_wire_hello(&b, &r->area, r->have_area ? 1 : 0, NULL, 0);
+	rc = send_msg(r, &b);
+	sp_buf_free(&b);
+	return rc;
+}
+
+static int
+send_ping(rogue *r)
+{
+	sp_buf b;
+	int rc;
+
+	sp_buf_init(&b);
+	sp_wire_ping(&b, SP_WIRE_PING, 1);
 	rc = send_msg(r, &b);
 	sp_buf_free(&b);
 	return rc;
@@ -693,7 +762,7 @@ main(int argc, char **argv)
 	unsigned long timeout = 5000, linger = 1000;
 	const uint8_t *msg;
 	step *steps;
-	size_t nsteps, i, len;
+	size_t nsteps, first, i, len;
 	uint64_t deadline;
 	int opt, rc, status;
 
@@ -732,6 +801,8 @@ main(int argc, char **argv)
 		parse_step(argv[optind + 1 + (int)i], &steps[i]);
 		if (steps[i].act <= ACT_STALL && nsteps != 1)
 			die("garbage, silent and stall come alone", 0);
+		if (steps[i].act == ACT_PING_FIRST && i != 0)
+			die("ping-first must be the first action", 0);
 	}
 	if (community != NULL) {
 		if (sp_base32_decode(r.area.community, SP_PUBKEY_BYTES, community,
@@ -743,8 +814,8 @@ main(int argc, char **argv)
 		r.have_area = true;
 	}
 	for (i = 0; i < nsteps; i++)
-		if (actions[steps[i].act].record && !r.have_area)
-			die("record actions need --community", 0);
+		if (actions[steps[i].act].area && !r.have_area)
+			die("record actions and big-neg need --community", 0);
 
 	if (key_file == NULL)
 		sp_sign_keypair(r.ed_pk, r.ed_sk);
@@ -780,11 +851,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	print_msg(msg, len);
-	if ((rc = send_hello(&r)) != 0) {
+	first = 0;
+	if (nsteps > 0 && steps[0].act == ACT_PING_FIRST) {
+		if ((rc = send_ping(&r)) == 0)
+			printf("sent %s\n", actions[ACT_PING_FIRST].name);
+		first = 1;
+	}
+	if (rc != 0 || (rc = send_hello(&r)) != 0) {
 		status = report(&r, rc);
 		goto out;
 	}
-	for (i = 0; i < nsteps && rc == 0; i++) {
+	for (i = first; i < nsteps && rc == 0; i++) {
 		rc = actions[steps[i].act].record ? send_record(&r, &steps[i]) :
 		    send_broken(&r, steps[i].act);
 		if (rc == 0 && actions[steps[i].act].record)
