@@ -56,6 +56,8 @@ struct retry {
 	void *arg;
 };
 
+static void cmd_commands(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
+
 /*
  * Every control command: the daemon's whole surface, in one table. A
  * command has its own handler (fn), or shares one with others (fn_op,
@@ -68,6 +70,7 @@ static const struct sp_command {
 	int op;
 } commands[] = {
 	{ "ping", sp_cmd_ping, NULL, 0 },
+	{ "commands", cmd_commands, NULL, 0 },
 	{ "status", sp_cmd_status, NULL, 0 },
 	{ "stop", sp_cmd_stop, NULL, 0 },
 	{ "community.create", NULL, sp_cmd_community, SP_COMMUNITY_CREATE },
@@ -92,6 +95,24 @@ static const struct sp_command {
 	{ "peer.rm", sp_cmd_peer_rm, NULL, 0 },
 	{ "peer.sync", sp_cmd_peer_sync, NULL, 0 },
 };
+
+/* The names in the table above: what this simpuld serves (test_ctl_commands compares PROTOCOL.md). */
+static void
+cmd_commands(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+{
+	size_t i, n = sizeof(commands) / sizeof(commands[0]);
+	sp_buf b;
+
+	(void)req;
+	(void)d;
+	sp_buf_init(&b);
+	sp_ctl_begin_reply(&b, SP_CTL_OK, 1);
+	sp_pack_cstr(&b, "commands");
+	sp_pack_array(&b, (uint32_t)n);
+	for (i = 0; i < n; i++)
+		sp_pack_cstr(&b, commands[i].name);
+	sp_reply_final(c, &b);
+}
 
 static uint64_t
 wall_ms(void)
