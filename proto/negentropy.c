@@ -711,8 +711,12 @@ server_idlist(sp_neg *n, writer *w, size_t msg_len, size_t lower, size_t *upper,
  * Answers the ranges of a checked body, in the reference's manner: ranges
  * that need nothing more become one Skip (written only when something
  * follows); mismatched fingerprints are split; past the frame size limit
- * the range in hand is dropped and one fingerprint, of our items from its
- * upper index on, closes the message at infinity.
+ * the range in hand (with its pending Skip) is dropped and one fingerprint
+ * closes the message at infinity. That fingerprint covers our items from
+ * the last bound written on, as the receiver's own does. The reference
+ * starts it at the dropped range's end instead: it leaves out the dropped
+ * and skipped items, so a receiver lacking exactly those sees a match and
+ * never learns of them (tests/vectors/negentropy/frame-limit-tail).
  */
 static void
 answer(sp_neg *n, writer *w, const uint8_t *body, size_t len, const reporter *rep)
@@ -720,6 +724,7 @@ answer(sp_neg *n, writer *w, const uint8_t *body, size_t len, const reporter *re
 	const sp_neg_storage *st = &n->st;
 	uint8_t fp[SP_NEG_FINGERPRINT_BYTES];
 	size_t size = st->size(st->ctx), lower = 0, upper, keep, msg_len;
+	size_t written = 0;    /* our index at the last bound written */
 	bound prev, inf;
 	bool skip = false;
 	reader r;
@@ -751,16 +756,19 @@ answer(sp_neg *n, writer *w, const uint8_t *body, size_t len, const reporter *re
 			server_idlist(n, w, msg_len, lower, &upper, &rg.upper);
 			/* The reference commits this range before its limit check. */
 			keep = w->out->len;
+			written = upper;
 		} else {
 			skip = true;
 		}
 		if (over_limit(n, writer_len(w))) {
 			w->out->len = keep;
 			bound_infinity(&inf);
-			st->fingerprint(st->ctx, upper, size, fp);
+			st->fingerprint(st->ctx, written, size, fp);
 			put_fingerprint_range(w, &inf, fp);
 			break;
 		}
+		if (w->out->len != keep)
+			written = upper;
 		lower = upper;
 		prev = rg.upper;
 	}

@@ -134,6 +134,32 @@ found_difference() {
 		cmp -s <(sort -u "$1/got_need") "$1/want_need"
 }
 
+# as_recorded GOT WANT: two msg lines are the same, or differ only where
+# the reference's frame-limit defect is involved: a message cut at the frame
+# size limit closes with a Fingerprint range to infinity (000001 and 16
+# bytes), whose fingerprint the reference (and nip77) computes over the
+# sender's items from the dropped range's end, and we over ours from the
+# last bound written. Only those 16 bytes may differ (test_negentropy
+# checks that ours are then the true ones). CLOSING counts such lines.
+CLOSING=0
+as_recorded() {
+	local got=$1 want=$2
+	[ "$got" == "$want" ] && return 0
+	[ ${#got} -eq ${#want} ] && [ ${#want} -ge 42 ] &&
+		[ "${got:0:${#got}-32}" == "${want:0:${#want}-32}" ] &&
+		[ "${want:${#want}-38:6}" == 000001 ] || return 1
+	CLOSING=$((CLOSING + 1))
+}
+
+# transcripts_agree A B: every line of A is as_recorded in B, and no more.
+transcripts_agree() {
+	local a b
+	[ "$(wc -l <"$1")" -eq "$(wc -l <"$2")" ] || return 1
+	while read -r a <&3 && read -r b <&4; do
+		as_recorded "$a" "$b" || return 1
+	done 3<"$1" 4<"$2"
+}
+
 # converge NAME N P1 P2 CLIENT_LIMIT SERVER_LIMIT [CLIENT_KIND]: a client
 # (ours unless CLIENT_KIND says js) and our server on random sets; the
 # messages are kept in $SP_TMP/NAME/transcript.
@@ -180,13 +206,19 @@ else
 	fail "node and npm are needed (contrib/install-deps.sh installs them)"
 fi
 # js_converge NAME ARGS...: converge NAME-js with the JS client and the
-# same sets as NAME (already run with ours), and compare the transcripts.
+# same sets as NAME (already run with ours), and compare the transcripts:
+# byte for byte but for the closing fingerprints of the JS client's
+# frame-limited messages (nip77 has the reference's defect; as_recorded).
 js_converge() {
 	local name=$1
 	shift
 	converge "$name-js" "$@" js
-	check "$name: the JS client's session is ours byte for byte ($(wc -l <"$SP_TMP/$name/transcript") messages)" \
-		cmp -s "$SP_TMP/$name/transcript" "$SP_TMP/$name-js/transcript"
+	CLOSING=0
+	if transcripts_agree "$SP_TMP/$name-js/transcript" "$SP_TMP/$name/transcript"; then
+		pass "$name: the JS client's session is ours byte for byte ($(wc -l <"$SP_TMP/$name/transcript") messages) but for $CLOSING closing fingerprints"
+	else
+		fail "$name: the JS client's session is not ours"
+	fi
 }
 for session in "${SESSIONS[@]}"; do
 	# shellcheck disable=SC2086
@@ -213,6 +245,10 @@ tail_case() {
 	comm -13 <(cut -d, -f3 "$dir/client" | sort) <(cut -d, -f3 "$dir/server" | sort) \
 		>"$dir/want_need"
 	session "$dir" 4096 4096 "$kind" "$vec/client-message.hex"
+	CLOSING=0
+	check "frame-limit-tail: our server's reply is the reference's but for the closing fingerprint" \
+		as_recorded "$(sed -n 2p "$dir/transcript")" "msg,$(tr -d '\n' <"$vec/server-reply-reference.hex")"
+	check "frame-limit-tail: ... which differs" [ "$CLOSING" -eq 1 ]
 	if found_difference "$dir"; then
 		pass "frame-limit-tail: the $kind client learnt the $(wc -l <"$dir/want_need") ids it lacks in $SESSION_ROUNDS rounds"
 	else
@@ -251,7 +287,10 @@ split_transcript() {
 	' "$1" "$2"
 }
 
-# replay NAME: the transcript NAME through a client and a server harness.
+# replay NAME CLOSING_C CLOSING_S: the transcript NAME through a client and
+# a server harness. CLOSING_C of our client's messages and CLOSING_S of our
+# server's must differ from the reference's in their closing fingerprint
+# (as_recorded; test_negentropy finds the same numbers), the rest not at all.
 replay() {
 	local name=$1 dir="$SP_TMP/replay-$1" climit slimit rounds k line why=""
 	mkdir -p "$dir"
@@ -263,6 +302,7 @@ replay() {
 	rounds=$(cat "$dir/rounds")
 
 	# Client role: our messages and have/need, round by round.
+	CLOSING=0
 	start_harness "$dir" client "$climit"
 	feed "$W" "$dir/client_items" <(printf 'seal\ninitiate\n') &
 	read -r -t "$WAIT" -u "$R" line
@@ -282,39 +322,42 @@ replay() {
 		cmp -s <(sort -u "$dir/have") <(sort -u "$dir/h$k") || why="round $k: have differs"
 		cmp -s <(sort -u "$dir/need") <(sort -u "$dir/n$k") || why="round $k: need differs"
 		if [ $((k + 1)) -lt "$rounds" ]; then
-			[ "$line" == "$(cat "$dir/c$((k + 1))")" ] || why="round $k: reply differs"
+			as_recorded "$line" "$(cat "$dir/c$((k + 1))")" || why="round $k: reply differs"
 		else
 			[ "$line" == done ] || why="round $k: done expected"
 		fi
 	done
 	exec {W}>&- {R}<&-
 	wait "$HARNESS_PID" || why=${why:-"exit status $?"}
+	[ "$CLOSING" -eq "$2" ] || why=${why:-"$CLOSING closing fingerprints differ, not $2"}
 	if [ -z "$why" ]; then
-		pass "$name: client role, $rounds rounds byte for byte (frame limit $climit)"
+		pass "$name: client role, $rounds rounds byte for byte but $2 closing fingerprints (frame limit $climit)"
 	else
 		fail "$name: client role: $why"
 	fi
 
 	# Server role: our reply to each recorded client message.
 	why=""
+	CLOSING=0
 	start_harness "$dir" server "$slimit"
 	feed "$W" "$dir/server_items" <(echo seal)
 	for ((k = 0; k < rounds; k++)); do
 		[ -z "$why" ] || break
 		feed "$W" "$dir/c$k"
 		read -r -t "$WAIT" -u "$R" line
-		[ "$line" == "$(cat "$dir/s$k")" ] || why="round $k: reply differs"
+		as_recorded "$line" "$(cat "$dir/s$k")" || why="round $k: reply differs"
 	done
 	exec {W}>&- {R}<&-
 	wait "$HARNESS_PID" || why=${why:-"exit status $?"}
+	[ "$CLOSING" -eq "$3" ] || why=${why:-"$CLOSING closing fingerprints differ, not $3"}
 	if [ -z "$why" ]; then
-		pass "$name: server role, $rounds rounds byte for byte (frame limit $slimit)"
+		pass "$name: server role, $rounds rounds byte for byte but $3 closing fingerprints (frame limit $slimit)"
 	else
 		fail "$name: server role: $why"
 	fi
 }
 
-replay frame_limit_both_4096
+replay frame_limit_both_4096 12 20
 
 # One item, as test/protoversion.pl: v1 gets an answer, an unknown version
 # the bare version byte, and the same server then answers v1 again.
