@@ -834,9 +834,9 @@ replay_server(const transcript *t, const sp_neg_storage *st)
 
 /*
  * How many of our messages close with another fingerprint than the
- * reference's in each transcript with frame size limits: every message a
- * limited side cut short, except where the dropped range and the Skip
- * before it held none of its items. The sessions go on as recorded: a
+ * reference's in each transcript with frame size limits: the messages a
+ * limited side cut short where the dropped range or the Skip before it
+ * held some of its items. The sessions go on as recorded: a
  * receiver splits a mismatched range whatever its fingerprint, and no
  * recorded receiver's rest matched either fingerprint.
  */
@@ -1032,14 +1032,16 @@ typedef struct loop_result {
 } loop_result;
 
 /*
- * Relays between an initiated client, whose next message is in c2s, and a
- * server until the client is done; the union of have (need) over the
- * rounds must be exactly want_have (want_need), and every message must
- * respect its sender's frame size limit.
+ * Relays between an initiated client over cs, whose next message is in
+ * c2s, and a server over ss until the client is done; the union of have
+ * (need) over the rounds must be exactly want_have (want_need), and every
+ * message must respect its sender's frame size limit and describe its
+ * sender's items truly.
  */
 static void
-converge_from(sp_neg *client, sp_neg *server, sp_buf *c2s, uint64_t climit,
-    uint64_t slimit, idset *want_have, idset *want_need, loop_result *res)
+converge_from(sp_neg *client, sp_neg *server, sp_buf *c2s, const sp_neg_storage *cs,
+    const sp_neg_storage *ss, uint64_t climit, uint64_t slimit, idset *want_have,
+    idset *want_need, loop_result *res)
 {
 	report rep = { 0 };
 	bool done = false;
@@ -1051,10 +1053,12 @@ converge_from(sp_neg *client, sp_neg *server, sp_buf *c2s, uint64_t climit,
 		assert_true(res->rounds < 1000);
 		if (climit != 0)
 			assert_true(c2s->len <= climit);
+		assert_true_message(c2s->data, c2s->len, cs, "client", res->rounds);
 		sp_buf_reset(&s2c);
 		assert_int_equal(sp_neg_reconcile(server, c2s->data, c2s->len, &s2c), 0);
 		if (slimit != 0)
 			assert_true(s2c.len <= slimit);
+		assert_true_message(s2c.data, s2c.len, ss, "server", res->rounds);
 		res->bytes += c2s->len + s2c.len;
 		sp_buf_reset(c2s);
 		assert_int_equal(sp_neg_reconcile_client(client, s2c.data, s2c.len,
@@ -1083,7 +1087,7 @@ run_loop(const sp_neg_storage *cs, const sp_neg_storage *ss, uint64_t climit,
 	assert_int_equal(sp_neg_set_idlist_below(server, idlist[1]), 0);
 	sp_buf_init(&c2s);
 	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
-	converge_from(client, server, &c2s, climit, slimit, want_have, want_need, res);
+	converge_from(client, server, &c2s, cs, ss, climit, slimit, want_have, want_need, res);
 	sp_buf_free(&c2s);
 	sp_neg_free(client);
 	sp_neg_free(server);
@@ -1305,7 +1309,7 @@ test_frame_limit_tail(void **state)
 	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
 	sp_buf_reset(&c2s);
 	sp_buf_append(&c2s, msg, len);
-	converge_from(client, server, &c2s, SP_NEG_FRAME_MIN, SP_NEG_FRAME_MIN,
+	converge_from(client, server, &c2s, &cs, &ss, SP_NEG_FRAME_MIN, SP_NEG_FRAME_MIN,
 	    &want_have, &want_need, &res);
 	print_message("frame-limit-tail: the client learnt the server's other %zu ids "
 	    "in %zu rounds\n", want_need.len, res.rounds);
@@ -1317,6 +1321,205 @@ test_frame_limit_tail(void **state)
 	idset_free(&want_have);
 	idset_free(&want_need);
 	sp_neg_vector_free(cv);
+	sp_neg_vector_free(sv);
+}
+
+/*
+ * Appends a Fingerprint range of st's items [lower, upper), whose bound's
+ * timestamp is encoded as ts_code (1 + the delta) with no id prefix.
+ */
+static void
+put_fingerprint(sp_buf *msg, const sp_neg_storage *st, size_t lower, size_t upper,
+    uint64_t ts_code)
+{
+	uint8_t fp[SP_NEG_FINGERPRINT_BYTES];
+
+	sp_neg_varint_put(msg, ts_code);
+	sp_neg_varint_put(msg, 0);
+	sp_neg_varint_put(msg, 1);
+	st->fingerprint(st->ctx, lower, upper, fp);
+	sp_buf_append(msg, fp, sizeof(fp));
+}
+
+/*
+ * The same mistake on the client's side: its reply is cut at the limit
+ * too. A server holding 96 items (timestamps 1000 to 1095) sends three
+ * true Fingerprint ranges of 32 and a true Fingerprint of its (empty) rest
+ * from 1096 on. The client lacks one item of each range and holds 30 items
+ * of its own from 2000 on: it answers each range with an IdList of its
+ * 31 ids, and the IdList of its 30 late ones passes the limit and is
+ * dropped. Its closing fingerprint must be of those 30 (the reference's is
+ * of none, which the server's empty rest matches: the server would never
+ * hear of them).
+ */
+static void
+test_frame_limit_client(void **state)
+{
+	static const size_t lacks[] = { 5, 37, 69 };
+	idset want_have = { 0 }, want_need = { 0 };
+	sp_neg_vector *cv, *sv;
+	sp_neg_storage cs, ss;
+	sp_neg *client, *server;
+	report rep = { 0 };
+	loop_result res;
+	uint8_t id[ID], fp[SP_NEG_FINGERPRINT_BYTES];
+	uint8_t zero[ID] = { 0 };
+	size_t i, r, ranges;
+	bool done = true;
+	sp_buf msg, c2s;
+
+	(void)state;
+	assert_int_equal(sp_neg_vector_new(&cv), 0);
+	assert_int_equal(sp_neg_vector_new(&sv), 0);
+	for (i = 0, r = 0; i < 96; i++) {
+		rule_id(i, id);
+		assert_int_equal(sp_neg_vector_add(sv, 1000 + i, id), 0);
+		if (r < 3 && i == lacks[r]) {
+			idset_add(&want_need, id);
+			r++;
+		} else {
+			assert_int_equal(sp_neg_vector_add(cv, 1000 + i, id), 0);
+		}
+	}
+	for (i = 0; i < 30; i++) {
+		rule_id(1000 + i, id);
+		assert_int_equal(sp_neg_vector_add(cv, 2000 + i, id), 0);
+		idset_add(&want_have, id);
+	}
+	assert_int_equal(sp_neg_vector_seal(cv), 0);
+	assert_int_equal(sp_neg_vector_seal(sv), 0);
+	sp_neg_vector_storage(cv, &cs);
+	sp_neg_vector_storage(sv, &ss);
+
+	sp_buf_init(&msg);
+	sp_buf_append(&msg, "\x61", 1);
+	put_fingerprint(&msg, &ss, 0, 32, 1032 + 1);
+	put_fingerprint(&msg, &ss, 32, 64, 32 + 1);
+	put_fingerprint(&msg, &ss, 64, 96, 32 + 1);
+	sp_buf_append(&msg, "\x00\x00\x01", 3);
+	sp_neg_fingerprint(zero, 0, fp);
+	sp_buf_append(&msg, fp, sizeof(fp));
+	assert_int_equal(msg.err, 0);
+	assert_true_message(msg.data, msg.len, &ss, "crafted server message", 0);
+
+	assert_int_equal(sp_neg_new(&cs, SP_NEG_FRAME_MIN, &client), 0);
+	assert_int_equal(sp_neg_new(&ss, SP_NEG_FRAME_MIN, &server), 0);
+	sp_buf_init(&c2s);
+	assert_int_equal(sp_neg_initiate(client, &c2s), 0);
+	sp_buf_reset(&c2s);
+	assert_int_equal(sp_neg_reconcile_client(client, msg.data, msg.len, &c2s,
+	    on_have, on_need, &rep, &done), 0);
+	assert_false(done);
+	assert_int_equal(rep.calls, 0);
+	/* Three IdLists, then the closing range where the fourth was dropped. */
+	assert_int_equal(first_false_range(c2s.data, c2s.len, &cs, &ranges), -1);
+	assert_int_equal(ranges, 4);
+	assert_memory_equal(c2s.data + c2s.len - CLOSING_BYTES, closing_range,
+	    sizeof(closing_range));
+	converge_from(client, server, &c2s, &cs, &ss, SP_NEG_FRAME_MIN, SP_NEG_FRAME_MIN,
+	    &want_have, &want_need, &res);
+	print_message("frame-limited client: the server learnt of its 30 late ids, "
+	    "rounds after the cut reply: %zu\n", res.rounds);
+	sp_buf_free(&msg);
+	sp_buf_free(&c2s);
+	sp_neg_free(client);
+	sp_neg_free(server);
+	idset_free(&want_have);
+	idset_free(&want_need);
+	sp_neg_vector_free(cv);
+	sp_neg_vector_free(sv);
+}
+
+/*
+ * An IdList cut at the limit has no such problem: the server ends the cut
+ * range at the first id left out, and its closing fingerprint starts
+ * there. Two client messages against the 2,000 items of frame-limit-tail:
+ * an empty client's (an IdList of nothing to infinity), and one whose
+ * matching Fingerprint of the first 100 items leaves a Skip pending before
+ * the IdList. Each reply must be an IdList up to a full-id bound on the
+ * first id left out, then a true closing range, and the session must end
+ * with the client knowing what it lacks.
+ */
+static void
+test_frame_limit_idlist_cut(void **state)
+{
+	sp_neg_vector *sv = vector_from_items_file("frame-limit-tail/server.items");
+	idset want_have = { 0 }, want_need = { 0 };
+	sp_neg_vector *cv;
+	sp_neg_storage cs, ss;
+	sp_neg *client, *server;
+	const sp_neg_item *cut;
+	const uint8_t *p, *prefix;
+	loop_result res;
+	size_t held, i, ranges, len;
+	uint64_t v, count, bound_ts;
+	sp_buf c2s, reply;
+
+	(void)state;
+	sp_neg_vector_storage(sv, &ss);
+	for (held = 0; held <= 100; held += 100) {
+		assert_int_equal(sp_neg_vector_new(&cv), 0);
+		for (i = 0; i < held; i++)
+			assert_int_equal(sp_neg_vector_add(cv, ss.get(ss.ctx, i)->ts,
+			    ss.get(ss.ctx, i)->id), 0);
+		assert_int_equal(sp_neg_vector_seal(cv), 0);
+		sp_neg_vector_storage(cv, &cs);
+		ids_missing(&ss, &cs, &want_need);
+
+		sp_buf_init(&c2s);
+		sp_buf_init(&reply);
+		sp_buf_append(&c2s, "\x61", 1);
+		if (held != 0)
+			put_fingerprint(&c2s, &cs, 0, held, ss.get(ss.ctx, held)->ts + 1);
+		sp_buf_append(&c2s, "\x00\x00\x02\x00", 4);
+		assert_int_equal(sp_neg_new(&cs, SP_NEG_FRAME_MIN, &client), 0);
+		assert_int_equal(sp_neg_new(&ss, SP_NEG_FRAME_MIN, &server), 0);
+		assert_int_equal(sp_neg_reconcile(server, c2s.data, c2s.len, &reply), 0);
+		assert_true(reply.len <= SP_NEG_FRAME_MIN);
+		assert_int_equal(first_false_range(reply.data, reply.len, &ss, &ranges), -1);
+		/* [Skip,] IdList up to the first id left out, closing Fingerprint. */
+		assert_int_equal(ranges, held != 0 ? 3 : 2);
+		p = reply.data + 1;
+		len = reply.len - 1;
+		bound_ts = 0;
+		if (held != 0) {
+			assert_int_equal(sp_neg_varint_get(&p, &len, &v), 0);
+			bound_ts = v - 1;
+			assert_int_equal(sp_neg_varint_get(&p, &len, &v), 0);
+			assert_true(v == 0);
+			assert_int_equal(sp_neg_varint_get(&p, &len, &v), 0);
+			assert_true(v == 0);
+		}
+		assert_int_equal(sp_neg_varint_get(&p, &len, &v), 0);
+		bound_ts += v - 1;
+		assert_int_equal(sp_neg_varint_get(&p, &len, &v), 0);
+		assert_true(v == ID);
+		prefix = p;
+		p += ID;
+		len -= ID;
+		assert_int_equal(sp_neg_varint_get(&p, &len, &v), 0);
+		assert_true(v == 2);
+		assert_int_equal(sp_neg_varint_get(&p, &len, &count), 0);
+		assert_true(count > 0 && held + count < ss.size(ss.ctx));
+		cut = ss.get(ss.ctx, held + (size_t)count);
+		assert_true(bound_ts == cut->ts);
+		assert_memory_equal(prefix, cut->id, ID);
+		assert_int_equal(len, count * ID + CLOSING_BYTES);
+
+		/* The session, opened with that message. */
+		assert_int_equal(sp_neg_initiate(client, &reply), 0);
+		converge_from(client, server, &c2s, &cs, &ss, SP_NEG_FRAME_MIN,
+		    SP_NEG_FRAME_MIN, &want_have, &want_need, &res);
+		print_message("IdList cut after %llu ids (client holding %zu): converged in "
+		    "%zu rounds\n", (unsigned long long)count, held, res.rounds);
+		sp_buf_free(&c2s);
+		sp_buf_free(&reply);
+		sp_neg_free(client);
+		sp_neg_free(server);
+		idset_free(&want_need);
+		sp_neg_vector_free(cv);
+	}
+	idset_free(&want_have);
 	sp_neg_vector_free(sv);
 }
 
@@ -1569,6 +1772,8 @@ main(void)
 		cmocka_unit_test(test_loop_random_sets),
 		cmocka_unit_test(test_idlist_bounds),
 		cmocka_unit_test(test_frame_limit_tail),
+		cmocka_unit_test(test_frame_limit_client),
+		cmocka_unit_test(test_frame_limit_idlist_cut),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_roles),
