@@ -1,5 +1,6 @@
 /*
- * store.h - the node's LMDB store (the only user of lmdb.h).
+ * store.h - the node's store: signed records and their indexes, in one
+ * LMDB environment (through daemon/kv.h, the only user of lmdb.h).
  *
  * What it keeps (layout in docs/STORE.md):
  *   - every current record, by id;
@@ -38,15 +39,29 @@ typedef struct sp_store_options {
 
 /*
  * Opens (creating if needed) the store in directory dir (which must exist).
- * Checks the schema version: a newer one is SP_ESCHEMA, nothing changed.
- * Clears stale readers left by a crashed process and recovers an
- * interrupted import (sp_store_recover). *out is owned by the caller, freed
- * with sp_store_close. opt may be NULL.
+ * Checks the schema version: a store of an older schema is upgraded in
+ * place, in one transaction (if that fails, the error is the failing
+ * step's and nothing is changed); a newer one, or an older one this code
+ * has no upgrade from, is SP_ESCHEMA, nothing changed. sp_store_explain
+ * says which versions. Clears stale readers left by a crashed process and
+ * finishes an interrupted import (rolled back if it was running, cleaned
+ * up if it was committed). *out is owned by the caller, freed with
+ * sp_store_close; NULL on error. opt may be NULL.
  * It also finishes a scrub that an erase asked for (an applied erased
  * tombstone leaves a mark in meta until sp_store_scrub has run).
  */
 int sp_store_open(const char *dir, const sp_store_options *opt, sp_store **out);
 void sp_store_close(sp_store *s);
+
+/*
+ * The message for an error err from sp_store_open(dir): when the store in
+ * dir has another schema than this code's, which one it has, which this
+ * code reads, and what happened (refused, or an upgrade that failed and
+ * changed nothing); otherwise sp_strerror(err). Reads dir without changing
+ * its data file; must not be called while the store is open in this
+ * process (LMDB's rule). Always NUL-terminates out (truncating).
+ */
+void sp_store_explain(char *out, size_t size, const char *dir, int err);
 
 /* Read or write transaction. *out is freed by commit or abort. */
 int sp_txn_begin(sp_store *s, bool write, sp_txn **out);

@@ -1,13 +1,14 @@
 /*
  * test_store.c - the LMDB store on real environments in temporary
- * directories: persistence, schema refusal, newest-wins, area and key
- * walks, tombstones, erasure with scrub (searching every file's bytes),
- * imports committed, rolled back and interrupted (by close, by SIGKILL,
- * and between commit and cleanup), stats, communities, a full map.
+ * directories: persistence, newest-wins, area and key walks, tombstones,
+ * erasure with scrub (searching every file's bytes), imports committed,
+ * rolled back and interrupted (by close, by SIGKILL, and between commit
+ * and cleanup), stats, communities, a full map. Schema versions are in
+ * test_store_schema.c.
  *
- * A few checks open the environment with LMDB directly, while the store is
- * closed, to see what the API hides: leftover record encodings, undo
- * entries, and a journal entry forced into the "committed" state.
+ * A few checks reach under the API (store_int.h: the transaction's tables)
+ * to see what it hides: leftover record encodings, undo entries, and a
+ * journal entry forced into the "committed" state.
  */
 #include "sp_test.h"
 
@@ -21,8 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <lmdb.h>
-
 #include "base32.h"
 #include "body.h"
 #include "buf.h"
@@ -30,6 +29,7 @@
 #include "record.h"
 #include "sp_err.h"
 #include "store.h"
+#include "store_int.h"
 
 /* The community key, which also signs: the store checks no authorisation. */
 static uint8_t g_pk[SP_PUBKEY_BYTES], g_sk[SP_SECKEY_BYTES];
@@ -191,48 +191,29 @@ reopen(fixture *f)
 	assert_int_equal(sp_store_open(f->dir, NULL, &f->s), 0);
 }
 
-/* LMDB directly, for what the API does not show; the store must be closed. */
-
-static MDB_env *
-raw_open(const char *dir)
+/* Entries in one of the store's tables, which the API does not show. */
+static uint64_t
+table_entries(sp_store *s, enum sp_store_table table)
 {
-	MDB_env *env;
+	sp_txn *txn;
+	uint64_t n;
 
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
-	return env;
-}
-
-static size_t
-raw_entries(const char *dir, const char *name)
-{
-	MDB_env *env = raw_open(dir);
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_stat st;
-
-	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
-	assert_int_equal(mdb_stat(txn, dbi, &st), 0);
-	mdb_txn_abort(txn);
-	mdb_env_close(env);
-	return st.ms_entries;
+	assert_int_equal(sp_txn_begin(s, false, &txn), 0);
+	assert_int_equal(sp_kv_entries(txn->kv, table, &n), 0);
+	sp_txn_abort(txn);
+	return n;
 }
 
 /* No stored encoding is left over: one per current key, no undo, no journal. */
 static void
 assert_no_leftovers(fixture *f)
 {
-	sp_store_close(f->s);
-	f->s = NULL;
-	assert_int_equal(raw_entries(f->dir, "records"),
-	    raw_entries(f->dir, "current"));
-	assert_int_equal(raw_entries(f->dir, "ids"),
-	    raw_entries(f->dir, "current"));
-	assert_int_equal(raw_entries(f->dir, "undo"), 0);
-	assert_int_equal(raw_entries(f->dir, "journal"), 0);
-	assert_int_equal(sp_store_open(f->dir, NULL, &f->s), 0);
+	uint64_t current = table_entries(f->s, SP_TABLE_CURRENT);
+
+	assert_int_equal(table_entries(f->s, SP_TABLE_RECORDS), current);
+	assert_int_equal(table_entries(f->s, SP_TABLE_IDS), current);
+	assert_int_equal(table_entries(f->s, SP_TABLE_UNDO), 0);
+	assert_int_equal(table_entries(f->s, SP_TABLE_JOURNAL), 0);
 }
 
 /* Snapshots: every current record and every area, as bytes to compare. */
@@ -384,53 +365,6 @@ test_reopen_keeps_data(void **state)
 	/* A read transaction cannot write. */
 	assert_int_equal(sp_store_meta_put(txn, "hlc", 1), SP_EINVAL);
 	sp_txn_abort(txn);
-}
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n > 0);
-	rewind(fp);
-	assert_non_null(p = malloc((size_t)n));
-	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return p;
-}
-
-static void
-test_schema_newer_refused(void **state)
-{
-	fixture *f = *state;
-	static char sentinel;
-	sp_txn *txn;
-	sp_store *s2 = (sp_store *)(void *)&sentinel;  /* open must clear it */
-	char path[4096];
-	uint8_t *before, *after;
-	size_t blen, alen;
-
-	assert_int_equal(sp_txn_begin(f->s, true, &txn), 0);
-	assert_int_equal(sp_store_meta_put(txn, "schema", SP_STORE_SCHEMA + 1), 0);
-	assert_int_equal(sp_txn_commit(txn), 0);
-	sp_store_close(f->s);
-	f->s = NULL;
-
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	before = read_file(path, &blen);
-	assert_int_equal(sp_store_open(f->dir, NULL, &s2), SP_ESCHEMA);
-	assert_null(s2);
-	after = read_file(path, &alen);
-	assert_int_equal(alen, blen);
-	assert_memory_equal(after, before, blen);
-	free(before);
-	free(after);
 }
 
 /* Collects area items into an array of (ts, id). */
@@ -1133,30 +1067,28 @@ test_import_killed_rolls_back(void **state)
 	free(ids);
 }
 
-/* Forces the (only) journal entry into the committed state, with LMDB directly. */
+/* Forces the (only) journal entry into the committed state, under the API. */
 static void
-raw_mark_committed(const char *dir)
+mark_committed(sp_store *s)
 {
-	MDB_env *env = raw_open(dir);
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_cursor *c;
-	MDB_val k, v;
-	uint8_t val[256];
+	sp_txn *txn;
+	sp_kv_cursor *c;
+	sp_kv_val k, v;
+	uint8_t key[8], val[256];
 
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "journal", 0, &dbi), 0);
-	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
-	assert_int_equal(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
-	assert_true(v.mv_size <= sizeof(val));
-	memcpy(val, v.mv_data, v.mv_size);
+	assert_int_equal(sp_txn_begin(s, true, &txn), 0);
+	assert_int_equal(sp_kv_cursor_open(txn->kv, SP_TABLE_JOURNAL, &c), 0);
+	assert_int_equal(sp_kv_cursor_get(c, SP_KV_FIRST, &k, &v), 0);
+	assert_int_equal(k.len, sizeof(key));
+	assert_true(v.len <= sizeof(val));
+	memcpy(key, k.data, sizeof(key));
+	memcpy(val, v.data, v.len);
+	sp_kv_cursor_close(c);
 	assert_int_equal(val[0], 1);   /* running */
 	val[0] = 2;                    /* committed */
-	v.mv_data = val;
-	assert_int_equal(mdb_cursor_put(c, &k, &v, MDB_CURRENT), 0);
-	mdb_cursor_close(c);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	assert_int_equal(sp_kv_put(txn->kv, SP_TABLE_JOURNAL, key, sizeof(key), val,
+	    v.len, 0), 0);
+	assert_int_equal(sp_txn_commit(txn), 0);
 }
 
 /* Committed, then the process died before the cleanup: open finishes it. */
@@ -1171,11 +1103,9 @@ test_import_commit_interrupted(void **state)
 	apply_base(f->s, ids);
 	assert_int_equal(sp_store_import_begin(f->s, g_pk, "c", 1, &imp), 0);
 	apply_import(f->s, &imp, ids);
-	sp_store_close(f->s);
-	f->s = NULL;
-	assert_true(raw_entries(f->dir, "undo") == NIMPORT);
-	raw_mark_committed(f->dir);
-	assert_int_equal(sp_store_open(f->dir, NULL, &f->s), 0);
+	assert_int_equal(table_entries(f->s, SP_TABLE_UNDO), NIMPORT);
+	mark_committed(f->s);
+	reopen(f);
 	assert_import_applied(f, ids);
 	free(ids);
 }
@@ -1386,7 +1316,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_reopen_keeps_data),
-		T(test_schema_newer_refused),
 		T(test_newest_wins),
 		T(test_tie_broken_by_larger_id),
 		T(test_area_order),

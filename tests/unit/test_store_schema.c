@@ -1,5 +1,6 @@
 /*
- * test_store_schema.c - stores written by earlier code still open.
+ * test_store_schema.c - stores written by earlier code still open, and
+ * the schema migration path.
  *
  * tests/fixtures/store-v1/data.mdb is a store of schema 1 written once by
  * this file's generator (run as `test_store_schema --write-fixture DIR`,
@@ -7,14 +8,22 @@
  * opens a copy of it with today's code and checks every community, peer,
  * meta value, record, index entry and count the generator left there.
  * The fixture in the tree is never opened in place: opening writes.
+ *
+ * Schema 1 is the only one yet, so the migration path is proved with
+ * schema histories of the test's own (store_int.h): a migration to a
+ * schema 2 that rebuilds the "ids" index from "current", run on a copy of
+ * the fixture; a chain whose last step fails, which must leave the file
+ * byte for byte as it was; stores newer than the code, or older than its
+ * oldest migration, refused unchanged, with sp_store_explain naming the
+ * versions.
  */
+#define _GNU_SOURCE 1  /* memmem */
 #include "sp_test.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "body.h"
 #include "buf.h"
@@ -23,6 +32,7 @@
 #include "record.h"
 #include "sp_err.h"
 #include "store.h"
+#include "store_int.h"
 
 #define FIXTURE_DIR "tests/fixtures/store-v1"
 
@@ -237,21 +247,30 @@ path_in(char *out, size_t size, const char *dir, const char *name)
 	assert_true((size_t)snprintf(out, size, "%s/%s", dir, name) < size);
 }
 
-/* A temporary directory holding a copy of the fixture's data.mdb. */
-static char *
-fixture_copy(void)
+/* The fixture's data.mdb, read into memory (free it). */
+static uint8_t *
+fixture_read(size_t *len)
 {
 	const char *src = getenv("SP_SRC");
 	char path[4096];
-	uint8_t *data;
-	size_t len;
-	char *dir;
 
 	/* ctest sets SP_SRC; without it the fixture cannot be found: fail, do not skip. */
 	assert_non_null(src);
 	assert_true((size_t)snprintf(path, sizeof(path), "%s/" FIXTURE_DIR "/data.mdb",
 	    src) < sizeof(path));
-	data = file_read(path, &len);
+	return file_read(path, len);
+}
+
+/* A temporary directory holding a copy of the fixture's data.mdb. */
+static char *
+fixture_copy(void)
+{
+	char path[4096];
+	uint8_t *data;
+	size_t len;
+	char *dir;
+
+	data = fixture_read(&len);
 	assert_non_null(dir = sp_test_mkdtemp());
 	path_in(path, sizeof(path), dir, "data.mdb");
 	file_write(path, data, len);
@@ -330,12 +349,12 @@ check_peers(sp_txn *t)
 }
 
 static void
-check_meta(sp_txn *t)
+check_meta(sp_txn *t, uint64_t schema)
 {
 	uint64_t v;
 
 	assert_int_equal(sp_store_meta_get(t, "schema", &v), 0);
-	assert_int_equal(v, 1);
+	assert_int_equal(v, schema);
 	assert_int_equal(sp_store_meta_get(t, "hlc", &v), 0);
 	assert_int_equal(v, FX_HLC);
 	assert_int_equal(sp_store_meta_get(t, "next_seq", &v), 0);
@@ -515,15 +534,48 @@ check_records(sp_txn *t)
 	assert_int_equal(total, 12);
 }
 
-/* Everything the generator wrote is in the store at dir, as it left it. */
+/*
+ * Entries per table: one encoding and one id per current version, both
+ * directions of each community, no import left in the journal.
+ */
 static void
-check_fixture_content(sp_store *s)
+check_tables(sp_txn *t)
+{
+	static const struct {
+		enum sp_store_table table;
+		uint64_t entries;
+	} expect[] = {
+		{ SP_TABLE_RECORDS, 12 },
+		{ SP_TABLE_IDS, 12 },
+		{ SP_TABLE_CURRENT, 12 },
+		{ SP_TABLE_COMMUNITIES, FX_COMMUNITIES },
+		{ SP_TABLE_ALIASES, FX_COMMUNITIES },
+		{ SP_TABLE_PEERS, FX_PEERS },
+		{ SP_TABLE_JOURNAL, 0 },
+		{ SP_TABLE_UNDO, 0 },
+	};
+	uint64_t n;
+	size_t i;
+
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		assert_int_equal(sp_kv_entries(t->kv, expect[i].table, &n), 0);
+		assert_int_equal(n, expect[i].entries);
+	}
+	/* Each current version is in one area. */
+	assert_int_equal(sp_kv_entries(t->kv, SP_TABLE_AREA, &n), 0);
+	assert_int_equal(n, 12);
+}
+
+/* Everything the generator wrote is in the store, as it left it; schema aside. */
+static void
+check_fixture_content(sp_store *s, uint64_t schema)
 {
 	sp_store_stats stats;
 	sp_txn *t;
 
 	assert_int_equal(sp_txn_begin(s, false, &t), 0);
-	check_meta(t);
+	check_meta(t, schema);
+	check_tables(t);
 	check_communities(t);
 	check_peers(t);
 	check_records(t);
@@ -539,17 +591,14 @@ check_fixture_content(sp_store *s)
 static void
 test_fixture_in_tree(void **state)
 {
-	const char *src = getenv("SP_SRC");
-	char dir[4096], path[4096];
-	struct stat st;
+	uint8_t *data;
+	size_t len;
 
 	(void)state;
-	assert_non_null(src);
-	assert_true((size_t)snprintf(dir, sizeof(dir), "%s/" FIXTURE_DIR, src) < sizeof(dir));
-	path_in(path, sizeof(path), dir, "data.mdb");
-	assert_int_equal(stat(path, &st), 0);
-	assert_true(st.st_size <= 200 * 1024);
-	assert_int_equal(sp_test_grep_tree(dir, FX_ERASED, strlen(FX_ERASED)), 0);
+	data = fixture_read(&len);
+	assert_true(len <= 200 * 1024);
+	assert_null(memmem(data, len, FX_ERASED, strlen(FX_ERASED)));
+	free(data);
 }
 
 /* Today's code opens the fixture and finds all of it, and keeps working on it. */
@@ -567,7 +616,7 @@ test_fixture_opens(void **state)
 
 	(void)state;
 	assert_int_equal(sp_store_open(dir, NULL, &s), 0);
-	check_fixture_content(s);
+	check_fixture_content(s, SP_STORE_SCHEMA);
 
 	/* The counters carried over: a new import gets the next id. */
 	assert_int_equal(sp_txn_begin(s, false, &t), 0);
@@ -592,12 +641,280 @@ test_fixture_opens(void **state)
 	sp_test_rmdir(dir);
 }
 
+/* Migrations of the test's own schema histories. */
+
+static unsigned g_migrations_run;
+
+/* Deletes every entry of table. */
+static int
+table_clear(sp_txn *t, enum sp_store_table table)
+{
+	sp_kv_cursor *c;
+	sp_kv_val k, v;
+	int r;
+
+	if ((r = sp_kv_cursor_open(t->kv, table, &c)) != 0)
+		return r;
+	while ((r = sp_kv_cursor_get(c, SP_KV_FIRST, &k, &v)) == 0)
+		if ((r = sp_kv_cursor_del(c)) != 0)
+			break;
+	sp_kv_cursor_close(c);
+	return r == SP_ENOTFOUND ? 0 : r;
+}
+
+/* The "ids" entry of a "current" entry: id -> seq u64 | timestamp u64. */
+static int
+id_from_current(void *arg, const sp_kv_val *k, const sp_kv_val *v)
+{
+	sp_txn *t = arg;
+	sp_version ver;
+	uint8_t idval[16];
+	int r;
+
+	(void)k;
+	if ((r = sp_store_version_unpack(v->data, v->len, &ver)) != 0)
+		return r;
+	sp_put_be64(idval, ver.seq);
+	sp_put_be64(idval + 8, ver.ts);
+	return sp_kv_put(t->kv, SP_TABLE_IDS, ver.id, SP_ID_BYTES, idval,
+	    sizeof(idval), SP_KV_NOOVERWRITE);
+}
+
+/* As a real migration that adds an index would: empty it, fill it from the records. */
+static int
+migrate_rebuild_ids(sp_txn *t)
+{
+	int r;
+
+	g_migrations_run++;
+	if ((r = table_clear(t, SP_TABLE_IDS)) != 0)
+		return r;
+	return sp_kv_walk(t->kv, SP_TABLE_CURRENT, NULL, 0, 0, false,
+	    id_from_current, t);
+}
+
+/* A migration that gets halfway: the index is emptied, then it fails. */
+static int
+migrate_clear_ids_then_fail(sp_txn *t)
+{
+	int r;
+
+	g_migrations_run++;
+	if ((r = table_clear(t, SP_TABLE_IDS)) != 0)
+		return r;
+	return SP_EMAPFULL;
+}
+
+static const sp_store_migration to_v2[] = { { 1, migrate_rebuild_ids } };
+static const sp_store_schema schema_v2 = { 2, to_v2, 1 };
+
+/* 1 -> 2 works, 2 -> 3 fails after emptying "ids" again. */
+static const sp_store_migration to_v3_failing[] = {
+	{ 1, migrate_rebuild_ids },
+	{ 2, migrate_clear_ids_then_fail },
+};
+static const sp_store_schema schema_v3_failing = { 3, to_v3_failing, 2 };
+
+/* Schema 3 that upgrades schema 2 only: a store of schema 1 has no path. */
+static const sp_store_migration from_v2_only[] = { { 2, migrate_rebuild_ids } };
+static const sp_store_schema schema_v3_from_v2 = { 3, from_v2_only, 1 };
+
+static uint8_t *
+data_read(const char *dir, size_t *len)
+{
+	char path[4096];
+
+	path_in(path, sizeof(path), dir, "data.mdb");
+	return file_read(path, len);
+}
+
+/* The data file in dir is byte for byte before (before_len bytes). */
+static void
+assert_data_unchanged(const char *dir, const uint8_t *before, size_t before_len)
+{
+	uint8_t *after;
+	size_t len;
+
+	after = data_read(dir, &len);
+	assert_int_equal(len, before_len);
+	assert_memory_equal(after, before, len);
+	free(after);
+}
+
+/* Opening dir with schema is refused with err, the data file untouched. */
+static void
+assert_refused_unchanged(const char *dir, const sp_store_schema *schema, int err)
+{
+	static char sentinel;
+	sp_store *s = (sp_store *)(void *)&sentinel;  /* open must clear it */
+	uint8_t *before;
+	size_t len;
+
+	before = data_read(dir, &len);
+	assert_int_equal(sp_store_open_schema(dir, NULL, schema, &s), err);
+	assert_null(s);
+	assert_data_unchanged(dir, before, len);
+	free(before);
+}
+
+/*
+ * explain's message for err against schema contains every string of
+ * want, and reading the store for it changed nothing.
+ */
+static void
+assert_explained(const char *dir, int err, const sp_store_schema *schema,
+    const char *const *want, size_t n)
+{
+	char msg[512];
+	uint8_t *before;
+	size_t i, len;
+
+	before = data_read(dir, &len);
+	sp_store_explain_schema(msg, sizeof(msg), dir, err, schema);
+	for (i = 0; i < n; i++)
+		if (strstr(msg, want[i]) == NULL)
+			fail_msg("'%s' is not in '%s'", want[i], msg);
+	assert_data_unchanged(dir, before, len);
+	free(before);
+}
+
+/* The fixture, migrated to schema 2 in place, keeps everything and its rebuilt index. */
+static void
+test_migration_upgrades_in_place(void **state)
+{
+	char *dir = fixture_copy();
+	sp_store *s;
+
+	(void)state;
+	g_migrations_run = 0;
+	assert_int_equal(sp_store_open_schema(dir, NULL, &schema_v2, &s), 0);
+	assert_int_equal(g_migrations_run, 1);
+	check_fixture_content(s, 2);
+	sp_store_close(s);
+
+	/* Done once: opening again migrates nothing. */
+	assert_int_equal(sp_store_open_schema(dir, NULL, &schema_v2, &s), 0);
+	assert_int_equal(g_migrations_run, 1);
+	check_fixture_content(s, 2);
+	sp_store_close(s);
+
+	/* Now the store is newer than today's code, which refuses it. */
+	assert_refused_unchanged(dir, &sp_store_schema_current, SP_ESCHEMA);
+	sp_test_rmdir(dir);
+}
+
+/*
+ * A chain whose second step fails: the whole upgrade is undone, the
+ * file is byte for byte what it was, and it opens at schema 1 with its
+ * "ids" index whole (the failed steps had emptied it).
+ */
+static void
+test_migration_failure_changes_nothing(void **state)
+{
+	static const char *const want[] = { "from schema 1 to 3", "store is full",
+	    "still has schema 1" };
+	char *dir = fixture_copy();
+	sp_store *s;
+
+	(void)state;
+	g_migrations_run = 0;
+	assert_refused_unchanged(dir, &schema_v3_failing, SP_EMAPFULL);
+	assert_int_equal(g_migrations_run, 2);
+	assert_explained(dir, SP_EMAPFULL, &schema_v3_failing, want, 3);
+	assert_int_equal(sp_store_open(dir, NULL, &s), 0);
+	check_fixture_content(s, 1);
+	sp_store_close(s);
+	sp_test_rmdir(dir);
+}
+
+/* A store older than the oldest migration is refused; no step runs. */
+static void
+test_no_migration_path_refused(void **state)
+{
+	static const char *const want[] = { "has schema 1", "(schema 3)",
+	    "upgrades schema 2 and later" };
+	char *dir = fixture_copy();
+
+	(void)state;
+	g_migrations_run = 0;
+	assert_refused_unchanged(dir, &schema_v3_from_v2, SP_ESCHEMA);
+	assert_int_equal(g_migrations_run, 0);
+	assert_explained(dir, SP_ESCHEMA, &schema_v3_from_v2, want, 3);
+	sp_test_rmdir(dir);
+}
+
+/* Sets the fixture copy's recorded schema, as another simpul would have left it. */
+static void
+schema_set(const char *dir, uint64_t schema)
+{
+	sp_store *s;
+	sp_txn *t;
+
+	assert_int_equal(sp_store_open(dir, NULL, &s), 0);
+	assert_int_equal(sp_txn_begin(s, true, &t), 0);
+	assert_int_equal(sp_store_meta_put(t, "schema", schema), 0);
+	assert_int_equal(sp_txn_commit(t), 0);
+	sp_store_close(s);
+}
+
+/* Today's code refuses, unchanged, a store newer than itself and one older than schema 1. */
+static void
+test_other_schemas_refused(void **state)
+{
+	static const char *const newer[] = { "has schema 2", "newer simpul",
+	    "reads schema 1 and older" };
+	static const char *const older[] = { "has schema 0", "cannot upgrade" };
+	char *dir = fixture_copy();
+
+	(void)state;
+	schema_set(dir, SP_STORE_SCHEMA + 1);
+	assert_refused_unchanged(dir, &sp_store_schema_current, SP_ESCHEMA);
+	assert_explained(dir, SP_ESCHEMA, &sp_store_schema_current, newer, 3);
+	sp_test_rmdir(dir);
+
+	dir = fixture_copy();
+	schema_set(dir, 0);
+	assert_refused_unchanged(dir, &sp_store_schema_current, SP_ESCHEMA);
+	assert_explained(dir, SP_ESCHEMA, &sp_store_schema_current, older, 2);
+	sp_test_rmdir(dir);
+}
+
+/* A new store starts at the newest schema: no migration runs on it. */
+static void
+test_fresh_store_needs_no_migration(void **state)
+{
+	char *dir = sp_test_mkdtemp(), msg[512];
+	sp_store *s;
+	sp_txn *t;
+	uint64_t v;
+
+	(void)state;
+	assert_non_null(dir);
+	g_migrations_run = 0;
+	assert_int_equal(sp_store_open_schema(dir, NULL, &schema_v3_failing, &s), 0);
+	assert_int_equal(g_migrations_run, 0);
+	assert_int_equal(sp_txn_begin(s, false, &t), 0);
+	assert_int_equal(sp_store_meta_get(t, "schema", &v), 0);
+	assert_int_equal(v, 3);
+	sp_txn_abort(t);
+	sp_store_close(s);
+	/* At the code's own schema, explain gives the error's own message. */
+	sp_store_explain_schema(msg, sizeof(msg), dir, SP_ENOSPC, &schema_v3_failing);
+	assert_string_equal(msg, sp_strerror(SP_ENOSPC));
+	sp_test_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture_in_tree),
 		cmocka_unit_test(test_fixture_opens),
+		cmocka_unit_test(test_migration_upgrades_in_place),
+		cmocka_unit_test(test_migration_failure_changes_nothing),
+		cmocka_unit_test(test_no_migration_path_refused),
+		cmocka_unit_test(test_other_schemas_refused),
+		cmocka_unit_test(test_fresh_store_needs_no_migration),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--write-fixture") == 0)
