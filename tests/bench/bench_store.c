@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "body.h"
 #include "buf.h"
 #include "crypto.h"
+#include "pack.h"
 #include "record.h"
 #include "sp_err.h"
 #include "store.h"
@@ -54,10 +54,12 @@ fail(const char *what, int r)
 static int
 batch_make(batch *b, size_t first, const uint32_t *perm)
 {
-	uint8_t body[BODY_TEXT + 8];
-	size_t i, blen;
-	int r;
+	char text[BODY_TEXT];
+	sp_buf body;
+	size_t i;
+	int r = 0;
 
+	sp_buf_init(&body);
 	sp_buf_reset(&b->enc);
 	for (i = 0; i < BATCH; i++) {
 		size_t n = first + i, k = perm != NULL ? perm[n] : n;
@@ -73,24 +75,24 @@ batch_make(batch *b, size_t first, const uint32_t *perm)
 		rec->timestamp = ((uint64_t)1700000000000 + n) << 16;
 		rec->label = SP_LABEL_COMMUNITY;
 		/* {"t": "<290 bytes>"} */
-		blen = 0;
-		body[blen++] = 0x81;
-		body[blen++] = 0xa1;
-		body[blen++] = 't';
-		body[blen++] = 0xda;
-		body[blen++] = BODY_TEXT >> 8;
-		body[blen++] = BODY_TEXT & 0xff;
-		memset(body + blen, 'a' + (int)(k % 26), BODY_TEXT);
-		blen += BODY_TEXT;
-		rec->body = body;
-		rec->body_len = blen;
+		memset(text, 'a' + (int)(k % 26), BODY_TEXT);
+		sp_buf_reset(&body);
+		sp_pack_map(&body, 1);
+		sp_pack_cstr(&body, "t");
+		sp_pack_str(&body, text, BODY_TEXT);
+		if ((r = body.err) != 0)
+			break;
+		rec->body = body.data;
+		rec->body_len = body.len;
 		b->off[i] = b->enc.len;
-		if ((r = sp_record_sign(rec, g_sk, &b->enc, b->id[i])) != 0)
-			return r;
+		r = sp_record_sign(rec, g_sk, &b->enc, b->id[i]);
 		rec->body = NULL;
+		if (r != 0)
+			break;
 	}
 	b->off[BATCH] = b->enc.len;
-	return 0;
+	sp_buf_free(&body);
+	return r;
 }
 
 static int

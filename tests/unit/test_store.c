@@ -26,6 +26,7 @@
 #include "body.h"
 #include "buf.h"
 #include "crypto.h"
+#include "pack.h"
 #include "record.h"
 #include "sp_err.h"
 #include "store.h"
@@ -50,25 +51,9 @@ typedef struct trec {
 static void
 body_text(sp_buf *b, const char *text, size_t len)
 {
-	uint8_t h[3];
-	size_t hlen;
-
-	sp_buf_append(b, "\x81\xa1t", 3);
-	if (len < 32) {
-		h[0] = (uint8_t)(0xa0 | len);
-		hlen = 1;
-	} else if (len < 256) {
-		h[0] = 0xd9;
-		h[1] = (uint8_t)len;
-		hlen = 2;
-	} else {
-		h[0] = 0xda;
-		h[1] = (uint8_t)(len >> 8);
-		h[2] = (uint8_t)len;
-		hlen = 3;
-	}
-	sp_buf_append(b, h, hlen);
-	sp_buf_append(b, text, len);
+	sp_pack_map(b, 1);
+	sp_pack_cstr(b, "t");
+	sp_pack_str(b, text, len);
 	assert_int_equal(b->err, 0);
 }
 
