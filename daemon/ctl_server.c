@@ -138,6 +138,22 @@ server_close_handles(sp_ctl_server *s)
 	uv_close((uv_handle_t *)&s->log_timer, server_handle_closed);
 }
 
+static void log_timer_cb(uv_timer_t *t);
+
+/* Sets the log timer for the first period to end with occurrences held back. */
+static void
+arm_log_timer(sp_ctl_server *s)
+{
+	uint64_t now = uv_now(s->pipe.loop), when = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < EV_COUNT; i++)
+		if (s->limits[i].suppressed != 0 && s->limits[i].until_ms < when)
+			when = s->limits[i].until_ms;
+	if (when != UINT64_MAX)
+		(void)uv_timer_start(&s->log_timer, log_timer_cb, when > now ? when - now : 0, 0);
+}
+
 /* Summary lines for what the rate limits held back, once their period is over. */
 static void
 log_timer_cb(uv_timer_t *t)
@@ -150,6 +166,7 @@ log_timer_cb(uv_timer_t *t)
 		if ((n = sp_log_limit_flush(&s->limits[i], now)) != 0)
 			log_warn("%u more %s in the last %d s", n, ctl_event_names[i],
 			    SP_LOG_LIMIT_MS / 1000);
+	arm_log_timer(s);
 }
 
 /*
@@ -159,13 +176,9 @@ log_timer_cb(uv_timer_t *t)
 static bool
 log_event(sp_ctl_server *s, enum ctl_event ev)
 {
-	uint64_t now = uv_now(s->pipe.loop);
-	sp_log_limit *l = &s->limits[ev];
-
-	if (sp_log_limit_pass(l, now))
+	if (sp_log_limit_pass(&s->limits[ev], uv_now(s->pipe.loop)))
 		return true;
-	if (!uv_is_active((uv_handle_t *)&s->log_timer))
-		(void)uv_timer_start(&s->log_timer, log_timer_cb, l->until_ms - now, 0);
+	arm_log_timer(s);
 	return false;
 }
 

@@ -88,6 +88,12 @@ check "the log says a connection was refused" grep -q "refused a new one" "$LOG"
 release
 wait_for 30 "status is served once the exports are gone" sp status
 
+# Each kind of line is logged once per 10 s; a summary counts the others.
+wait_for 30 "further evictions are counted in a summary line" \
+	grep -q "[0-9] more evictions of idle control connections in the last 10 s" "$LOG"
+wait_for 30 "further refusals too" \
+	grep -q "[0-9] more refusals of control connections in the last 10 s" "$LOG"
+
 expect_exit 0 "stop" sp stop
 wait "$DPID"
 check "simpuld exits cleanly" [ $? -eq 0 ]
