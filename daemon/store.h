@@ -16,8 +16,8 @@
  *
  * Threads: one write transaction at a time (LMDB's rule); read
  * transactions may be used from any thread (MDB_NOTLS). A transaction
- * belongs to the thread that began it. Commits are durable (fdatasync)
- * unless the caller asks otherwise for import batches.
+ * belongs to the thread that began it. Every commit is durable
+ * (fdatasync), import batches included: there is no option to skip it.
  */
 #ifndef SP_STORE_H
 #define SP_STORE_H
