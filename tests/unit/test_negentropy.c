@@ -1603,6 +1603,150 @@ feed_hex(const fixed *f, const char *hex)
 	return r;
 }
 
+/* Timestamps near 2^64. */
+
+/*
+ * Sending: a sender's bounds never go down and no item has timestamp
+ * 2^64-1 (infinity), so a bound's 1 + delta is at most 2^64-1 and never
+ * wraps. A client with two items at 0 and thirty at 2^64-2 writes its first
+ * bound, 2^64-2 after 0, as the largest varint there is; a server holding
+ * one item fewer at the top and one more reads it back and both converge.
+ */
+static void
+test_timestamp_top_sending(void **state)
+{
+	static const uint8_t top[] = {
+		0x61, 0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x01
+	};
+	static const size_t idlist[2] = { 32, 32 };
+	idset want_have = { 0 }, want_need = { 0 };
+	sp_neg_vector *cv, *sv;
+	sp_neg_storage cs, ss;
+	loop_result res;
+	uint8_t id[ID];
+	sp_neg *n;
+	sp_buf out;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sp_neg_vector_new(&cv), 0);
+	assert_int_equal(sp_neg_vector_new(&sv), 0);
+	for (i = 0; i < 33; i++) {
+		rule_id(i, id);
+		if (i != 31)
+			assert_int_equal(sp_neg_vector_add(sv, i < 2 ? 0 : UINT64_MAX - 1, id), 0);
+		if (i != 32)
+			assert_int_equal(sp_neg_vector_add(cv, i < 2 ? 0 : UINT64_MAX - 1, id), 0);
+		if (i == 31)
+			idset_add(&want_have, id);
+		if (i == 32)
+			idset_add(&want_need, id);
+	}
+	assert_int_equal(sp_neg_vector_seal(cv), 0);
+	assert_int_equal(sp_neg_vector_seal(sv), 0);
+	sp_neg_vector_storage(cv, &cs);
+	sp_neg_vector_storage(sv, &ss);
+	assert_int_equal(sp_neg_new(&cs, 0, &n), 0);
+	sp_buf_init(&out);
+	assert_int_equal(sp_neg_initiate(n, &out), 0);
+	assert_true(out.len > sizeof(top));
+	assert_memory_equal(out.data, top, sizeof(top));
+	run_loop(&cs, &ss, 0, 0, idlist, &want_have, &want_need, &res);
+	sp_buf_free(&out);
+	sp_neg_free(n);
+	idset_free(&want_have);
+	idset_free(&want_need);
+	sp_neg_vector_free(cv);
+	sp_neg_vector_free(sv);
+}
+
+/* The reply of a server holding items at 1, 2^63 and 2^64-2 to msg (hex). */
+static void
+assert_top_reply(const fixed *top, const char *msg_hex, const sp_buf *want)
+{
+	uint8_t *msg;
+	size_t len;
+	sp_neg *n;
+	sp_buf out;
+
+	msg = sp_test_unhex(msg_hex, &len);
+	assert_non_null(msg);
+	assert_int_equal(sp_neg_new(&top->st, 0, &n), 0);
+	sp_buf_init(&out);
+	assert_int_equal(sp_neg_reconcile(n, msg, len, &out), 0);
+	if (out.len != want->len || memcmp(out.data, want->data, out.len) != 0)
+		fail_msg("reply to %s differs", msg_hex);
+	sp_buf_free(&out);
+	sp_neg_free(n);
+	free(msg);
+}
+
+/*
+ * Receiving: a timestamp varint up to 2^64-1 is accepted; previous +
+ * (value - 1) at or past 2^64-1 is infinity (saturating, as the
+ * reference), and so is every later bound of the message; a varint past
+ * 2^64-1 is refused. Infinity bounds may carry id prefixes, which may not
+ * go down either. The server echoes the bounds it read in its IdLists.
+ */
+static void
+test_timestamp_top_receiving(void **state)
+{
+	static const uint64_t at[] = { 1, UINT64_C(1) << 63, UINT64_MAX - 1 };
+	fixed top, f;
+	sp_buf want;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sp_neg_vector_new(&top.v), 0);
+	for (i = 0; i < 3; i++) {
+		uint8_t id[ID];
+
+		rule_id(i, id);
+		assert_int_equal(sp_neg_vector_add(top.v, at[i], id), 0);
+	}
+	assert_int_equal(sp_neg_vector_seal(top.v), 0);
+	sp_neg_vector_storage(top.v, &top.st);
+	sp_buf_init(&want);
+
+	/* 2^63, then 2^63 + (2^63 - 1): exactly 2^64-1, infinity. */
+	sp_buf_append(&want, "\x61", 1);
+	sp_neg_varint_put(&want, (UINT64_C(1) << 63) + 1);
+	sp_buf_append(&want, "\x00\x02\x01", 3);
+	sp_buf_append(&want, top.st.get(top.st.ctx, 0)->id, ID);
+	sp_buf_append(&want, "\x00\x00\x02\x02", 4);
+	sp_buf_append(&want, top.st.get(top.st.ctx, 1)->id, ID);
+	sp_buf_append(&want, top.st.get(top.st.ctx, 2)->id, ID);
+	assert_top_reply(&top, "61" "81808080808080808001" "000200"
+	    "81808080808080808000" "000200", &want);
+	/* ... or 2^63 + (2^63 + 4), past 2^64: saturated, not wrapped to 4. */
+	assert_top_reply(&top, "61" "81808080808080808001" "000200"
+	    "81808080808080808005" "000200", &want);
+	/* After infinity, any varint is infinity again: an empty last range. */
+	sp_buf_append(&want, "\x00\x00\x02\x00", 4);
+	assert_top_reply(&top, "61" "81808080808080808001" "000200"
+	    "00" "000200" "05" "000200", &want);
+
+	/* 2^64-1, the largest varint, after 0: the largest finite bound, 2^64-2. */
+	sp_buf_reset(&want);
+	sp_buf_append(&want, "\x61\x81\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x00\x02\x02", 14);
+	sp_buf_append(&want, top.st.get(top.st.ctx, 0)->id, ID);
+	sp_buf_append(&want, top.st.get(top.st.ctx, 1)->id, ID);
+	assert_top_reply(&top, "61" "81ffffffffffffffff7f" "000200", &want);
+
+	/* Both roles accept and refuse the same. */
+	fixed_make(&f);
+	assert_int_equal(feed_hex(&f, "61" "81ffffffffffffffff7f" "000200"), 0);
+	assert_int_equal(feed_hex(&f, "61" "81808080808080808001" "000200"
+	    "81808080808080808005" "000200"), 0);
+	assert_int_equal(feed_hex(&f, "61" "82808080808080808000" "000200"), SP_ENEG);
+	/* (infinity) then (infinity, ff): rising; the other way round: going down. */
+	assert_int_equal(feed_hex(&f, "61" "000000" "05" "01ff00"), 0);
+	assert_int_equal(feed_hex(&f, "61" "0001ff00" "05" "0000"), SP_ENEG);
+	sp_neg_vector_free(f.v);
+	sp_buf_free(&want);
+	sp_neg_vector_free(top.v);
+}
+
 static void
 test_malformed(void **state)
 {
@@ -1774,6 +1918,8 @@ main(void)
 		cmocka_unit_test(test_frame_limit_tail),
 		cmocka_unit_test(test_frame_limit_client),
 		cmocka_unit_test(test_frame_limit_idlist_cut),
+		cmocka_unit_test(test_timestamp_top_sending),
+		cmocka_unit_test(test_timestamp_top_receiving),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_roles),

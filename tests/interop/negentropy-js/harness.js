@@ -24,7 +24,8 @@
 // does), so a msg before initiate is refused. And nip77 has no "no limit"
 // setting (it defaults to 60,000 bytes): no limit is the largest safe
 // integer. Timestamps must stay below 2^31 (its varints use 32-bit
-// operators, as the reference JS does).
+// operators, as the reference JS does): on simpul's own timestamps it
+// never converges.
 'use strict'
 
 const path = require('node:path')
