@@ -8,7 +8,10 @@
  *
  * The reconciler reads its items through sp_neg_storage, so the same code
  * runs over an in-memory vector (tests, the conformance harness) and over
- * an area of the daemon's LMDB store.
+ * an area of the daemon's LMDB store. This header brings in the two
+ * modules under it: neg_vector.h (the storage interface and the in-memory
+ * vector) and, through it, neg_codec.h (items, varints, fingerprints and
+ * messages on the wire).
  */
 #ifndef SP_NEGENTROPY_H
 #define SP_NEGENTROPY_H
@@ -18,59 +21,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "neg_vector.h"
 
-#define SP_NEG_PROTOCOL_V1 0x61
-#define SP_NEG_ID_BYTES 32
-#define SP_NEG_FINGERPRINT_BYTES 16
 /* A frame size limit, when set, must be at least this (as in the reference). */
 #define SP_NEG_FRAME_MIN 4096
-
-typedef struct sp_neg_item {
-	uint64_t ts;
-	uint8_t id[SP_NEG_ID_BYTES];
-} sp_neg_item;
-
-/* Item order: timestamp, then id bytewise. */
-int sp_neg_item_cmp(const sp_neg_item *a, const sp_neg_item *b);
-
-/*
- * Storage: a sorted, duplicate-free sequence of items, read by index.
- * fingerprint covers [begin, end). lower_bound returns the first index in
- * [begin, end] whose item is >= bound (end if none).
- */
-typedef struct sp_neg_storage {
-	void *ctx;
-	size_t (*size)(void *ctx);
-	const sp_neg_item *(*get)(void *ctx, size_t i);
-	size_t (*lower_bound)(void *ctx, size_t begin, size_t end, const sp_neg_item *bound);
-	void (*fingerprint)(void *ctx, size_t begin, size_t end, uint8_t out[SP_NEG_FINGERPRINT_BYTES]);
-} sp_neg_storage;
-
-/*
- * An in-memory storage: add items in any order, then seal (sorts, refuses
- * duplicates with SP_EDUPKEY). Fingerprints use prefix sums, so each costs
- * O(1) after sealing. *out owned by the caller (sp_neg_vector_free).
- * add: SP_EINVAL after seal or for timestamp UINT64_MAX (the protocol's
- * infinity). A vector whose seal failed can only be freed.
- */
-typedef struct sp_neg_vector sp_neg_vector;
-int sp_neg_vector_new(sp_neg_vector **out);
-void sp_neg_vector_free(sp_neg_vector *v);
-int sp_neg_vector_add(sp_neg_vector *v, uint64_t ts, const uint8_t id[SP_NEG_ID_BYTES]);
-int sp_neg_vector_seal(sp_neg_vector *v);
-/* The storage view of a sealed vector (valid while v lives). */
-void sp_neg_vector_storage(sp_neg_vector *v, sp_neg_storage *out);
-
-/* The fingerprint of a list of ids (for tests and storages). */
-void sp_neg_fingerprint(const uint8_t *sum_le, uint64_t count, uint8_t out[SP_NEG_FINGERPRINT_BYTES]);
-
-/*
- * Varints as Negentropy writes them (base-128, most significant group first).
- * get advances *p and *left past the varint; SP_ENEG (nothing advanced) if
- * it is truncated, not in its shortest form, or larger than 64 bits.
- */
-void sp_neg_varint_put(sp_buf *out, uint64_t v);
-int sp_neg_varint_get(const uint8_t **p, size_t *left, uint64_t *v);
 
 typedef struct sp_neg sp_neg;
 

@@ -1,12 +1,16 @@
 /*
- * test_negentropy.c - the Negentropy v1 reconciler against the shared
- * vectors (tests/vectors/negentropy, see its SOURCE.md): varints,
- * fingerprints, the protocol-version exchange, and every transcript
- * replayed byte for byte in both roles, over the in-memory vector and again
- * over an area of a real LMDB store. Then client/server loops between random
- * sets (sizes, overlaps, shared timestamps, frame size limits) that must
- * find exactly the difference, and malformed messages that must be refused
- * with SP_ENEG and no effect.
+ * test_negentropy.c - the Negentropy v1 reconciler (proto/negentropy.c,
+ * with neg_codec.c and neg_vector.c) against the shared vectors
+ * (tests/vectors/negentropy, see its SOURCE.md): varints, fingerprints, the
+ * protocol-version exchange, and every transcript replayed byte for byte in
+ * both roles (but for the closing fingerprints of frame-limited messages,
+ * where we correct the reference), over the in-memory vector and again
+ * over an area of a real LMDB store. Then client/server loops between
+ * random sets (sizes, overlaps, shared timestamps, frame size limits) that
+ * must find exactly the difference with every message true to its
+ * sender's items; frame-limited messages of either role (frame-limit-tail);
+ * timestamps near 2^64; and malformed messages that must be refused with
+ * SP_ENEG and no effect.
  *
  * Missing vector files fail the test: they are part of the suite.
  */
