@@ -6,7 +6,10 @@
  * Besides not crashing: a message is refused with SP_ENEG and no effect
  * (nothing written, no id reported) or answered; both roles agree on
  * whether a v1 message is well-formed; every answer respects the frame
- * size limit and is itself well-formed (the other role accepts it).
+ * size limit, is itself well-formed (the other role accepts it) and true:
+ * each of its Fingerprint ranges is the fingerprint of its sender's items
+ * between the range's bounds and each IdList lists exactly those items,
+ * the closing range of a message cut at the limit included.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,6 +71,36 @@ count_id(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
 	(*(size_t *)arg)++;
 }
 
+/* Whether every range of msg, written by a sender holding st, is true. */
+static bool
+true_message(const uint8_t *msg, size_t len, const sp_neg_storage *st)
+{
+	uint8_t fp[SP_NEG_FINGERPRINT_BYTES];
+	size_t lower = 0, upper, size = st->size(st->ctx), i;
+	sp_neg_reader r;
+	sp_neg_range rg;
+
+	sp_neg_reader_init(&r, msg + 1, len - 1);
+	while (r.left != 0) {
+		CHECK(sp_neg_read_range(&r, &rg) == 0);
+		upper = st->lower_bound(st->ctx, lower, size, &rg.upper.item);
+		if (rg.mode == SP_NEG_FINGERPRINT) {
+			st->fingerprint(st->ctx, lower, upper, fp);
+			if (memcmp(fp, rg.payload, sizeof(fp)) != 0)
+				return false;
+		} else if (rg.mode == SP_NEG_IDLIST) {
+			if (rg.count != upper - lower)
+				return false;
+			for (i = 0; i < rg.count; i++)
+				if (memcmp(rg.payload + i * SP_NEG_ID_BYTES,
+				    st->get(st->ctx, lower + i)->id, SP_NEG_ID_BYTES) != 0)
+					return false;
+		}
+		lower = upper;
+	}
+	return true;
+}
+
 /* A fresh server's answer to msg; returns its result. */
 static int
 serve(const uint8_t *msg, size_t len, uint64_t limit, sp_buf *out)
@@ -116,6 +149,7 @@ one(const uint8_t *data, size_t size, uint64_t limit)
 	} else {
 		CHECK(out.len >= 1 && out.data[0] == SP_NEG_PROTOCOL_V1);
 		CHECK(limit == 0 || out.len <= limit);
+		CHECK(true_message(out.data, out.len, &g_server));
 		CHECK(ask(out.data, out.len, 0, &back, &ignored, &ignored_done) == 0);
 	}
 
@@ -128,6 +162,7 @@ one(const uint8_t *data, size_t size, uint64_t limit)
 		CHECK(out.len == 0);
 	} else {
 		CHECK(limit == 0 || out.len <= limit);
+		CHECK(true_message(out.data, out.len, &g_client));
 		sp_buf_reset(&back);
 		CHECK(serve(out.data, out.len, 0, &back) == 0);
 	}
