@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "reader.h"
 #include "sp_err.h"
+#include "sync.h"
 
 #define NO_SUCH_PEER "no such peer (see 'simpul peer ls')"
 
@@ -211,7 +212,9 @@ sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 
 	if (sp_req_cstr(c, req, "name", name, sizeof(name)) != 0)
 		return;
-	if ((r = sp_peers_sync(sp_daemon_peers(d), name)) != 0) {
+	/* Connected: reconcile again; otherwise dial it now. */
+	if (sp_sessions_resync(sp_daemon_sessions(d), name) != 0 &&
+	    (r = sp_peers_dial(sp_daemon_peers(d), name)) != 0) {
 		sp_ctl_conn_error(c, r, r == SP_ENOTFOUND ? NO_SUCH_PEER : name);
 		return;
 	}

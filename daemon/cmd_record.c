@@ -50,7 +50,7 @@ push_written(sp_daemon *d, const uint8_t id[SP_ID_BYTES])
 		memcpy(a.community, rec.community, SP_PUBKEY_BYTES);
 		memcpy(a.collection, rec.collection, rec.collection_len + 1);
 		a.label = rec.label;
-		sp_daemon_stored(d, &a, st.data, st.len, NULL);
+		sp_daemon_stored(d, &a, st.data, st.len);
 	}
 	sp_txn_abort(t);
 }

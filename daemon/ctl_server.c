@@ -176,8 +176,13 @@ log_timer_cb(uv_timer_t *t)
 static bool
 log_event(sp_ctl_server *s, enum ctl_event ev)
 {
-	if (sp_log_limit_pass(&s->limits[ev], uv_now(s->pipe.loop)))
+	unsigned missed;
+
+	if (sp_log_limit_pass(&s->limits[ev], uv_now(s->pipe.loop), &missed)) {
+		if (missed != 0)
+			log_warn("%u more %s since the last such line", missed, ctl_event_names[ev]);
 		return true;
+	}
 	arm_log_timer(s);
 	return false;
 }

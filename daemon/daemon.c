@@ -15,6 +15,7 @@
 #include "datadir.h"
 #include "identity.h"
 #include "keyfile.h"
+#include "noise.h"
 #include "pack.h"
 #include "peer.h"
 #include "sp_err.h"
@@ -24,36 +25,18 @@
 #define LOCK_FILE      "simpuld.lock"
 #define CTL_MAX_CONNS  64
 
-/* An area held by a running import. */
-typedef struct sp_claim {
-	struct sp_claim *next;
-	uint8_t community[32];
-	char collection[SP_COLLECTION_MAX + 1];
-} sp_claim;
-
 struct sp_daemon {
 	uv_loop_t loop;
 	sp_node *node;
+	sp_work *work;
 	sp_ctl_server *ctl;
+	sp_sessions *sessions;
 	sp_peers *peers;
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
 	int lock_fd;
-	uint64_t started_ms;
+	uint64_t started_ms;   /* the loop's monotonic clock */
 	int stopping;
-	sp_job *wq_head;     /* serial write queue */
-	sp_job *wq_tail;
-	sp_job *wq_running;
-	sp_claim *claims;
-	uv_timer_t retry_timer;
-	struct retry *retries; /* waiting for retry_timer */
-};
-
-/* Something to try again later: a rollback that found the disk full, say. */
-struct retry {
-	struct retry *next;
-	void (*cb)(void *arg, bool cancelled);
-	void *arg;
 };
 
 static void cmd_commands(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d);
@@ -114,6 +97,7 @@ cmd_commands(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	sp_reply_final(c, &b);
 }
 
+/* The wall clock: for the node's hybrid logical clock and what users read, never for timers. */
 static uint64_t
 wall_ms(void)
 {
@@ -143,76 +127,40 @@ dispatch(sp_ctl_conn *c, const sp_ctl_msg *req, void *arg)
 }
 
 static void
-job_run(uv_work_t *w)
+job_run(sp_task *t)
 {
-	sp_job *job = w->data;
+	sp_job *job = (sp_job *)t;
 
 	job->run(job);
 }
 
-static void wq_next(sp_daemon *d);
-
 static void
-job_after(uv_work_t *w, int status)
+job_done(sp_task *t)
 {
-	sp_job *job = w->data;
-	sp_daemon *d = job->d;
-	int serial = d->wq_running == job;
+	sp_job *job = (sp_job *)t;
 
-	(void)status; /* jobs are never cancelled */
 	job->done(job);
-	if (serial) {
-		d->wq_running = NULL;
-		wq_next(d);
-	}
 }
 
-static void
-queue_job(sp_daemon *d, sp_job *job)
+static sp_task *
+job_task(sp_daemon *d, sp_job *job)
 {
-	int r;
-
 	job->d = d;
-	job->req.data = job;
-	if ((r = uv_queue_work(&d->loop, &job->req, job_run, job_after)) != 0) {
-		/* Only fails on invalid arguments; report through done(). */
-		log_error("uv_queue_work: %s", uv_strerror(r));
-		job->err = SP_EINTERNAL;
-		job->done(job);
-	}
-}
-
-static void
-wq_next(sp_daemon *d)
-{
-	sp_job *job;
-
-	if (d->wq_running != NULL || (job = d->wq_head) == NULL)
-		return;
-	d->wq_head = job->next;
-	if (d->wq_head == NULL)
-		d->wq_tail = NULL;
-	job->next = NULL;
-	d->wq_running = job;
-	queue_job(d, job);
+	job->task.run = job_run;
+	job->task.done = job_done;
+	return &job->task;
 }
 
 void
 sp_daemon_write(sp_daemon *d, sp_job *job)
 {
-	job->next = NULL;
-	if (d->wq_tail != NULL)
-		d->wq_tail->next = job;
-	else
-		d->wq_head = job;
-	d->wq_tail = job;
-	wq_next(d);
+	sp_work_write(d->work, job_task(d, job));
 }
 
 void
 sp_daemon_work(sp_daemon *d, sp_job *job)
 {
-	queue_job(d, job);
+	sp_work_run(d->work, job_task(d, job));
 }
 
 sp_node *
@@ -221,141 +169,72 @@ sp_daemon_node(sp_daemon *d)
 	return d->node;
 }
 
-uv_loop_t *
-sp_daemon_loop(sp_daemon *d)
-{
-	return &d->loop;
-}
-
 sp_peers *
 sp_daemon_peers(sp_daemon *d)
 {
 	return d->peers;
 }
 
-struct push_ctx {
-	const sp_area *area;
-	const uint8_t *rec;
-	size_t len;
-	const sp_conn *from;
-};
-
-static void
-push_one(void *arg, sp_conn *c)
+sp_sessions *
+sp_daemon_sessions(sp_daemon *d)
 {
-	struct push_ctx *p = arg;
-
-	if (sp_conn_session(c) != NULL)
-		sp_session_push(sp_conn_session(c), p->area, p->rec, p->len, p->from);
+	return d->sessions;
 }
 
 void
-sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len,
-    const sp_conn *from)
+sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len)
 {
-	struct push_ctx p = { area, rec, len, from };
-
-	if (d->peers != NULL)
-		sp_peers_each_conn(d->peers, push_one, &p);
-}
-
-typedef void (*session_fn)(sp_session *s);
-
-static void
-call_session(void *arg, sp_conn *c)
-{
-	session_fn fn = *(session_fn *)arg;
-
-	if (sp_conn_session(c) != NULL)
-		fn(sp_conn_session(c));
-}
-
-/* Calls fn for the session of every established connection. */
-static void
-each_session(sp_daemon *d, session_fn fn)
-{
-	if (d->peers != NULL)
-		sp_peers_each_conn(d->peers, call_session, &fn);
+	sp_sessions_stored(d->sessions, area, rec, len);
 }
 
 void
 sp_daemon_resync_all(sp_daemon *d)
 {
-	each_session(d, sp_session_resync);
+	sp_sessions_resync_all(d->sessions);
 }
 
 void
 sp_daemon_charters_changed(sp_daemon *d)
 {
-	each_session(d, sp_session_charters_changed);
+	sp_sessions_charters_changed(d->sessions);
 }
 
 uint64_t
 sp_daemon_uptime_ms(sp_daemon *d)
 {
-	return wall_ms() - d->started_ms;
-}
-
-static sp_claim **
-find_claim(sp_daemon *d, const uint8_t community[32], const char *collection, size_t len)
-{
-	sp_claim **p;
-
-	for (p = &d->claims; *p != NULL; p = &(*p)->next) {
-		if (memcmp((*p)->community, community, 32) == 0 &&
-		    strlen((*p)->collection) == len &&
-		    memcmp((*p)->collection, collection, len) == 0)
-			return p;
-	}
-	return p;
+	return uv_now(&d->loop) - d->started_ms;
 }
 
 bool
-sp_daemon_claimed(sp_daemon *d, const uint8_t community[32], const char *collection, size_t len)
+sp_daemon_claimed(sp_daemon *d, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection, size_t len)
 {
-	return *find_claim(d, community, collection, len) != NULL;
+	return sp_work_claimed(d->work, community, collection, len);
 }
 
 int
-sp_daemon_claim(sp_daemon *d, const uint8_t community[32], const char *collection)
+sp_daemon_claim(sp_daemon *d, const uint8_t community[SP_PUBKEY_BYTES], const char *collection)
 {
-	size_t len = strlen(collection);
-	sp_claim *c;
-
-	if (len > SP_COLLECTION_MAX)
-		return SP_ECOLLECTION;
-	if (sp_daemon_claimed(d, community, collection, len))
-		return SP_EBUSY;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return SP_ENOMEM;
-	memcpy(c->community, community, 32);
-	memcpy(c->collection, collection, len + 1);
-	c->next = d->claims;
-	d->claims = c;
-	return 0;
+	return sp_work_claim(d->work, community, collection);
 }
 
 void
-sp_daemon_release(sp_daemon *d, const uint8_t community[32], const char *collection)
+sp_daemon_release(sp_daemon *d, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection)
 {
-	sp_claim **p = find_claim(d, community, collection, strlen(collection));
-	sp_claim *c = *p;
-
-	if (c != NULL) {
-		*p = c->next;
-		free(c);
-	}
+	sp_work_release(d->work, community, collection);
 }
 
 unsigned
 sp_daemon_imports(sp_daemon *d)
 {
-	unsigned n = 0;
-	sp_claim *c;
+	return sp_work_claims(d->work);
+}
 
-	for (c = d->claims; c != NULL; c = c->next)
-		n++;
-	return n;
+int
+sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void *arg)
+{
+	return sp_work_retry_later(d->work, cb, arg);
 }
 
 static void
@@ -366,54 +245,6 @@ on_ctl_closed(void *arg)
 	d->ctl = NULL;
 }
 
-static void
-on_retry(uv_timer_t *t)
-{
-	sp_daemon *d = t->data;
-	struct retry *r = d->retries, *next;
-
-	/* A callback may ask again: that goes on a fresh list and timer. */
-	d->retries = NULL;
-	for (; r != NULL; r = next) {
-		next = r->next;
-		r->cb(r->arg, false);
-		free(r);
-	}
-}
-
-int
-sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void *arg)
-{
-	struct retry *r;
-
-	if (d->stopping)
-		return SP_ESHUTDOWN;
-	if ((r = malloc(sizeof(*r))) == NULL)
-		return SP_ENOMEM;
-	r->cb = cb;
-	r->arg = arg;
-	r->next = d->retries;
-	if (d->retries == NULL)
-		uv_timer_start(&d->retry_timer, on_retry, SP_RETRY_MS, 0);
-	d->retries = r;
-	return 0;
-}
-
-/* Every retry not made yet is told so, and the timer closes. */
-static void
-cancel_retries(sp_daemon *d)
-{
-	struct retry *r, *next;
-
-	for (r = d->retries, d->retries = NULL; r != NULL; r = next) {
-		next = r->next;
-		r->cb(r->arg, true);
-		free(r);
-	}
-	if (!uv_is_closing((uv_handle_t *)&d->retry_timer))
-		uv_close((uv_handle_t *)&d->retry_timer, NULL);
-}
-
 void
 sp_daemon_stop(sp_daemon *d)
 {
@@ -421,7 +252,7 @@ sp_daemon_stop(sp_daemon *d)
 		return;
 	d->stopping = 1;
 	log_info("shutting down");
-	cancel_retries(d);
+	sp_work_stop(d->work);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	/* Work already queued finishes first: the loop runs until it is done. */
@@ -466,8 +297,9 @@ int
 sp_daemon_run(const sp_daemon_options *opt)
 {
 	char path[SP_PATH_MAX], idstr[SP_ID_STR_LEN + 1], listen[80];
-	uint8_t netkey[32];
+	uint8_t netkey[SP_NOISE_KEY_BYTES];
 	sp_peers_options popt;
+	sp_conn_handlers handlers;
 	sp_daemon *d;
 	int r, loop_ok = 0;
 
@@ -478,7 +310,6 @@ sp_daemon_run(const sp_daemon_options *opt)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return SP_ENOMEM;
 	d->lock_fd = -1;
-	d->started_ms = wall_ms();
 	if ((r = lock_dir(opt->data_dir, &d->lock_fd)) != 0)
 		goto out;
 	if ((r = sp_node_open(opt->data_dir, wall_ms, &d->node)) != 0) {
@@ -492,8 +323,10 @@ sp_daemon_run(const sp_daemon_options *opt)
 		goto out;
 	}
 	loop_ok = 1;
-	uv_timer_init(&d->loop, &d->retry_timer);
-	d->retry_timer.data = d;
+	d->started_ms = uv_now(&d->loop);
+	if ((r = sp_work_new(&d->loop, &d->work)) != 0 ||
+	    (r = sp_sessions_new(d->node, d->work, &d->sessions)) != 0)
+		goto out;
 	if ((r = sp_path_join(path, sizeof(path), opt->data_dir, CTL_SOCKET)) != 0)
 		goto out;
 	if ((r = sp_ctl_server_start(&d->loop, path, CTL_MAX_CONNS, dispatch, d, &d->ctl)) != 0)
@@ -509,7 +342,8 @@ sp_daemon_run(const sp_daemon_options *opt)
 		}
 		popt.network_key = netkey;
 	}
-	r = sp_peers_start(d, &popt, &d->peers);
+	sp_sessions_handlers(d->sessions, &handlers);
+	r = sp_peers_start(&d->loop, d->node, &popt, &handlers, &d->peers);
 	sp_memzero(netkey, sizeof(netkey));
 	if (r != 0)
 		goto out;
@@ -519,7 +353,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
 
-	sp_base32_encode(idstr, sp_node_id(d->node), 32);
+	sp_base32_encode(idstr, sp_node_id(d->node), SP_PUBKEY_BYTES);
 	(void)sp_peers_listen_address(d->peers, listen, sizeof(listen));
 	log_info("simpuld %s started: node %s, data %s, peers on %s%s", SP_VERSION, idstr,
 	    opt->data_dir, listen, opt->network_key != NULL ? " (network key)" : "");
@@ -528,14 +362,16 @@ sp_daemon_run(const sp_daemon_options *opt)
 	r = 0;
 out:
 	if (loop_ok) {
-		if (!d->stopping)
-			cancel_retries(d);
+		if (d->work != NULL)
+			sp_work_stop(d->work);
 		if (d->peers != NULL)
 			sp_peers_close(d->peers);
 		if (d->ctl != NULL)
 			sp_ctl_server_close(d->ctl, on_ctl_closed, d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 		sp_peers_free(d->peers);
+		sp_sessions_free(d->sessions);
+		sp_work_free(d->work);
 		if (uv_loop_close(&d->loop) != 0)
 			log_warn("event loop closed with handles still open");
 	}

@@ -13,20 +13,19 @@
 #include "ctl_server.h"
 #include "node.h"
 #include "wire.h"
+#include "work.h"
 
 typedef struct sp_daemon sp_daemon;
 typedef struct sp_job sp_job;
-typedef struct sp_conn sp_conn;
 
 /*
- * A piece of work done on libuv's thread pool. run() executes on a worker
- * thread and must touch only the node and the job; done() executes on the
- * loop thread afterwards and frees the job. Embed sp_job first in a
- * command's own job struct.
+ * A command's piece of work on the thread pool (work.h). run() executes on
+ * a worker thread and must touch only the node and the job; done()
+ * executes on the loop thread afterwards and frees the job. Embed sp_job
+ * first in a command's own job struct.
  */
 struct sp_job {
-	uv_work_t req;
-	sp_job *next;
+	sp_task task;
 	sp_daemon *d;
 	sp_ctl_conn *conn;
 	void (*run)(sp_job *job);
@@ -41,41 +40,29 @@ void sp_daemon_write(sp_daemon *d, sp_job *job);
 void sp_daemon_work(sp_daemon *d, sp_job *job);
 
 sp_node *sp_daemon_node(sp_daemon *d);
-uv_loop_t *sp_daemon_loop(sp_daemon *d);
 struct sp_peers *sp_daemon_peers(sp_daemon *d);
+struct sp_sessions *sp_daemon_sessions(sp_daemon *d);
 
-/*
- * A record was stored (written here, or received from the connection
- * from, NULL otherwise): push it to every other peer whose agreed areas
- * hold it.
- */
-void sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len,
-    const sp_conn *from);
+/* A record was written here: push it to every peer whose agreed areas hold it. */
+void sp_daemon_stored(sp_daemon *d, const sp_area *area, const uint8_t *rec, size_t len);
 /* Many records changed at once (an import): every session reconciles again. */
 void sp_daemon_resync_all(sp_daemon *d);
-/* A charter changed (written here or received): every session agrees again. */
+/* A charter changed here: every session agrees again. */
 void sp_daemon_charters_changed(sp_daemon *d);
 
-/*
- * Calls cb(arg, false) on the loop thread about SP_RETRY_MS from now, once
- * (cb may ask again). If the daemon stops first, cb(arg, true) is called
- * instead, once, as it stops. On SP_ESHUTDOWN (the daemon is stopping) or
- * SP_ENOMEM, cb is never called.
- */
-#define SP_RETRY_MS 5000
+/* sp_work_retry_later on the daemon's work queues. */
 int sp_daemon_retry_later(sp_daemon *d, void (*cb)(void *arg, bool cancelled), void *arg);
 
 /* Asks the daemon to shut down once the current reply is written. */
 void sp_daemon_stop(sp_daemon *d);
 uint64_t sp_daemon_uptime_ms(sp_daemon *d);
 
-/*
- * Imports hold (community, collection) while they run: other writes to it
- * get SP_EBUSY. claim returns SP_EBUSY if it is held already.
- */
-int sp_daemon_claim(sp_daemon *d, const uint8_t community[32], const char *collection);
-void sp_daemon_release(sp_daemon *d, const uint8_t community[32], const char *collection);
-bool sp_daemon_claimed(sp_daemon *d, const uint8_t community[32], const char *collection, size_t len);
+/* The collections imports hold (sp_work_claim and its kin). */
+int sp_daemon_claim(sp_daemon *d, const uint8_t community[SP_PUBKEY_BYTES], const char *collection);
+void sp_daemon_release(sp_daemon *d, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection);
+bool sp_daemon_claimed(sp_daemon *d, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection, size_t len);
 unsigned sp_daemon_imports(sp_daemon *d);
 
 /*

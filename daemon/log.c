@@ -138,3 +138,30 @@ sp_log_escape(char *out, size_t size, const void *s, size_t len)
 	out[o] = '\0';
 	return out;
 }
+
+bool
+sp_log_limit_pass(sp_log_limit *l, uint64_t now_ms, unsigned *missed)
+{
+	*missed = 0;
+	if (now_ms < l->until_ms) {
+		l->suppressed++;
+		return false;
+	}
+	*missed = l->suppressed;
+	l->suppressed = 0;
+	l->until_ms = now_ms + SP_LOG_LIMIT_MS;
+	return true;
+}
+
+unsigned
+sp_log_limit_flush(sp_log_limit *l, uint64_t now_ms)
+{
+	unsigned n = l->suppressed;
+
+	if (n == 0 || now_ms < l->until_ms)
+		return 0;
+	/* The summary line is this period's one line. */
+	l->suppressed = 0;
+	l->until_ms = now_ms + SP_LOG_LIMIT_MS;
+	return n;
+}

@@ -9,25 +9,51 @@
 
 #include "base32.h"
 #include "crypto.h"
-#include "daemon_int.h"
 #include "log.h"
 #include "noise.h"
-#include "pack.h"
-#include "reader.h"
 #include "sp_err.h"
-#include "sync.h"
+#include "wire.h"
 
 #define MAX_CONNS            64      /* connections of every kind */
 #define MAX_HANDSHAKING      16      /* of which before their handshake finished */
+#define MAX_HANDSHAKING_FROM 4       /* of those, from one address */
 #define HANDSHAKE_TIMEOUT_MS 10000
-#define TICK_MS              5000    /* how often timeouts and keepalives are checked */
+#define DEFAULT_TICK_MS      1000    /* how often timeouts and keepalives are checked */
 #define PING_AFTER_MS        30000   /* send a ping after this much silence from us */
 #define IDLE_TIMEOUT_MS      90000   /* close after this much silence from the peer */
 #define BACKOFF_MIN_MS       1000
 #define BACKOFF_MAX_MS       300000
-#define DRAIN_LOW            (1u << 20)  /* below this many queued bytes, sync may send more */
 #define FRAME_HDR            2
-#define LISTEN_BACKLOG       64
+/*
+ * Connections the kernel holds for us to accept. Past it a client's
+ * connection waits for SYN retransmits (seconds), so one address reopening
+ * its dropped handshakes must not be able to fill it: keep it well above
+ * what one address can hold open (MAX_HANDSHAKING_FROM) plus its reopens.
+ */
+#define LISTEN_BACKLOG       1024
+#define ACCEPT_PER_TURN      16
+
+/*
+ * What a stranger (a connection not past its handshake) can make us log,
+ * again and again: each is rate-limited (sp_log_limit).
+ */
+enum stranger_event {
+	EV_HANDSHAKE_FAILED,
+	EV_HANDSHAKE_TIMEOUT,
+	EV_HANDSHAKE_EVICTED,
+	EV_TOO_MANY,
+	EV_UNKNOWN_PEER,
+	EV_CLOSED,
+	EV_COUNT
+};
+static const char *const stranger_event_names[EV_COUNT] = {
+	[EV_HANDSHAKE_FAILED] = "failed handshakes",
+	[EV_HANDSHAKE_TIMEOUT] = "handshakes timed out",
+	[EV_HANDSHAKE_EVICTED] = "unfinished handshakes dropped for newer ones",
+	[EV_TOO_MANY] = "connections refused (too many)",
+	[EV_UNKNOWN_PEER] = "nodes refused as not peers",
+	[EV_CLOSED] = "connections closed before their handshake finished",
+};
 
 /* A configured peer: its policy and what status shows, across connections. */
 typedef struct peer_rt {
@@ -46,12 +72,21 @@ typedef struct peer_rt {
 } peer_rt;
 
 struct sp_peers {
-	sp_daemon *d;
+	uv_loop_t *loop;
+	sp_node *node;
+	sp_conn_handlers h;
+	sp_mono_clock clock;
+	unsigned tick_ms;
 	uv_tcp_t listener;
 	bool listening;
-	uint8_t ed_pk[32];       /* this node's id */
-	uint8_t x_sk[32];        /* its static Noise key */
-	uint8_t psk[32];
+	uv_prepare_t turn;        /* each turn of the loop: the accept budget */
+	unsigned accepted;        /* connections accepted in this turn */
+	bool accept_held;         /* one is left with libuv for the next turn */
+	uv_timer_t housekeeping;  /* rate-limited log summaries */
+	sp_log_limit limits[EV_COUNT];
+	uint8_t ed_pk[SP_PUBKEY_BYTES];   /* this node's id */
+	uint8_t x_sk[SP_NOISE_KEY_BYTES]; /* its static Noise key */
+	uint8_t psk[SP_NOISE_KEY_BYTES];
 	bool have_psk;
 	peer_rt *peers;
 	sp_conn *conns;
@@ -76,15 +111,19 @@ struct sp_conn {
 	bool paused;
 	bool reading;
 	bool heard;              /* a message other than ERROR came from the peer */
+	bool hello;              /* its first message (HELLO) arrived */
 	sp_noise_hs *hs;
 	sp_cipher tx, rx;
 	uint8_t frame[FRAME_HDR + SP_NOISE_MSG_MAX];
 	size_t have;             /* bytes of the current frame read so far */
 	uint8_t plain[SP_NOISE_MSG_MAX];
 	sp_wire_reasm reasm;
+	/* Monotonic times (sp_peers.clock). */
 	uint64_t started_ms, last_rx_ms, last_tx_ms;
+	uint64_t drained_ms;     /* the backlog last shrank, or was empty */
 	size_t pending;          /* bytes handed to uv_write, not yet written */
-	sp_session *session;
+	void *upper;             /* the layer above's state, from established() */
+	char host[48];           /* the remote address without the port: the handshake cap */
 	char addr[SP_ADDRESS_MAX + 8]; /* the remote address, for logs */
 };
 
@@ -114,7 +153,13 @@ sp_peer_state_name(enum sp_peer_state s)
 static uint64_t
 now_ms(sp_peers *m)
 {
-	return sp_node_now_ms(sp_daemon_node(m->d));
+	return m->clock.now_ms(m->clock.arg);
+}
+
+static uint64_t
+loop_now_ms(void *arg)
+{
+	return uv_now(arg);
 }
 
 static const char *
@@ -138,6 +183,47 @@ set_error(sp_conn *c, const char *fmt, ...)
 	log_info("peer %s: %s", peer_label(c), msg);
 	if (c->peer != NULL)
 		memcpy(c->peer->stats.last_error, msg, sizeof(msg));
+}
+
+/*
+ * What happened to a connection that a stranger may have opened: a known
+ * peer's is logged as set_error does; a stranger's at most once per cause
+ * per period, the rest summed up by the housekeeping timer.
+ */
+static void
+stranger_error(sp_conn *c, enum stranger_event ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+stranger_error(sp_conn *c, enum stranger_event ev, const char *fmt, ...)
+{
+	char msg[160];
+	unsigned missed;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->peer != NULL)
+		set_error(c, "%s", msg);
+	else if (sp_log_limit_pass(&c->mgr->limits[ev], now_ms(c->mgr), &missed))
+		log_warn("peer %s: %s (%u more %s since the last such line; logged once per "
+		    "%d s, every one at debug level)", c->addr, msg, missed,
+		    stranger_event_names[ev], SP_LOG_LIMIT_MS / 1000);
+	else
+		log_debug("peer %s: %s", c->addr, msg);
+}
+
+static void
+on_housekeeping(uv_timer_t *t)
+{
+	sp_peers *m = t->data;
+	unsigned i, n;
+
+	for (i = 0; i < EV_COUNT; i++)
+		if ((n = sp_log_limit_flush(&m->limits[i], now_ms(m))) != 0)
+			log_warn("%u more %s in the last %d s", n, stranger_event_names[i],
+			    SP_LOG_LIMIT_MS / 1000);
 }
 
 /* Peers. */
@@ -213,10 +299,10 @@ conn_new(sp_peers *m)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->mgr = m;
-	c->started_ms = c->last_rx_ms = c->last_tx_ms = now_ms(m);
+	c->started_ms = c->last_rx_ms = c->last_tx_ms = c->drained_ms = now_ms(m);
 	sp_wire_reasm_init(&c->reasm, SP_WIRE_MSG_MAX);
-	uv_tcp_init(sp_daemon_loop(m->d), &c->tcp);
-	uv_timer_init(sp_daemon_loop(m->d), &c->timer);
+	uv_tcp_init(m->loop, &c->tcp);
+	uv_timer_init(m->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
 	c->refs = 2;
 	c->next = m->conns;
@@ -256,9 +342,9 @@ conn_close(sp_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	m->nconns--;
-	if (c->session != NULL) {
-		sp_session_closed(c->session);
-		c->session = NULL;
+	if (c->upper != NULL) {
+		m->h.closed(c->upper);
+		c->upper = NULL;
 	}
 	if (p != NULL) {
 		if (p->conn == c) {
@@ -274,6 +360,8 @@ conn_close(sp_conn *c)
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 }
 
+static void update_reading(sp_conn *c);
+
 static void
 write_done(uv_write_t *req, int status)
 {
@@ -282,13 +370,17 @@ write_done(uv_write_t *req, int status)
 
 	c->pending -= w->len;
 	free(w);
-	if (status != 0 && !c->closing) {
+	if (c->closing)
+		return;
+	if (status != 0) {
 		set_error(c, "write failed: %s", uv_strerror(status));
 		conn_close(c);
 		return;
 	}
-	if (!c->closing && c->session != NULL && c->pending < DRAIN_LOW)
-		sp_session_drained(c->session);
+	c->drained_ms = now_ms(c->mgr);
+	update_reading(c);
+	if (c->upper != NULL && c->pending < SP_CONN_DRAIN_LOW)
+		c->mgr->h.drained(c->upper);
 }
 
 /* Queues len bytes (already framed); takes no ownership of data. */
@@ -313,8 +405,12 @@ conn_write(sp_conn *c, const uint8_t *data, size_t len)
 		conn_close(c);
 		return SP_EDISCONNECTED;
 	}
+	/* A backlog is timed from when it began. */
+	if (c->pending == 0)
+		c->drained_ms = now_ms(c->mgr);
 	c->pending += len;
 	c->last_tx_ms = now_ms(c->mgr);
+	update_reading(c);
 	if (c->peer != NULL)
 		c->peer->stats.bytes_out += len;
 	return 0;
@@ -394,10 +490,11 @@ alloc_frame(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	*buf = uv_buf_init((char *)c->frame + c->have, (unsigned)want);
 }
 
+/* Reads while the layer above wants input and the peer drains what it asked for. */
 static void
 update_reading(sp_conn *c)
 {
-	bool want = !c->closing && !c->paused;
+	bool want = !c->closing && !c->paused && c->pending < SP_CONN_OUT_BUDGET;
 
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, alloc_frame, on_read) == 0)
@@ -457,12 +554,6 @@ sp_conn_set_state(sp_conn *c, enum sp_peer_state s)
 		c->peer->state = s;
 }
 
-struct sp_session *
-sp_conn_session(const sp_conn *c)
-{
-	return c->session;
-}
-
 /*
  * A second connection with a peer that has one. Dialled the same way as
  * the old one, it replaces it: a dialler keeps one connection to a peer,
@@ -505,14 +596,13 @@ establish(sp_conn *c)
 	handshake_over(c);
 	p->conn = c;
 	p->state = SP_PEER_SYNCING;
-	p->stats.last_handshake_ms = now_ms(c->mgr);
+	/* What users read: the wall clock. */
+	p->stats.last_handshake_ms = sp_node_now_ms(c->mgr->node);
 	p->stats.last_error[0] = '\0';
 	log_info("peer %s: connected (%s, %s)", p->pol.name, c->addr,
 	    c->initiator ? "dialled" : "accepted");
-	if ((c->session = sp_session_new(c->mgr->d, c)) == NULL) {
+	if ((c->upper = c->mgr->h.established(c->mgr->h.arg, c)) == NULL)
 		sp_conn_close(c, SP_ENOMEM, "out of memory");
-		return;
-	}
 }
 
 /* The peer's handshake payload: its Ed25519 id, which must match the Noise static key. */
@@ -557,7 +647,8 @@ handshake_frame(sp_conn *c, const uint8_t *msg, size_t len)
 	 */
 	if ((r = sp_noise_hs_read(c->hs, msg, len, payload, sizeof(payload), &plen)) != 0 ||
 	    (!c->initiator && !sp_noise_hs_done(c->hs) && plen != 0)) {
-		set_error(c, "handshake failed (a wrong network key, or not a simpul node)");
+		stranger_error(c, EV_HANDSHAKE_FAILED,
+		    "handshake failed (a wrong network key, or not a simpul node)");
 		conn_close(c);
 		return;
 	}
@@ -586,14 +677,14 @@ handshake_frame(sp_conn *c, const uint8_t *msg, size_t len)
 	}
 	/* Message 3: the initiator's id, which must be one of our peers. */
 	if (check_identity(c, payload, plen, node) != 0 || finish_handshake(c) != 0) {
-		set_error(c, "handshake identity does not match its key");
+		stranger_error(c, EV_HANDSHAKE_FAILED, "handshake identity does not match its key");
 		conn_close(c);
 		return;
 	}
 	if ((p = find_peer_by_node(c->mgr, node)) == NULL) {
-		sp_base32_encode(id, node, 32);
-		log_warn("refused node %s from %s: not a peer (add it with 'simpul peer add')",
-		    id, c->addr);
+		sp_base32_encode(id, node, SP_PUBKEY_BYTES);
+		stranger_error(c, EV_UNKNOWN_PEER,
+		    "refused node %s: not a peer (add it with 'simpul peer add')", id);
 		/* Tell it why: the transport keys exist now. */
 		c->established = true;
 		sp_conn_close(c, SP_EUNKNOWN_PEER, "unknown peer: this node is not in the peer list");
@@ -611,10 +702,11 @@ transport_frame(sp_conn *c, const uint8_t *ct, size_t len)
 	const uint8_t *msg;
 	size_t mlen;
 	bool complete;
-	sp_reader rd;
-	uint32_t n;
-	uint64_t type = 0, nonce = 0;
+	enum sp_wire_type type;
+	sp_wire_msg m;
+	char text[128];
 	sp_buf b;
+	int r;
 
 	if (len < SP_NOISE_TAG_BYTES + 1 ||
 	    sp_cipher_decrypt(&c->rx, ct, len, c->plain) != 0) {
@@ -628,47 +720,50 @@ transport_frame(sp_conn *c, const uint8_t *ct, size_t len)
 	}
 	if (!complete)
 		return;
-	sp_reader_init(&rd, msg, mlen);
-	if (sp_read_array(&rd, &n) != 0 || n == 0 || sp_read_uint(&rd, &type) != 0) {
-		sp_conn_close(c, SP_EFRAME, "malformed message");
+	/*
+	 * Keepalives and ERROR are this layer's; the rest is the session's,
+	 * which decodes it again (a HELLO or RECORDS is read through once more,
+	 * which costs little next to what it holds). Every message is decoded
+	 * whole here, so the rules of sp_wire_decode (canonical msgpack, the
+	 * limits) hold for every type.
+	 */
+	if ((r = sp_wire_decode(msg, mlen, &m)) != 0) {
+		snprintf(text, sizeof(text), "malformed peer message: %s", sp_strerror(r));
+		sp_conn_close(c, r, text);
 		return;
 	}
+	type = m.type;
+	if (type == SP_WIRE_ERROR) {
+		sp_log_escape(text, sizeof(text), m.message, m.message_len);
+		set_error(c, "the peer closed the connection: %s", text);
+		conn_close(c);
+		return;
+	}
+	/* Nothing but HELLO comes first: a connection cannot live without one. */
+	if (!c->hello && type != SP_WIRE_HELLO) {
+		sp_conn_close(c, SP_EFRAME, "expected HELLO first");
+		return;
+	}
+	c->hello = true;
 	/*
 	 * The peer accepted us: the dialler's handshake ends before it knows
 	 * (a wrong network key shows at message 3, an unknown id in an ERROR),
 	 * and those must not redial at once forever.
 	 */
-	if (type != SP_WIRE_ERROR) {
-		c->peer->backoff_ms = 0;
-		c->heard = true;
-	}
+	c->peer->backoff_ms = 0;
+	c->heard = true;
 	switch (type) {
 	case SP_WIRE_PING:
-		if (n != 2 || sp_read_uint(&rd, &nonce) != 0) {
-			sp_conn_close(c, SP_EFRAME, "malformed ping");
-			return;
-		}
 		sp_buf_init(&b);
-		sp_wire_ping(&b, SP_WIRE_PONG, nonce);
+		sp_wire_ping(&b, SP_WIRE_PONG, m.nonce);
 		(void)sp_conn_send(c, &b);
 		sp_buf_free(&b);
 		return;
 	case SP_WIRE_PONG:
 		return;
-	case SP_WIRE_ERROR: {
-		sp_wire_msg m;
-		char text[128];
-
-		if (sp_wire_decode(msg, mlen, &m) == 0) {
-			sp_log_escape(text, sizeof(text), m.message, m.message_len);
-			set_error(c, "the peer closed the connection: %s", text);
-		}
-		conn_close(c);
-		return;
-	}
 	default:
-		if (c->session != NULL)
-			sp_session_message(c->session, msg, mlen);
+		if (c->upper != NULL)
+			c->mgr->h.message(c->upper, msg, mlen);
 	}
 }
 
@@ -680,12 +775,15 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 	(void)buf;
 	if (n < 0) {
-		if (n != UV_EOF)
-			set_error(c, "read: %s", uv_strerror((int)n));
-		else if (c->initiator && !c->heard)
+		if (c->initiator && !c->heard && n == UV_EOF)
 			/* Our handshake ended, theirs did not: a key or a peer list differs. */
 			set_error(c, "the peer closed the connection before accepting us: "
 			    "a different --network-key, or this node is not in its peer list");
+		else if (!c->established)
+			stranger_error(c, EV_CLOSED, "%s", n == UV_EOF ?
+			    "the peer closed the connection" : uv_strerror((int)n));
+		else if (n != UV_EOF)
+			set_error(c, "read: %s", uv_strerror((int)n));
 		else
 			set_error(c, "the peer closed the connection");
 		conn_close(c);
@@ -702,7 +800,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	len = (size_t)c->frame[0] << 8 | c->frame[1];
 	/* Before the handshake, only small messages: a stranger gets little of us. */
 	if (len == 0 || (c->hs != NULL && len > SP_WIRE_HS_MSG_MAX)) {
-		set_error(c, "bad frame length %zu", len);
+		stranger_error(c, EV_HANDSHAKE_FAILED, "bad frame length %zu", len);
 		conn_close(c);
 		return;
 	}
@@ -724,9 +822,16 @@ on_tick(uv_timer_t *t)
 
 	if (!c->established) {
 		if (now - c->started_ms >= HANDSHAKE_TIMEOUT_MS) {
-			set_error(c, "handshake timed out");
+			stranger_error(c, EV_HANDSHAKE_TIMEOUT, "handshake timed out");
 			conn_close(c);
 		}
+		return;
+	}
+	/* Whatever it keeps sending, a peer that reads nothing is served no more. */
+	if (c->pending > 0 && now - c->drained_ms >= SP_CONN_STALL_MS) {
+		set_error(c, "closing: it has not read what it asked for (%zu bytes unsent) for %d s",
+		    c->pending, SP_CONN_STALL_MS / 1000);
+		conn_close(c);
 		return;
 	}
 	if (now - c->last_rx_ms > IDLE_TIMEOUT_MS) {
@@ -750,15 +855,13 @@ conn_start(sp_conn *c)
 	int salen = sizeof(sa), r;
 
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &salen) == 0) {
-		char host[48];
-
 		if (sa.ss_family == AF_INET6) {
-			uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof(host));
-			snprintf(c->addr, sizeof(c->addr), "[%s]:%u", host,
+			uv_ip6_name((struct sockaddr_in6 *)&sa, c->host, sizeof(c->host));
+			snprintf(c->addr, sizeof(c->addr), "[%s]:%u", c->host,
 			    ntohs(((struct sockaddr_in6 *)&sa)->sin6_port));
 		} else {
-			uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof(host));
-			snprintf(c->addr, sizeof(c->addr), "%s:%u", host,
+			uv_ip4_name((struct sockaddr_in *)&sa, c->host, sizeof(c->host));
+			snprintf(c->addr, sizeof(c->addr), "%s:%u", c->host,
 			    ntohs(((struct sockaddr_in *)&sa)->sin_port));
 		}
 	}
@@ -769,40 +872,116 @@ conn_start(sp_conn *c)
 	if (r != 0)
 		return r;
 	/* The first tick is the handshake's deadline; keepalive checks follow. */
-	uv_timer_start(&c->timer, on_tick, HANDSHAKE_TIMEOUT_MS, TICK_MS);
+	uv_timer_start(&c->timer, on_tick, HANDSHAKE_TIMEOUT_MS, c->mgr->tick_ms);
 	update_reading(c);
 	if (c->initiator)
 		return send_handshake(c, NULL, 0);
 	return 0;
 }
 
+/*
+ * The oldest unfinished handshake that a stranger opened (from host, or
+ * from anywhere when host is NULL), other than c; *count gets how many
+ * there are.
+ */
+static sp_conn *
+oldest_handshake(sp_peers *m, const sp_conn *c, const char *host, unsigned *count)
+{
+	sp_conn *o, *oldest = NULL;
+
+	*count = 0;
+	for (o = m->conns; o != NULL; o = o->next) {
+		if (o == c || !o->handshaking || o->initiator ||
+		    (host != NULL && strcmp(o->host, host) != 0))
+			continue;
+		(*count)++;
+		if (oldest == NULL || o->started_ms <= oldest->started_ms)
+			oldest = o;
+	}
+	return oldest;
+}
+
+/*
+ * Makes room for a new handshake from c's address. Unfinished handshakes
+ * are capped per address and in all; at a cap the oldest one goes, not the
+ * newcomer: whoever stalls handshakes to fill the slots loses them to the
+ * next real peer, which finishes within milliseconds.
+ */
+static void
+make_room(sp_peers *m, sp_conn *c)
+{
+	sp_conn *o;
+	unsigned n;
+
+	if ((o = oldest_handshake(m, c, c->host, &n)) != NULL && n >= MAX_HANDSHAKING_FROM) {
+		stranger_error(o, EV_HANDSHAKE_EVICTED, "unfinished handshake dropped for a newer "
+		    "one from the same address (at most %d at once)", MAX_HANDSHAKING_FROM);
+		conn_close(o);
+	}
+	if ((o = oldest_handshake(m, c, NULL, &n)) != NULL && n >= MAX_HANDSHAKING) {
+		stranger_error(o, EV_HANDSHAKE_EVICTED, "unfinished handshake dropped for a newer "
+		    "one (at most %d at once)", MAX_HANDSHAKING);
+		conn_close(o);
+	}
+}
+
+/* Takes the connection libuv holds for us (there is one) and starts its handshake. */
+static void
+accept_one(sp_peers *m)
+{
+	sp_conn *c;
+
+	if ((c = conn_new(m)) == NULL) {
+		log_error("out of memory accepting a peer");
+		return;
+	}
+	m->accepted++;
+	if (uv_accept((uv_stream_t *)&m->listener, (uv_stream_t *)&c->tcp) != 0 ||
+	    conn_start(c) != 0) {
+		conn_close(c);
+		return;
+	}
+	make_room(m, c);
+	/* Past the handshake caps, only established peers are left to count. */
+	if (m->closing || m->nconns > MAX_CONNS) {
+		stranger_error(c, EV_TOO_MANY, "connection refused: too many (%u)", m->nconns);
+		conn_close(c);
+	}
+}
+
+/*
+ * libuv accepts for as long as connections are queued. A client that
+ * reconnects as fast as we drop it would keep us accepting forever, and
+ * no other connection would be read: past ACCEPT_PER_TURN in one turn of
+ * the loop, leave the connection with libuv (which then stops listening)
+ * and take it at the start of the next turn.
+ */
 static void
 on_connection(uv_stream_t *server, int status)
 {
 	sp_peers *m = server->data;
-	sp_conn *c;
 
 	if (status != 0) {
 		log_warn("accept: %s", uv_strerror(status));
 		return;
 	}
-	if ((c = conn_new(m)) == NULL) {
-		log_error("out of memory accepting a peer");
+	if (m->accepted >= ACCEPT_PER_TURN) {
+		m->accept_held = true;
 		return;
 	}
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
-		conn_close(c);
-		return;
+	accept_one(m);
+}
+
+static void
+on_turn(uv_prepare_t *h)
+{
+	sp_peers *m = h->data;
+
+	m->accepted = 0;
+	if (m->accept_held && !m->closing) {
+		m->accept_held = false;
+		accept_one(m);
 	}
-	/* The caps are checked after accepting, so that refused sockets are closed at once. */
-	if (m->closing || m->nconns > MAX_CONNS || m->nhandshaking > MAX_HANDSHAKING) {
-		log_warn("refusing a connection: too many (%u, %u handshaking)",
-		    m->nconns, m->nhandshaking);
-		conn_close(c);
-		return;
-	}
-	if (conn_start(c) != 0)
-		conn_close(c);
 }
 
 static void
@@ -876,7 +1055,7 @@ dial(peer_rt *p)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	c->gai.data = c;
-	if (uv_getaddrinfo(sp_daemon_loop(m->d), &c->gai, on_resolved, host, port, &hints) != 0) {
+	if (uv_getaddrinfo(m->loop, &c->gai, on_resolved, host, port, &hints) != 0) {
 		set_error(c, "cannot resolve %s", p->pol.address);
 		conn_close(c);
 	}
@@ -947,7 +1126,7 @@ load_one(void *arg, const char *name, size_t name_len, const uint8_t *data, size
 	p->seen = true;
 	p->refs = 1;
 	p->state = SP_PEER_IDLE;
-	uv_timer_init(sp_daemon_loop(m->d), &p->redial);
+	uv_timer_init(m->loop, &p->redial);
 	p->redial.data = p;
 	p->next = m->peers;
 	m->peers = p;
@@ -977,7 +1156,7 @@ sp_peers_reload(sp_peers *m)
 	/* The walk marks the peers still stored; the others are dropped. */
 	for (p = m->peers; p != NULL; p = p->next)
 		p->seen = false;
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(m->d)), false, &t)) != 0)
+	if ((r = sp_txn_begin(sp_node_store(m->node), false, &t)) != 0)
 		return r;
 	r = sp_store_peer_each(t, load_one, &lc);
 	sp_txn_abort(t);
@@ -990,16 +1169,14 @@ sp_peers_reload(sp_peers *m)
 }
 
 int
-sp_peers_sync(sp_peers *m, const char *name)
+sp_peers_dial(sp_peers *m, const char *name)
 {
 	peer_rt *p = find_peer_by_name(m, name);
 
 	if (p == NULL)
 		return SP_ENOTFOUND;
-	if (p->conn != NULL && p->conn->session != NULL) {
-		sp_session_resync(p->conn->session);
+	if (p->conn != NULL)
 		return 0;
-	}
 	if (p->pol.address[0] == '\0')
 		return SP_ENOTCONNECTED;
 	uv_timer_stop(&p->redial);
@@ -1017,18 +1194,6 @@ sp_peers_each(sp_peers *m, void (*cb)(void *arg, const sp_peer_policy *pol,
 	for (p = m->peers; p != NULL; p = p->next)
 		if (!p->removed)
 			cb(arg, &p->pol, p->state, &p->stats);
-}
-
-void
-sp_peers_each_conn(sp_peers *m, void (*cb)(void *arg, sp_conn *c), void *arg)
-{
-	sp_conn *c, *next;
-
-	for (c = m->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->established && !c->closing)
-			cb(arg, c);
-	}
 }
 
 static int
@@ -1055,9 +1220,12 @@ listen_on(sp_peers *m, const char *spec)
 	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0 &&
 	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) != 0)
 		return SP_EINVAL;
-	uv_tcp_init(sp_daemon_loop(m->d), &m->listener);
+	uv_tcp_init(m->loop, &m->listener);
 	m->listener.data = m;
 	m->listening = true;
+	uv_prepare_init(m->loop, &m->turn);
+	m->turn.data = m;
+	uv_prepare_start(&m->turn, on_turn);
 	if ((r = uv_tcp_bind(&m->listener, (struct sockaddr *)&sa, 0)) != 0 ||
 	    (r = uv_listen((uv_stream_t *)&m->listener, LISTEN_BACKLOG, on_connection)) != 0) {
 		log_error("cannot listen on %s: %s", spec, uv_strerror(r));
@@ -1088,7 +1256,8 @@ sp_peers_listen_address(sp_peers *m, char *out, size_t size)
 }
 
 int
-sp_peers_start(sp_daemon *d, const sp_peers_options *opt, sp_peers **out)
+sp_peers_start(uv_loop_t *loop, sp_node *node, const sp_peers_options *opt,
+    const sp_conn_handlers *h, sp_peers **out)
 {
 	sp_peers *m;
 	int r;
@@ -1096,12 +1265,22 @@ sp_peers_start(sp_daemon *d, const sp_peers_options *opt, sp_peers **out)
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return SP_ENOMEM;
-	m->d = d;
-	memcpy(m->ed_pk, sp_node_id(sp_daemon_node(d)), 32);
-	if ((r = sp_node_noise_key(sp_daemon_node(d), m->x_sk)) != 0)
+	m->loop = loop;
+	m->node = node;
+	m->h = *h;
+	if (opt->clock != NULL)
+		m->clock = *opt->clock;
+	else
+		m->clock = (sp_mono_clock){ loop_now_ms, loop };
+	m->tick_ms = opt->tick_ms != 0 ? opt->tick_ms : DEFAULT_TICK_MS;
+	uv_timer_init(loop, &m->housekeeping);
+	m->housekeeping.data = m;
+	uv_timer_start(&m->housekeeping, on_housekeeping, m->tick_ms, m->tick_ms);
+	memcpy(m->ed_pk, sp_node_id(node), SP_PUBKEY_BYTES);
+	if ((r = sp_node_noise_key(node, m->x_sk)) != 0)
 		goto fail;
 	if (opt->network_key != NULL) {
-		memcpy(m->psk, opt->network_key, 32);
+		memcpy(m->psk, opt->network_key, SP_NOISE_KEY_BYTES);
 		m->have_psk = true;
 	}
 	if (opt->listen != NULL && (r = listen_on(m, opt->listen)) != 0)
@@ -1137,8 +1316,11 @@ sp_peers_close(sp_peers *m)
 			uv_close((uv_handle_t *)&p->redial, redial_closed);
 		}
 	}
-	if (m->listening)
+	if (m->listening) {
 		uv_close((uv_handle_t *)&m->listener, NULL);
+		uv_close((uv_handle_t *)&m->turn, NULL);
+	}
+	uv_close((uv_handle_t *)&m->housekeeping, NULL);
 }
 
 void

@@ -14,14 +14,60 @@
 #include "buf.h"
 #include "policy.h"
 
-typedef struct sp_daemon sp_daemon;
+#include <uv.h>
+
+#include "node.h"
+
 typedef struct sp_peers sp_peers;
 typedef struct sp_conn sp_conn;
+
+/*
+ * What the layer above (the sessions) is told about its connections, on the
+ * loop thread. established() is called once a handshake with a configured
+ * peer completes; it returns the layer's own state for the connection,
+ * which the other calls are given (NULL: out of memory, the connection
+ * closes). After closed() no call names that state again. A handler may
+ * close the connection (sp_conn_close) from within any call.
+ */
+typedef struct sp_conn_handlers {
+	void *(*established)(void *arg, sp_conn *c);
+	/* One logical message from the peer (neither ERROR nor a keepalive). */
+	void (*message)(void *state, const uint8_t *msg, size_t len);
+	/* The connection's unsent bytes fell under SP_CONN_DRAIN_LOW: send more. */
+	void (*drained)(void *state);
+	void (*closed)(void *state);
+	void *arg;
+} sp_conn_handlers;
+
+/*
+ * The monotonic clock that drives timeouts, keepalives and log rate
+ * limits (a wall clock that jumps must not close healthy connections).
+ * Default: the loop's clock (uv_now). Injected by tests, which step it.
+ */
+typedef struct sp_mono_clock {
+	uint64_t (*now_ms)(void *arg);
+	void *arg;
+} sp_mono_clock;
 
 typedef struct sp_peers_options {
 	const char *listen;              /* "HOST:PORT"; NULL: no listener */
 	const uint8_t *network_key;      /* 32 bytes: Noise XXpsk3; NULL: XX */
+	const sp_mono_clock *clock;      /* NULL: uv_now */
+	unsigned tick_ms;                /* how often timeouts are checked; 0: 1000 */
 } sp_peers_options;
+
+/*
+ * Output budget: a connection with this many bytes queued and unsent is
+ * read no further (its requests wait, so it is served no more) until it
+ * drains below it. Each request's reply is bounded, so a peer that never
+ * reads costs at most the budget plus one reply. Work not asked for (a
+ * live push) should not be queued past it (sp_conn_pending). A backlog
+ * that has not shrunk for SP_CONN_STALL_MS closes the connection, whatever
+ * the peer keeps sending.
+ */
+#define SP_CONN_OUT_BUDGET   (8u * 1024 * 1024)
+#define SP_CONN_DRAIN_LOW    (1u << 20)
+#define SP_CONN_STALL_MS     30000
 
 /* What status shows for a peer; kept across its connections. */
 typedef struct sp_peer_stats {
@@ -49,11 +95,13 @@ enum sp_peer_state {
 const char *sp_peer_state_name(enum sp_peer_state s);
 
 /*
- * Starts listening (if asked) and dialling the stored peers. *out is
- * freed with sp_peers_free once the loop has run after sp_peers_close;
- * on failure it is set all the same (already closed), to be freed so.
+ * Starts listening (if asked) and dialling the peers stored in node, on
+ * loop; h is copied. *out is freed with sp_peers_free once the loop has run
+ * after sp_peers_close; on failure it is set all the same (already
+ * closed), to be freed so.
  */
-int sp_peers_start(sp_daemon *d, const sp_peers_options *opt, sp_peers **out);
+int sp_peers_start(uv_loop_t *loop, sp_node *node, const sp_peers_options *opt,
+    const sp_conn_handlers *h, sp_peers **out);
 /* Closes every connection, timer and the listener (their memory goes as libuv closes them). */
 void sp_peers_close(sp_peers *p);
 /* Frees the manager; only after the loop has finished closing (uv_run returned). */
@@ -63,19 +111,20 @@ int sp_peers_listen_address(sp_peers *p, char *out, size_t size);
 
 /* Re-reads the peers from the store: dials new ones, drops removed ones. */
 int sp_peers_reload(sp_peers *p);
-/* Reconcile with a peer now (dialling it at once if it is not connected). */
-int sp_peers_sync(sp_peers *p, const char *name);
+/*
+ * Dials a peer that is not connected now, resetting its backoff.
+ * SP_ENOTFOUND: no such peer; SP_ENOTCONNECTED: it has no address (it
+ * dials us); 0 otherwise (also when it is connected already).
+ */
+int sp_peers_dial(sp_peers *p, const char *name);
 
 /* Calls cb for each configured peer in name order. */
 void sp_peers_each(sp_peers *p, void (*cb)(void *arg, const sp_peer_policy *pol,
     enum sp_peer_state state, const sp_peer_stats *st), void *arg);
 
-/* Calls cb for each connection that is past its handshake (for live pushes). */
-void sp_peers_each_conn(sp_peers *p, void (*cb)(void *arg, sp_conn *c), void *arg);
-
 /*
- * For sync.c: send one logical message (split into fragments, encrypted).
- * Returns 0, or an error when the connection is closing (the message is dropped).
+ * Sends one logical message (split into fragments, encrypted). Returns 0,
+ * or an error when the connection is closing (the message is dropped).
  */
 int sp_conn_send(sp_conn *c, const sp_buf *msg);
 /* Bytes queued on the socket and not yet written. */
@@ -88,7 +137,5 @@ bool sp_conn_initiator(const sp_conn *c);
 const sp_peer_policy *sp_conn_policy(const sp_conn *c);
 sp_peer_stats *sp_conn_stats(sp_conn *c);
 void sp_conn_set_state(sp_conn *c, enum sp_peer_state s);
-/* The session sync.c attached to the connection. */
-struct sp_session *sp_conn_session(const sp_conn *c);
 
 #endif

@@ -5,17 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base32.h"
 #include "charter.h"
-#include "daemon_int.h"
 #include "hlc.h"
 #include "log.h"
 #include "neg_store.h"
 #include "negentropy.h"
 #include "pack.h"
-#include "peer.h"
 #include "policy.h"
-#include "reader.h"
 #include "sp_err.h"
 
 /* A NEG message stays well inside a logical message. */
@@ -34,8 +30,14 @@
 #define SEND_HIGH         (4u * 1024 * 1024)
 /* Receive jobs (verify or write) in flight before we stop reading from the peer. */
 #define MAX_RECEIVE_JOBS  4
+/*
+ * Record ids asked for and not sent yet before we stop reading from the
+ * peer (36 bytes each): it waits for what it asked for before it asks for
+ * more.
+ */
+#define MAX_QUEUED_SENDS  (4u * SP_WIRE_MAX_IDS)
 /* Records waiting for their charter, at most. */
-#define MAX_WAITING_BYTES (32u * 1024 * 1024)
+#define MAX_WAITING_BYTES (8u * 1024 * 1024)
 /* Rejections logged per session (the count goes on in the status). */
 #define LOG_REJECTS       8
 
@@ -122,11 +124,20 @@ seen_add(struct seen *t, const uint8_t id[SP_ID_BYTES])
 	return 1;
 }
 
+/* Every session, for the records to push to them. */
+struct sp_sessions {
+	sp_node *node;
+	sp_work *work;
+	sp_session *list;          /* those whose connection is open */
+};
+
 struct sp_session {
-	sp_daemon *d;
+	sp_sessions *ss;
+	sp_session *prev, *next;   /* in ss->list while the connection is open */
 	sp_conn *conn;             /* NULL once the connection closed */
 	unsigned refs;             /* the connection, and each job in flight */
 	bool initiator;
+	bool missed;               /* a push was dropped (over budget): reconcile when drained */
 	enum phase phase;
 	sp_peer_policy pol;        /* the peer's policy when the session began */
 
@@ -180,7 +191,8 @@ struct membership {
 };
 
 typedef struct receive_job {
-	sp_job base;
+	sp_task task;
+	int err;
 	sp_session *s;
 	sp_buf records;            /* (u32 len, record bytes)... */
 	size_t count;
@@ -192,6 +204,8 @@ typedef struct receive_job {
 static void pump(sp_session *s);
 static void next_area(sp_session *s);
 static void session_resync(sp_session *s);
+static void on_message(void *state, const uint8_t *msg, size_t len);
+static void update_input(sp_session *s);
 
 static void
 session_unref(sp_session *s)
@@ -336,7 +350,7 @@ sends(const sp_session *s, const sp_area *a)
 	if (is_charter_area(a))
 		return session_names_community(s, a->community);
 	/* A running import may still be rolled back: its rows must not leave. */
-	if (sp_daemon_claimed(s->d, a->community, a->collection, strlen(a->collection)))
+	if (sp_work_claimed(s->ss->work, a->community, a->collection, strlen(a->collection)))
 		return false;
 	if (!any_matches(s->pol.offers, s->pol.noffers, a) ||
 	    !any_matches(s->remote_wants, s->nremote_wants, a))
@@ -355,7 +369,7 @@ load_membership(sp_session *s, sp_txn *t)
 	size_t i, n = 0;
 	const uint8_t *cid;
 
-	memcpy(me_id, sp_node_id(sp_daemon_node(s->d)), SP_PUBKEY_BYTES);
+	memcpy(me_id, sp_node_id(s->ss->node), SP_PUBKEY_BYTES);
 	if ((v = calloc(s->ncommunities + s->pol.noffers + s->pol.nwants + 1, sizeof(*v))) == NULL)
 		return SP_ENOMEM;
 	for (i = 0; i < s->ncommunities + s->pol.noffers + s->pol.nwants; i++) {
@@ -481,7 +495,7 @@ send_offers(sp_session *s, enum sp_wire_type type)
 	sp_buf b;
 	int r;
 
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0) {
+	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0) {
 		fail(s, r, "cannot read the store");
 		return;
 	}
@@ -524,7 +538,7 @@ collect_communities(sp_session *s)
 	size_t i;
 	int r;
 
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
+	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
 		return r;
 	for (i = 0; i < s->pol.noffers; i++)
 		add_community(s, t, s->pol.offers[i].community);
@@ -551,7 +565,7 @@ agree(sp_session *s)
 	size_t i;
 	int r;
 
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
+	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
 		return r;
 	if ((r = load_membership(s, t)) != 0 || (r = our_offers(s, t, &out, false)) != 0)
 		goto out;
@@ -629,7 +643,7 @@ snapshot(sp_session *s, const sp_area *a, sp_neg_vector **vec, sp_neg **neg)
 
 	*vec = NULL;
 	*neg = NULL;
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t)) != 0)
+	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
 		return r;
 	r = sp_neg_store_load(t, a->community, a->collection, strlen(a->collection), a->label, vec);
 	sp_txn_abort(t);
@@ -678,7 +692,7 @@ maybe_complete(sp_session *s)
 		end_rounds(s);
 	}
 	s->complete = true;
-	st->last_sync_ms = sp_node_now_ms(sp_daemon_node(s->d));
+	st->last_sync_ms = sp_node_now_ms(s->ss->node);
 	sp_conn_set_state(s->conn, SP_PEER_LIVE);
 	log_info("peer %s: in sync", s->pol.name);
 }
@@ -982,6 +996,7 @@ on_want(sp_session *s, const sp_wire_msg *m)
 			return;
 		queue_send(s, &m->area, id);
 	}
+	update_input(s);
 	pump(s);
 }
 
@@ -1004,7 +1019,7 @@ pump(sp_session *s)
 	sp_area a;
 
 	while (s->conn != NULL && s->isend < s->nsend && sp_conn_pending(s->conn) < SEND_HIGH) {
-		if (sp_txn_begin(sp_node_store(sp_daemon_node(s->d)), false, &t) != 0) {
+		if (sp_txn_begin(sp_node_store(s->ss->node), false, &t) != 0) {
 			fail(s, SP_ESTORE, "cannot read the store");
 			return;
 		}
@@ -1043,12 +1058,28 @@ pump(sp_session *s)
 		s->nsend_areas = 0;
 		maybe_complete(s);
 	}
+	update_input(s);
 }
 
 /* Receiving records: decode, check the area, verify on the pool, store on the write queue. */
 
-static void receive_write_run(sp_job *job);
-static void receive_write_done(sp_job *job);
+static void receive_write_run(sp_task *task);
+static void receive_write_done(sp_task *task);
+static void sessions_stored(sp_sessions *ss, const sp_area *area, const uint8_t *rec,
+    size_t len, const sp_session *from);
+static void sessions_charters_changed(sp_sessions *ss);
+
+/*
+ * Reads from the peer while there is room for what it sends: receive jobs
+ * in flight, and the records it asked for and has not been sent yet.
+ */
+static void
+update_input(sp_session *s)
+{
+	if (s->conn != NULL)
+		sp_conn_pause(s->conn, s->receive_jobs >= MAX_RECEIVE_JOBS ||
+		    s->nsend - s->isend >= MAX_QUEUED_SENDS);
+}
 
 static void
 receive_job_free(receive_job *j)
@@ -1059,12 +1090,12 @@ receive_job_free(receive_job *j)
 	sp_buf_free(&j->records);
 	free(j->in);
 	free(j);
-	if (--s->receive_jobs < MAX_RECEIVE_JOBS && s->conn != NULL)
-		sp_conn_pause(s->conn, false);
+	s->receive_jobs--;
+	update_input(s);
 	if (s->receive_jobs == 0 && s->deferred != NULL && s->conn != NULL) {
 		msg = s->deferred;
 		s->deferred = NULL;
-		sp_session_message(s, msg, s->deferred_len);
+		on_message(s, msg, s->deferred_len);
 		free(msg);
 	}
 	session_unref(s);
@@ -1080,8 +1111,8 @@ receive_job_new(sp_session *s)
 	sp_buf_init(&j->records);
 	j->s = s;
 	s->refs++;
-	if (++s->receive_jobs >= MAX_RECEIVE_JOBS && s->conn != NULL)
-		sp_conn_pause(s->conn, true);
+	s->receive_jobs++;
+	update_input(s);
 	return j;
 }
 
@@ -1116,7 +1147,7 @@ reject(sp_session *s, int why, const sp_record *rec)
 	sp_log_escape(key, sizeof(key), rec != NULL ? rec->key : "?",
 	    rec != NULL ? rec->key_len : 1);
 	if (why == SP_EFUTURE && rec != NULL) {
-		uint64_t ms = SP_HLC_MS(rec->timestamp), now = sp_node_now_ms(sp_daemon_node(s->d));
+		uint64_t ms = SP_HLC_MS(rec->timestamp), now = sp_node_now_ms(s->ss->node);
 
 		/* Either clock may be wrong: a board without a battery-backed clock boots in the past. */
 		log_warn("peer %s: rejected record %s/%s: its timestamp is %llu minutes ahead of "
@@ -1129,16 +1160,17 @@ reject(sp_session *s, int why, const sp_record *rec)
 	    rec != NULL ? rec->collection : "?", key, sp_strerror(why));
 }
 
+/* On a worker thread: the session's node pointer never changes. */
 static void
-verify_run(sp_job *job)
+verify_run(sp_task *task)
 {
-	receive_job *j = (receive_job *)job;
-	uint64_t now = sp_node_now_ms(sp_daemon_node(job->d));
+	receive_job *j = (receive_job *)task;
+	uint64_t now = sp_node_now_ms(j->s->ss->node);
 	const uint8_t *rec;
 	size_t off = 0, len, i;
 
 	if ((j->in = calloc(j->count, sizeof(*j->in))) == NULL) {
-		job->err = SP_ENOMEM;
+		j->err = SP_ENOMEM;
 		return;
 	}
 	for (i = 0; i < j->count; i++) {
@@ -1150,15 +1182,15 @@ verify_run(sp_job *job)
 }
 
 static void
-verify_done(sp_job *job)
+verify_done(sp_task *task)
 {
-	receive_job *j = (receive_job *)job;
+	receive_job *j = (receive_job *)task;
 	sp_session *s = j->s;
 	sp_record rec;
 	size_t i;
 
-	if (job->err != 0) {
-		fail(s, job->err, "out of memory");
+	if (j->err != 0) {
+		fail(s, j->err, "out of memory");
 		receive_job_free(j);
 		return;
 	}
@@ -1167,27 +1199,27 @@ verify_done(sp_job *job)
 		if (j->in[i].result != 0)
 			reject(s, j->in[i].result, sp_record_decode(j->in[i].data, j->in[i].len,
 			    &rec) == 0 ? &rec : NULL);
-	j->base.run = receive_write_run;
-	j->base.done = receive_write_done;
-	sp_daemon_write(s->d, &j->base);
+	j->task.run = receive_write_run;
+	j->task.done = receive_write_done;
+	sp_work_write(s->ss->work, &j->task);
 }
 
 static void
-receive_write_run(sp_job *job)
+receive_write_run(sp_task *task)
 {
-	receive_job *j = (receive_job *)job;
+	receive_job *j = (receive_job *)task;
 	sp_incoming *v;
 	size_t i, n = 0;
 
 	/* Only the verified ones go to the store; keep the others' results. */
 	if ((v = calloc(j->count, sizeof(*v))) == NULL) {
-		job->err = SP_ENOMEM;
+		j->err = SP_ENOMEM;
 		return;
 	}
 	for (i = 0; i < j->count; i++)
 		if (j->in[i].result == 0)
 			v[n++] = j->in[i];
-	job->err = sp_node_receive(sp_daemon_node(job->d), v, n, &j->charters);
+	j->err = sp_node_receive(j->s->ss->node, v, n, &j->charters);
 	for (i = 0, n = 0; i < j->count; i++)
 		if (j->in[i].result == 0)
 			j->in[i].result = v[n++].result;
@@ -1206,9 +1238,9 @@ retry_waiting(sp_session *s)
 	j->count = s->nwaiting;
 	sp_buf_init(&s->waiting);
 	s->nwaiting = 0;
-	j->base.run = verify_run;
-	j->base.done = verify_done;
-	sp_daemon_work(s->d, &j->base);
+	j->task.run = verify_run;
+	j->task.done = verify_done;
+	sp_work_run(s->ss->work, &j->task);
 }
 
 static bool
@@ -1265,27 +1297,19 @@ session_charters_changed(sp_session *s)
 		session_resync(s);
 }
 
-void
-sp_session_charters_changed(sp_session *s)
-{
-	s->refs++;
-	session_charters_changed(s);
-	session_unref(s);
-}
-
 static void
-receive_write_done(sp_job *job)
+receive_write_done(sp_task *task)
 {
-	receive_job *j = (receive_job *)job;
+	receive_job *j = (receive_job *)task;
 	sp_session *s = j->s;
 	sp_peer_stats *st = stats(s);
 	sp_area a;
 	size_t i;
 
-	if (job->err != 0) {
+	if (j->err != 0) {
 		log_error("peer %s: storing received records failed: %s", s->pol.name,
-		    sp_strerror(job->err));
-		fail(s, job->err, "storage error");
+		    sp_strerror(j->err));
+		fail(s, j->err, "storage error");
 		receive_job_free(j);
 		return;
 	}
@@ -1302,7 +1326,7 @@ receive_write_done(sp_job *job)
 				memcpy(a.community, in->rec.community, SP_PUBKEY_BYTES);
 				memcpy(a.collection, in->rec.collection, in->rec.collection_len + 1);
 				a.label = in->rec.label;
-				sp_daemon_stored(s->d, &a, in->data, in->len, s->conn);
+				sessions_stored(s->ss, &a, in->data, in->len, s);
 			}
 		} else if (in->result == SP_ENOCHARTER) {
 			if (s->waiting.len + in->len < MAX_WAITING_BYTES) {
@@ -1317,7 +1341,7 @@ receive_write_done(sp_job *job)
 	if (j->charters) {
 		retry_waiting(s);
 		/* Membership can change what every session shares, not only this one. */
-		sp_daemon_charters_changed(s->d);
+		sessions_charters_changed(s->ss);
 	}
 	/* The job's reference may be the last one (the connection closed meanwhile). */
 	s->refs++;
@@ -1370,9 +1394,9 @@ on_records(sp_session *s, const sp_wire_msg *m)
 		receive_job_free(j);
 		return;
 	}
-	j->base.run = verify_run;
-	j->base.done = verify_done;
-	sp_daemon_work(s->d, &j->base);
+	j->task.run = verify_run;
+	j->task.done = verify_done;
+	sp_work_run(s->ss->work, &j->task);
 }
 
 /* The peer's offered areas, from a HELLO or an OFFERS. */
@@ -1521,44 +1545,69 @@ session_message(sp_session *s, const uint8_t *msg, size_t len)
 	}
 }
 
-void
-sp_session_message(sp_session *s, const uint8_t *msg, size_t len)
+/* The connection's handlers (sp_conn_handlers): each holds a reference while it works. */
+
+static void
+on_message(void *state, const uint8_t *msg, size_t len)
 {
+	sp_session *s = state;
+
 	s->refs++;
 	session_message(s, msg, len);
 	session_unref(s);
 }
 
-sp_session *
-sp_session_new(sp_daemon *d, sp_conn *c)
+static void *
+on_established(void *arg, sp_conn *c)
 {
+	sp_sessions *ss = arg;
 	sp_session *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	s->d = d;
+	s->ss = ss;
 	s->conn = c;
 	s->refs = 1;
 	s->initiator = sp_conn_initiator(c);
 	s->pol = *sp_conn_policy(c);
 	s->phase = PHASE_HELLO;
 	sp_buf_init(&s->waiting);
+	s->next = ss->list;
+	if (ss->list != NULL)
+		ss->list->prev = s;
+	ss->list = s;
 	sp_conn_set_state(c, SP_PEER_SYNCING);
 	send_offers(s, SP_WIRE_HELLO);
 	return s;
 }
 
-void
-sp_session_drained(sp_session *s)
+static void
+on_drained(void *state)
 {
+	sp_session *s = state;
+
 	s->refs++;
 	pump(s);
+	/* Pushes dropped while it was not reading come with a reconciliation. */
+	if (s->missed && s->conn != NULL && sp_conn_pending(s->conn) < SP_CONN_DRAIN_LOW) {
+		s->missed = false;
+		session_resync(s);
+	}
 	session_unref(s);
 }
 
-void
-sp_session_closed(sp_session *s)
+static void
+on_closed(void *state)
 {
+	sp_session *s = state;
+	sp_sessions *ss = s->ss;
+
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		ss->list = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
 	s->conn = NULL;
 	session_unref(s);
 }
@@ -1588,24 +1637,148 @@ session_resync(sp_session *s)
 	start_phase(s, PHASE_CHARTERS);
 }
 
-void
-sp_session_resync(sp_session *s)
-{
-	s->refs++;
-	session_resync(s);
-	session_unref(s);
-}
-
-void
-sp_session_push(sp_session *s, const sp_area *area, const uint8_t *rec, size_t len,
-    const sp_conn *from)
+/*
+ * A record was stored here: send it to the peer if an agreed outgoing area
+ * holds it. Not past the connection's output budget: a peer that does not
+ * read gets it with the reconciliation that follows its draining.
+ */
+static void
+session_push(sp_session *s, const sp_area *area, const uint8_t *rec, size_t len)
 {
 	sp_buf b;
 
-	if (s->conn == NULL || s->conn == from || s->phase == PHASE_HELLO || !sends(s, area))
+	if (s->phase == PHASE_HELLO || !sends(s, area))
 		return;
+	if (sp_conn_pending(s->conn) >= SP_CONN_OUT_BUDGET) {
+		s->missed = true;
+		return;
+	}
 	sp_buf_init(&b);
 	sp_wire_records_begin(&b, 1);
 	sp_pack_bin(&b, rec, len);
 	send_msg(s, &b);
+}
+
+/* Calls fn for every session with an open connection, each held while it runs. */
+static void
+each_session(sp_sessions *ss, void (*fn)(sp_session *s, void *arg), void *arg)
+{
+	sp_session *s, *next;
+
+	for (s = ss->list; s != NULL; s = next) {
+		s->refs++;
+		fn(s, arg);
+		/* fn may have closed s (and so unlinked it), not the others. */
+		next = s->next;
+		session_unref(s);
+	}
+}
+
+struct push_arg {
+	const sp_area *area;
+	const uint8_t *rec;
+	size_t len;
+	const sp_session *from;
+};
+
+static void
+push_one(sp_session *s, void *arg)
+{
+	struct push_arg *p = arg;
+
+	if (s != p->from && s->conn != NULL)
+		session_push(s, p->area, p->rec, p->len);
+}
+
+static void
+sessions_stored(sp_sessions *ss, const sp_area *area, const uint8_t *rec, size_t len,
+    const sp_session *from)
+{
+	struct push_arg p = { area, rec, len, from };
+
+	each_session(ss, push_one, &p);
+}
+
+static void
+charters_changed_one(sp_session *s, void *arg)
+{
+	(void)arg;
+	session_charters_changed(s);
+}
+
+static void
+sessions_charters_changed(sp_sessions *ss)
+{
+	each_session(ss, charters_changed_one, NULL);
+}
+
+static void
+resync_one(sp_session *s, void *arg)
+{
+	(void)arg;
+	session_resync(s);
+}
+
+int
+sp_sessions_new(sp_node *node, sp_work *work, sp_sessions **out)
+{
+	sp_sessions *ss;
+
+	*out = NULL;
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		return SP_ENOMEM;
+	ss->node = node;
+	ss->work = work;
+	*out = ss;
+	return 0;
+}
+
+void
+sp_sessions_free(sp_sessions *ss)
+{
+	free(ss);
+}
+
+void
+sp_sessions_handlers(sp_sessions *ss, sp_conn_handlers *h)
+{
+	h->established = on_established;
+	h->message = on_message;
+	h->drained = on_drained;
+	h->closed = on_closed;
+	h->arg = ss;
+}
+
+void
+sp_sessions_stored(sp_sessions *ss, const sp_area *area, const uint8_t *rec, size_t len)
+{
+	sessions_stored(ss, area, rec, len, NULL);
+}
+
+void
+sp_sessions_resync_all(sp_sessions *ss)
+{
+	each_session(ss, resync_one, NULL);
+}
+
+int
+sp_sessions_resync(sp_sessions *ss, const char *peer)
+{
+	sp_session *s;
+
+	for (s = ss->list; s != NULL; s = s->next) {
+		if (strcmp(s->pol.name, peer) == 0) {
+			s->refs++;
+			session_resync(s);
+			session_unref(s);
+			return 0;
+		}
+	}
+	return SP_ENOTFOUND;
+}
+
+void
+sp_sessions_charters_changed(sp_sessions *ss)
+{
+	sessions_charters_changed(ss);
 }

@@ -1,9 +1,13 @@
 /*
- * sync.h - one replication session over an authenticated connection:
- * HELLO, charters first, the agreed areas, Negentropy reconciliation (the
- * initiator is the client), records both ways in batches (signatures
- * checked on the thread pool, writes batched on the write queue), then
- * live pushes. docs/PROTOCOL.md describes the conversation.
+ * sync.h - the replication sessions: one per authenticated connection,
+ * over the handlers peer.c calls (sp_sessions_handlers). A session sends
+ * HELLO, reconciles charters first, then the agreed areas with Negentropy
+ * (the initiator is the client), sends and receives records in batches
+ * (signatures checked on the thread pool, writes batched on the write
+ * queue), then pushes new records live. docs/PROTOCOL.md describes the
+ * conversation; docs/ARCHITECTURE.md how records flow.
+ *
+ * Everything here runs on the loop thread.
  */
 #ifndef SP_SYNC_H
 #define SP_SYNC_H
@@ -11,39 +15,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node.h"
+#include "peer.h"
 #include "wire.h"
+#include "work.h"
 
-typedef struct sp_daemon sp_daemon;
-typedef struct sp_conn sp_conn;
+typedef struct sp_sessions sp_sessions;
 typedef struct sp_session sp_session;
 
-/* Starts the session on an established connection (sends HELLO). NULL on OOM. */
-sp_session *sp_session_new(sp_daemon *d, sp_conn *c);
+/*
+ * The sessions of a node: they read and write node, and run their slow
+ * work on work. *out is freed with sp_sessions_free, after every
+ * connection has closed (the loop has finished: uv_run returned).
+ */
+int sp_sessions_new(sp_node *node, sp_work *work, sp_sessions **out);
+void sp_sessions_free(sp_sessions *ss);
 
-/* One logical message from the peer. */
-void sp_session_message(sp_session *s, const uint8_t *msg, size_t len);
-
-/* The connection's write queue went low: continue sending. */
-void sp_session_drained(sp_session *s);
-
-/* The connection is gone: the session ends once its jobs have finished. */
-void sp_session_closed(sp_session *s);
+/* The handlers to give sp_peers_start: every established connection gets a session. */
+void sp_sessions_handlers(sp_sessions *ss, sp_conn_handlers *h);
 
 /*
- * A charter changed on this node: membership, and so what this session
- * shares, may have changed; the session agrees again and reconciles if so.
+ * A record was written on this node (not received: received ones are
+ * pushed by the session that stored them): push it to every peer whose
+ * agreed areas hold it.
  */
-void sp_session_charters_changed(sp_session *s);
+void sp_sessions_stored(sp_sessions *ss, const sp_area *area, const uint8_t *rec, size_t len);
 
-/* Reconcile again (a 'peer sync', or many local changes at once). */
-void sp_session_resync(sp_session *s);
+/* Many records changed at once (an import): every session reconciles again. */
+void sp_sessions_resync_all(sp_sessions *ss);
+
+/* Reconcile with the named peer again ('peer sync'); SP_ENOTFOUND when it has no session. */
+int sp_sessions_resync(sp_sessions *ss, const char *peer);
 
 /*
- * A record was stored on this node (written here or received): push it to
- * this peer if one of the session's agreed outgoing areas holds it.
- * from is the connection it came from (NULL when written here).
+ * A charter changed on this node: membership, and so what each session
+ * shares, may have changed; every session agrees again and reconciles if so.
  */
-void sp_session_push(sp_session *s, const sp_area *area, const uint8_t *rec, size_t len,
-    const sp_conn *from);
+void sp_sessions_charters_changed(sp_sessions *ss);
 
 #endif

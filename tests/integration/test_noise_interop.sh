@@ -54,7 +54,7 @@ expect_exit 0 "an unknown peer.js completes the handshake" \
 STRANGER=$(field local_id)
 check "it decrypts simpuld's ERROR" matches "$(field recv)" '^009309'
 check "the ERROR says: unknown peer" contains "$(hex_text "$(field recv)")" "unknown peer"
-check "simpuld logs the refusal" grep -q "refused node $STRANGER from .*: not a peer" "$V.log"
+check "simpuld logs the refusal" grep -q "peer .*: refused node $STRANGER: not a peer" "$V.log"
 
 # simpuld dials peer.js: peer.js listens, simpuld is given its address.
 peer listen 127.0.0.1:0 --seed "$SEED" --expect "$V_ID" --recv 1 --timeout 20000 \
