@@ -47,9 +47,7 @@ push_written(sp_daemon *d, const uint8_t id[SP_ID_BYTES])
 	if (sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &t) != 0)
 		return;
 	if (sp_store_get_by_id(t, id, &st) == 0 && sp_record_decode(st.data, st.len, &rec) == 0) {
-		memcpy(a.community, rec.community, SP_PUBKEY_BYTES);
-		memcpy(a.collection, rec.collection, rec.collection_len + 1);
-		a.label = rec.label;
+		sp_area_of(&rec, &a);
 		sp_daemon_stored(d, &a, st.data, st.len);
 	}
 	sp_txn_abort(t);

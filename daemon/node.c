@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base32.h"
+#include "batch.h"
 #include "body.h"
 #include "charter.h"
 #include "crypto.h"
@@ -620,8 +621,7 @@ sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows,
 	uint64_t ts;
 	const char *key = "";
 	const uint8_t *body;
-	size_t key_len = 0, before, body_len;
-	uint8_t len_be[4] = { 0, 0, 0, 0 };
+	size_t key_len = 0, at, body_len;
 	int r;
 
 	*count = 0;
@@ -659,15 +659,10 @@ sp_node_sign_rows(sp_node *n, const sp_write *spec, const uint8_t *rows,
 		rec.body = body;
 		rec.body_len = body_len;
 		rec.timestamp = ts + i;
-		before = out->len;
-		sp_buf_append(out, len_be, sizeof(len_be));
+		at = sp_batch_open(out);
 		if ((r = sp_record_sign(&rec, n->sk, out, NULL)) != 0)
 			goto bad_row;
-		len_be[0] = (uint8_t)((out->len - before - 4) >> 24);
-		len_be[1] = (uint8_t)((out->len - before - 4) >> 16);
-		len_be[2] = (uint8_t)((out->len - before - 4) >> 8);
-		len_be[3] = (uint8_t)(out->len - before - 4);
-		memcpy(out->data + before, len_be, sizeof(len_be));
+		sp_batch_close(out, at);
 	}
 	if ((r = sp_reader_end(&rd)) != 0)
 		goto out;
@@ -681,25 +676,6 @@ out:
 	if (t != NULL)
 		sp_txn_abort(t);
 	return r;
-}
-
-/* Reads the next (u32 length, record) of a signed batch. */
-static int
-next_batch_record(const uint8_t **p, size_t *left, const uint8_t **data, size_t *len)
-{
-	uint32_t n;
-
-	if (*left < 4)
-		return SP_ETRUNCATED;
-	n = (uint32_t)(*p)[0] << 24 | (uint32_t)(*p)[1] << 16 |
-	    (uint32_t)(*p)[2] << 8 | (*p)[3];
-	if (n > *left - 4 || n > SP_RECORD_MAX)
-		return SP_ETRUNCATED;
-	*data = *p + 4;
-	*len = n;
-	*p += 4 + n;
-	*left -= 4 + n;
-	return 0;
 }
 
 int
@@ -718,7 +694,7 @@ sp_node_write_batch(sp_node *n, const sp_import *imp, const uint8_t *batch,
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		return r;
 	while (len > 0) {
-		if ((r = next_batch_record(&batch, &len, &data, &rlen)) != 0)
+		if ((r = sp_batch_next(&batch, &len, &data, &rlen)) != 0)
 			goto out;
 		if ((r = sp_record_decode(data, rlen, &rec)) != 0)
 			goto out;

@@ -96,9 +96,9 @@ int sp_node_rm(sp_node *n, const sp_write *w, bool erase, uint8_t id[SP_ID_BYTES
 /*
  * Import batches. sign_rows turns rows (a msgpack array of [key str, body
  * map] pairs, already bounded by the control protocol) into signed records
- * appended to out as a sequence of (u32 length, record bytes); it checks
- * every key and body. Without spec->label_given, a key that exists keeps
- * its label (as with put) and a new one gets the default. write_batch applies such a sequence under the import
+ * appended to out as a batch (batch.h); it checks every key and body.
+ * Without spec->label_given, a key that exists keeps its label (as with
+ * put) and a new one gets the default. write_batch applies such a batch under the import
  * journal imp in one durable transaction, refusing the whole batch if any
  * record breaks a rule (the import is then rolled back by the caller).
  * detail (size bytes) names the offending row on error.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "charter.h"
 #include "hlc.h"
 #include "log.h"
@@ -14,8 +15,6 @@
 #include "policy.h"
 #include "sp_err.h"
 
-/* A NEG message stays well inside a logical message. */
-#define NEG_FRAME_LIMIT   (1024u * 1024)
 /*
  * Ranges under this many items go as id lists; larger ones split further.
  * The reference uses 32; with sparse differences in large sets 4 sends
@@ -179,7 +178,7 @@ struct sp_session {
 	unsigned receive_jobs;
 	uint8_t *deferred;         /* server: a NEG that waits for charters being stored */
 	size_t deferred_len;
-	sp_buf waiting;            /* (u32 len, record) that wait for a charter */
+	sp_buf waiting;            /* a batch (batch.h) of records waiting for a charter */
 	size_t nwaiting;
 	unsigned rejects_logged;
 };
@@ -194,7 +193,7 @@ typedef struct receive_job {
 	sp_task task;
 	int err;
 	sp_session *s;
-	sp_buf records;            /* (u32 len, record bytes)... */
+	sp_buf records;            /* a batch (batch.h) */
 	size_t count;
 	sp_incoming *in;
 	bool charters;
@@ -650,7 +649,7 @@ snapshot(sp_session *s, const sp_area *a, sp_neg_vector **vec, sp_neg **neg)
 	if (r != 0)
 		return r;
 	sp_neg_vector_storage(*vec, &st);
-	if ((r = sp_neg_new(&st, NEG_FRAME_LIMIT, neg)) == 0 &&
+	if ((r = sp_neg_new(&st, SP_WIRE_NEG_MAX, neg)) == 0 &&
 	    (r = sp_neg_set_idlist_below(*neg, NEG_IDLIST_BELOW)) != 0) {
 		sp_neg_free(*neg);
 		*neg = NULL;
@@ -1036,9 +1035,7 @@ pump(sp_session *s)
 			if (sp_store_get_by_id(t, o->id, &st) != 0 ||
 			    sp_record_decode(st.data, st.len, &rec) != 0)
 				continue;
-			memcpy(a.community, rec.community, SP_PUBKEY_BYTES);
-			memcpy(a.collection, rec.collection, rec.collection_len + 1);
-			a.label = rec.label;
+			sp_area_of(&rec, &a);
 			if (sp_area_cmp(&a, &s->send_areas[o->area]) != 0)
 				continue;
 			sp_pack_bin(&pc.recs, st.data, st.len);
@@ -1117,24 +1114,6 @@ receive_job_new(sp_session *s)
 }
 
 static void
-append_record(sp_buf *b, const uint8_t *rec, size_t len)
-{
-	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
-
-	sp_buf_append(b, hdr, 4);
-	sp_buf_append(b, rec, len);
-}
-
-static size_t
-record_at(const sp_buf *b, size_t off, const uint8_t **rec, size_t *len)
-{
-	*len = (size_t)b->data[off] << 24 | (size_t)b->data[off + 1] << 16 |
-	    (size_t)b->data[off + 2] << 8 | b->data[off + 3];
-	*rec = b->data + off + 4;
-	return off + 4 + *len;
-}
-
-static void
 reject(sp_session *s, int why, const sp_record *rec)
 {
 	sp_peer_stats *st = stats(s);
@@ -1166,15 +1145,15 @@ verify_run(sp_task *task)
 {
 	receive_job *j = (receive_job *)task;
 	uint64_t now = sp_node_now_ms(j->s->ss->node);
-	const uint8_t *rec;
-	size_t off = 0, len, i;
+	const uint8_t *rec, *p = j->records.data;
+	size_t left = j->records.len, len, i;
 
 	if ((j->in = calloc(j->count, sizeof(*j->in))) == NULL) {
 		j->err = SP_ENOMEM;
 		return;
 	}
-	for (i = 0; i < j->count; i++) {
-		off = record_at(&j->records, off, &rec, &len);
+	/* The batch was built here: every record in it is whole. */
+	for (i = 0; i < j->count && sp_batch_next(&p, &left, &rec, &len) == 0; i++) {
 		j->in[i].data = rec;
 		j->in[i].len = len;
 		j->in[i].result = sp_record_open(rec, len, now, &j->in[i].rec, j->in[i].id);
@@ -1323,14 +1302,12 @@ receive_write_done(sp_task *task)
 			if (st != NULL && in->result == 0)
 				st->records_accepted++;
 			if (in->result == 0) {
-				memcpy(a.community, in->rec.community, SP_PUBKEY_BYTES);
-				memcpy(a.collection, in->rec.collection, in->rec.collection_len + 1);
-				a.label = in->rec.label;
+				sp_area_of(&in->rec, &a);
 				sessions_stored(s->ss, &a, in->data, in->len, s);
 			}
 		} else if (in->result == SP_ENOCHARTER) {
 			if (s->waiting.len + in->len < MAX_WAITING_BYTES) {
-				append_record(&s->waiting, in->data, in->len);
+				sp_batch_append(&s->waiting, in->data, in->len);
 				s->nwaiting++;
 			}
 		} else if (in->result != SP_ESIG && in->result != SP_EFUTURE &&
@@ -1378,14 +1355,12 @@ on_records(sp_session *s, const sp_wire_msg *m)
 		}
 		if (st != NULL)
 			st->records_in_label[r.label]++;
-		memcpy(a.community, r.community, SP_PUBKEY_BYTES);
-		memcpy(a.collection, r.collection, r.collection_len + 1);
-		a.label = r.label;
+		sp_area_of(&r, &a);
 		if (!accepts(s, &a)) {
 			reject(s, SP_EOUTSIDE, &r);
 			continue;
 		}
-		append_record(&j->records, rec, len);
+		sp_batch_append(&j->records, rec, len);
 		j->count++;
 	}
 	if (j->records.err != 0 || j->count == 0) {

@@ -26,6 +26,15 @@ static const uint8_t msg_items[] = {
 	[SP_WIRE_OFFERS] = 2,
 };
 
+void
+sp_area_of(const sp_record *rec, sp_area *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->community, rec->community, SP_PUBKEY_BYTES);
+	memcpy(out->collection, rec->collection, rec->collection_len);
+	out->label = rec->label;
+}
+
 int
 sp_area_cmp(const sp_area *a, const sp_area *b)
 {

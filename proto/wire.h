@@ -74,6 +74,8 @@ typedef struct sp_want {
 #define SP_WIRE_LABELS_ALL ((1u << SP_LABEL_COUNT) - 1)
 
 int sp_area_cmp(const sp_area *a, const sp_area *b);
+/* The area a decoded record belongs to. */
+void sp_area_of(const sp_record *rec, sp_area *out);
 bool sp_want_matches(const sp_want *w, const sp_area *a);
 
 /* A decoded message; pointers point into the decoded bytes. */
