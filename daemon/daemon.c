@@ -293,6 +293,22 @@ lock_dir(const char *dir, int *fd_out)
 	return 0;
 }
 
+/* The store's start-up recovery, said as the other import rollbacks are. */
+static void
+log_recovered(void *arg, const sp_store_recovered *imp)
+{
+	char collection[4 * SP_COLLECTION_MAX + 1];
+
+	(void)arg;
+	sp_log_escape(collection, sizeof(collection), imp->collection, imp->collection_len);
+	if (imp->rolled_back)
+		log_info("import %llu into %s rolled back", (unsigned long long)imp->import_id,
+		    collection);
+	else
+		log_info("import %llu into %s committed (its cleanup finished at start-up)",
+		    (unsigned long long)imp->import_id, collection);
+}
+
 int
 sp_daemon_run(const sp_daemon_options *opt)
 {
@@ -300,6 +316,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 	uint8_t netkey[SP_NOISE_KEY_BYTES];
 	sp_peers_options popt;
 	sp_conn_handlers handlers;
+	sp_store_options store_opt = { .recovered = log_recovered };
 	sp_daemon *d;
 	int r, loop_ok = 0;
 
@@ -312,7 +329,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 	d->lock_fd = -1;
 	if ((r = lock_dir(opt->data_dir, &d->lock_fd)) != 0)
 		goto out;
-	if ((r = sp_node_open(opt->data_dir, wall_ms, &d->node)) != 0) {
+	if ((r = sp_node_open(opt->data_dir, wall_ms, &store_opt, &d->node)) != 0) {
 		if ((r == SP_EKEYMODE || r == SP_EKEYSIZE) &&
 		    sp_identity_path(opt->data_dir, path, sizeof(path)) == 0)
 			log_error("%s: %s", path, sp_strerror(r));

@@ -48,7 +48,8 @@ community_key_path(const sp_node *n, const uint8_t id[SP_PUBKEY_BYTES],
 }
 
 int
-sp_node_open(const char *dir, uint64_t (*now_ms)(void), sp_node **out)
+sp_node_open(const char *dir, uint64_t (*now_ms)(void),
+    const sp_store_options *store_opt, sp_node **out)
 {
 	char path[SP_PATH_MAX];
 	sp_node *n;
@@ -72,7 +73,7 @@ sp_node_open(const char *dir, uint64_t (*now_ms)(void), sp_node **out)
 	if ((r = sp_path_join(path, sizeof(path), dir, STORE_SUBDIR)) != 0 ||
 	    (r = sp_mkdir_p(path)) != 0)
 		goto out;
-	if ((r = sp_store_open(path, NULL, &n->store)) != 0)
+	if ((r = sp_store_open(path, store_opt, &n->store)) != 0)
 		goto out;
 	if ((r = sp_txn_begin(n->store, false, &t)) != 0)
 		goto out;

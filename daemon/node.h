@@ -25,10 +25,13 @@ typedef struct sp_node sp_node;
 
 /*
  * Opens the node in data directory dir: reads node.key (SP_ENOINIT when
- * missing), opens the store under dir/store. *out owned by the caller
- * (sp_node_close). now_ms is the wall clock function (injected for tests).
+ * missing), opens the store under dir/store with store_opt (NULL: the
+ * defaults; through it the caller hears what the store's recovery did).
+ * *out owned by the caller (sp_node_close). now_ms is the wall clock
+ * function (injected for tests).
  */
-int sp_node_open(const char *dir, uint64_t (*now_ms)(void), sp_node **out);
+int sp_node_open(const char *dir, uint64_t (*now_ms)(void),
+    const sp_store_options *store_opt, sp_node **out);
 void sp_node_close(sp_node *n);
 
 const uint8_t *sp_node_id(const sp_node *n);

@@ -833,7 +833,7 @@ sp_store_open_schema(const char *dir, const sp_store_options *opt,
 	sp_store_kv_config(&cfg, opt != NULL ? opt->map_size : 0, false);
 	if ((r = sp_kv_open(dir, &cfg, &s->kv)) != 0 ||
 	    (r = sp_store_schema_open(s, schema)) != 0 ||
-	    (r = sp_store_import_recover(s)) != 0 ||
+	    (r = sp_store_import_recover(s, opt)) != 0 ||
 	    (r = scrub_resume(s)) != 0)
 		goto out;
 	*out = s;

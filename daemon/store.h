@@ -33,8 +33,25 @@
 typedef struct sp_store sp_store;
 typedef struct sp_txn sp_txn;
 
+/* An import a crash interrupted, as sp_store_open finished it. */
+typedef struct sp_store_recovered {
+	uint64_t import_id;
+	const uint8_t *community;  /* SP_PUBKEY_BYTES */
+	const char *collection;    /* collection_len bytes, not NUL-terminated */
+	size_t collection_len;
+	bool rolled_back;          /* false: it had committed, and its cleanup is done */
+} sp_store_recovered;
+
 typedef struct sp_store_options {
 	size_t map_size;   /* 0: default (see store.c) */
+	/*
+	 * The store does not log: sp_store_open calls recovered (if not
+	 * NULL) once per interrupted import it finished, after that is
+	 * durable, so that its caller can say so. The pointers in *imp are
+	 * valid during the call only.
+	 */
+	void (*recovered)(void *arg, const sp_store_recovered *imp);
+	void *recovered_arg;
 } sp_store_options;
 
 /*
@@ -45,7 +62,8 @@ typedef struct sp_store_options {
  * has no upgrade from, is SP_ESCHEMA, nothing changed. sp_store_explain
  * says which versions. Clears stale readers left by a crashed process and
  * finishes an interrupted import (rolled back if it was running, cleaned
- * up if it was committed). *out is owned by the caller, freed with
+ * up if it was committed; opt->recovered hears of each). *out is owned by
+ * the caller, freed with
  * sp_store_close; NULL on error. opt may be NULL.
  * It also finishes a scrub that an erase asked for (an applied erased
  * tombstone leaves a mark in meta until sp_store_scrub has run).

@@ -351,12 +351,13 @@ sp_store_import_rollback(sp_store *s, const sp_import *imp)
 
 /* Finishes every import a crash interrupted: running ones are rolled back. */
 int
-sp_store_import_recover(sp_store *s)
+sp_store_import_recover(sp_store *s, const sp_store_options *opt)
 {
 	sp_txn *t;
 	sp_kv_cursor *c;
 	sp_kv_val k, v;
 	sp_journal j;
+	sp_store_recovered done;
 	uint64_t id = 0;
 	int r;
 
@@ -380,6 +381,14 @@ sp_store_import_recover(sp_store *s)
 		/* Draining deletes the journal entry, so this loop advances. */
 		if ((r = import_drain(s, id, j.state == SP_JOURNAL_RUNNING)) != 0)
 			return r;
+		if (opt != NULL && opt->recovered != NULL) {
+			done.import_id = id;
+			done.community = j.community;
+			done.collection = j.collection;
+			done.collection_len = j.collection_len;
+			done.rolled_back = j.state == SP_JOURNAL_RUNNING;
+			opt->recovered(opt->recovered_arg, &done);
+		}
 	}
 }
 

@@ -161,8 +161,11 @@ int sp_store_version_unlink(sp_txn *t, const uint8_t *prefix, size_t prefix_len,
 int sp_store_import_check(sp_txn *t, const sp_import *imp, const sp_record *rec);
 int sp_store_undo_put(sp_txn *t, uint64_t import_id, uint64_t seq,
     const sp_version *prev, const char *key, size_t key_len);
-/* store_import.c: finishes every import a crash interrupted (at open). */
-int sp_store_import_recover(sp_store *s);
+/*
+ * store_import.c: finishes every import a crash interrupted (at open),
+ * telling opt->recovered (opt may be NULL) of each.
+ */
+int sp_store_import_recover(sp_store *s, const sp_store_options *opt);
 
 /*
  * store_schema.c. A migration turns a store of schema `from` into one of

@@ -94,5 +94,20 @@ DPID=$SP_LAST_PID
 check_rolled_back "SIGTERM"
 expect_exit 0 "the import completes after the restart" sp import "$C" big "$SP_TMP/big.csv" --key-column id
 check "all rows" contains "$OUT" "Imported $N rows"
+
+# 4. simpuld is killed (-9) in the middle of an import: the next start
+# rolls it back (from the store's journal), and logs it as the other
+# rollbacks are logged.
+new_community rt05
+check "a third import runs" start_import
+IMPORT_ID=$(sed -n 's/.*import \([0-9]*\) into big started.*/\1/p' "$SIMPUL_DATA.log" | tail -1)
+crash_node "$DPID"
+wait "$IMPORT_PID" 2>/dev/null
+: >"$SIMPUL_DATA.log"
+start_node "$SIMPUL_DATA" || exit 1
+DPID=$SP_LAST_PID
+check "the start-up rollback of import $IMPORT_ID is logged as the others are" \
+	grep -q "import $IMPORT_ID into big rolled back" "$SIMPUL_DATA.log"
+check_rolled_back "kill -9"
 stop_node "$DPID"
 finish

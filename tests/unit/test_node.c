@@ -42,7 +42,7 @@ setup(void **state)
 	assert_non_null(f);
 	assert_non_null(f->dir = sp_test_mkdtemp());
 	assert_int_equal(sp_identity_create(f->dir, f->me), 0);
-	assert_int_equal(sp_node_open(f->dir, fake_now, &f->n), 0);
+	assert_int_equal(sp_node_open(f->dir, fake_now, NULL, &f->n), 0);
 	assert_int_equal(sp_node_community_create(f->n, "rt03", &f->c), 0);
 	*state = f;
 	return 0;

@@ -3,8 +3,8 @@
  * directories: persistence, newest-wins, area and key walks, tombstones,
  * erasure with scrub (searching every file's bytes), imports committed,
  * rolled back and interrupted (by close, by SIGKILL, and between commit
- * and cleanup), stats, communities, a full map. Schema versions are in
- * test_store_schema.c.
+ * and cleanup) and what open reports of them, stats, communities, a full
+ * map. Schema versions are in test_store_schema.c.
  *
  * A few checks reach under the API (store_int.h: the transaction's tables)
  * to see what it hides: leftover record encodings, undo entries, and a
@@ -1095,6 +1095,76 @@ test_import_commit_interrupted(void **state)
 	free(ids);
 }
 
+/* What sp_store_open's recovery reported, in order. */
+typedef struct recovered_log {
+	size_t count;
+	sp_store_recovered imp[4];
+	char collection[4][SP_COLLECTION_MAX + 1];
+} recovered_log;
+
+static void
+on_recovered(void *arg, const sp_store_recovered *imp)
+{
+	recovered_log *log = arg;
+
+	assert_true(log->count < 4);
+	assert_memory_equal(imp->community, g_pk, SP_PUBKEY_BYTES);
+	assert_true(imp->collection_len <= SP_COLLECTION_MAX);
+	memcpy(log->collection[log->count], imp->collection, imp->collection_len);
+	log->collection[log->count][imp->collection_len] = '\0';
+	log->imp[log->count] = *imp;
+	log->imp[log->count].community = NULL;
+	log->imp[log->count].collection = NULL;
+	log->count++;
+}
+
+/*
+ * Open tells its caller of each import it finished: one committed before
+ * the crash (cleaned up), one still running (rolled back); and of none
+ * once they are finished.
+ */
+static void
+test_import_recovery_reported(void **state)
+{
+	fixture *f = *state;
+	recovered_log log;
+	sp_store_options opt;
+	sp_import committed, running;
+	sp_txn *txn;
+	trec t;
+
+	memset(&log, 0, sizeof(log));
+	memset(&opt, 0, sizeof(opt));
+	opt.recovered = on_recovered;
+	opt.recovered_arg = &log;
+	assert_int_equal(sp_store_import_begin(f->s, g_pk, "c", 1, &committed), 0);
+	apply_range(f->s, &committed, 0, 10, 2000000, NULL);
+	mark_committed(f->s);
+	assert_int_equal(sp_store_import_begin(f->s, g_pk, "dd", 2, &running), 0);
+	trec_simple(&t, "dd", "x", 1000, SP_LABEL_COMMUNITY);
+	assert_int_equal(sp_txn_begin(f->s, true, &txn), 0);
+	assert_int_equal(apply_in(txn, &t, &running), SP_APPLY_NEW);
+	assert_int_equal(sp_txn_commit(txn), 0);
+	trec_free(&t);
+	sp_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sp_store_open(f->dir, &opt, &f->s), 0);
+	assert_int_equal(log.count, 2);
+	assert_int_equal(log.imp[0].import_id, committed.id);
+	assert_false(log.imp[0].rolled_back);
+	assert_string_equal(log.collection[0], "c");
+	assert_int_equal(log.imp[1].import_id, running.id);
+	assert_true(log.imp[1].rolled_back);
+	assert_string_equal(log.collection[1], "dd");
+	assert_int_equal(count_current(f->s, "c"), 10);
+	assert_int_equal(count_current(f->s, "dd"), 0);
+	assert_no_leftovers(f);
+	sp_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sp_store_open(f->dir, &opt, &f->s), 0);
+	assert_int_equal(log.count, 2);
+}
+
 /*
  * Two imports into different collections run at once (the daemon allows
  * it), their batches interleaved: the later import's undo entries sort
@@ -1255,7 +1325,7 @@ static void
 test_map_full(void **state)
 {
 	fixture *f = *state;
-	sp_store_options opt = { 1 << 20 };
+	sp_store_options opt = { .map_size = 1 << 20 };
 	sp_txn *txn;
 	enum sp_apply_result res;
 	char key[32], *text = marked_text("filler", 8000);
@@ -1314,6 +1384,7 @@ main(void)
 		T(test_import_crash_rolls_back),
 		T(test_import_killed_rolls_back),
 		T(test_import_commit_interrupted),
+		T(test_import_recovery_reported),
 		T(test_imports_interleaved),
 		T(test_import_misuse),
 		T(test_stats),
