@@ -316,7 +316,9 @@ sp_daemon_run(const sp_daemon_options *opt)
 	uint8_t netkey[SP_NOISE_KEY_BYTES];
 	sp_peers_options popt;
 	sp_conn_handlers handlers;
-	sp_store_options store_opt = { .recovered = log_recovered };
+	char why[SP_PATH_MAX + 512] = "";
+	sp_store_options store_opt = { .recovered = log_recovered, .why = why,
+	    .why_size = sizeof(why) };
 	sp_daemon *d;
 	int r, loop_ok = 0;
 
@@ -333,6 +335,8 @@ sp_daemon_run(const sp_daemon_options *opt)
 		if ((r == SP_EKEYMODE || r == SP_EKEYSIZE) &&
 		    sp_identity_path(opt->data_dir, path, sizeof(path)) == 0)
 			log_error("%s: %s", path, sp_strerror(r));
+		else if (why[0] != '\0')
+			log_error("cannot open the store: %s", why);
 		goto out;
 	}
 	if ((r = uv_loop_init(&d->loop)) != 0) {

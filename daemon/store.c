@@ -828,8 +828,10 @@ sp_store_open_schema(const char *dir, const sp_store_options *opt,
 	int r;
 
 	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return SP_ENOMEM;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		r = SP_ENOMEM;
+		goto out;
+	}
 	sp_store_kv_config(&cfg, opt != NULL ? opt->map_size : 0, false);
 	if ((r = sp_kv_open(dir, &cfg, &s->kv)) != 0 ||
 	    (r = sp_store_schema_open(s, schema)) != 0 ||
@@ -840,6 +842,9 @@ sp_store_open_schema(const char *dir, const sp_store_options *opt,
 	s = NULL;
 out:
 	sp_store_close(s);
+	/* Explained once the environment is closed: explain opens its own. */
+	if (r != 0 && opt != NULL && opt->why != NULL)
+		sp_store_explain_schema(opt->why, opt->why_size, dir, r, schema);
 	return r;
 }
 

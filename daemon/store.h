@@ -52,15 +52,21 @@ typedef struct sp_store_options {
 	 */
 	void (*recovered)(void *arg, const sp_store_recovered *imp);
 	void *recovered_arg;
+	/*
+	 * When open fails, why (why_size bytes; NULL: not wanted) gets
+	 * sp_store_explain's message for the error, for the caller to log.
+	 */
+	char *why;
+	size_t why_size;
 } sp_store_options;
 
 /*
  * Opens (creating if needed) the store in directory dir (which must exist).
  * Checks the schema version: a store of an older schema is upgraded in
  * place, in one transaction (if that fails, the error is the failing
- * step's and nothing is changed); a newer one, or an older one this code
- * has no upgrade from, is SP_ESCHEMA, nothing changed. sp_store_explain
- * says which versions. Clears stale readers left by a crashed process and
+ * step's and nothing is changed); a newer one is SP_ESCHEMA, an older one
+ * this code has no upgrade from SP_ESCHEMA_OLD, nothing changed.
+ * sp_store_explain says which versions (and opt->why gets its message). Clears stale readers left by a crashed process and
  * finishes an interrupted import (rolled back if it was running, cleaned
  * up if it was committed; opt->recovered hears of each). *out is owned by
  * the caller, freed with

@@ -191,9 +191,9 @@ extern const sp_store_schema sp_store_schema_current;
 /*
  * At open, with s->kv open: reads the schema in a read-only transaction,
  * then creates the tables of a fresh store (recording schema->version) or
- * migrates an older one, in one write transaction. A newer store, or an
- * older one that schema's migrations do not lead from, is SP_ESCHEMA and
- * nothing is written.
+ * migrates an older one, in one write transaction. A newer store is
+ * SP_ESCHEMA, an older one that schema's migrations do not lead from
+ * SP_ESCHEMA_OLD; nothing is written then.
  */
 int sp_store_schema_open(sp_store *s, const sp_store_schema *schema);
 

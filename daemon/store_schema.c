@@ -75,7 +75,7 @@ migrate(sp_txn *t, const sp_store_schema *schema, uint64_t found)
 
 	for (v = found; v < schema->version; v++) {
 		if ((m = migration_from(schema, v)) == NULL)
-			return SP_ESCHEMA;
+			return SP_ESCHEMA_OLD;
 		if ((r = m->run(t)) != 0)
 			return r;
 	}
@@ -99,8 +99,10 @@ sp_store_schema_open(sp_store *s, const sp_store_schema *schema)
 		fresh = true;
 	else if (r != 0)
 		return r;
-	if (!fresh && (found > schema->version || found < oldest_upgradable(schema)))
+	if (!fresh && found > schema->version)
 		return SP_ESCHEMA;
+	if (!fresh && found < oldest_upgradable(schema))
+		return SP_ESCHEMA_OLD;
 
 	/*
 	 * One write transaction creates the tables, runs the migrations and

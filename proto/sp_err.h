@@ -68,6 +68,7 @@
 	X(SP_EMAPFULL,       102, "store is full: raise the map size") \
 	X(SP_ECORRUPT,       103, "store is corrupt; restore from backup") \
 	X(SP_ENOSPC,         104, "no room to write: the disk holding the data directory is full (or a file size limit was reached); free some space") \
+	X(SP_ESCHEMA_OLD,    105, "the data directory's store has a schema too old for this simpul to upgrade; open it once with an older simpul release that upgrades it") \
 	/* control protocol; the first two are the peer protocol's too (texts for both) */ \
 	X(SP_EPROTO_VERSION, 120, "protocol version mismatch: the two sides run different versions of simpul") \
 	X(SP_EFRAME,         121, "malformed message") \

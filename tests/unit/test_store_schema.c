@@ -13,9 +13,10 @@
  * schema histories of the test's own (store_int.h): a migration to a
  * schema 2 that rebuilds the "ids" index from "current", run on a copy of
  * the fixture; a chain whose last step fails, which must leave the file
- * byte for byte as it was; stores newer than the code, or older than its
- * oldest migration, refused unchanged, with sp_store_explain naming the
- * versions.
+ * byte for byte as it was; stores newer than the code (SP_ESCHEMA), or
+ * older than its oldest migration (SP_ESCHEMA_OLD), refused unchanged,
+ * with sp_store_explain naming the versions (and open's why saying the
+ * same).
  */
 #define _GNU_SOURCE 1  /* memmem */
 #include "sp_test.h"
@@ -741,20 +742,27 @@ assert_data_unchanged(const char *dir, const uint8_t *before, size_t before_len)
 	free(after);
 }
 
-/* Opening dir with schema is refused with err, the data file untouched. */
+/*
+ * Opening dir with schema is refused with err, the data file untouched,
+ * and open's why is explain's message.
+ */
 static void
 assert_refused_unchanged(const char *dir, const sp_store_schema *schema, int err)
 {
 	static char sentinel;
 	sp_store *s = (sp_store *)(void *)&sentinel;  /* open must clear it */
+	char why[512], explained[512];
+	sp_store_options opt = { .why = why, .why_size = sizeof(why) };
 	uint8_t *before;
 	size_t len;
 
 	before = data_read(dir, &len);
-	assert_int_equal(sp_store_open_schema(dir, NULL, schema, &s), err);
+	assert_int_equal(sp_store_open_schema(dir, &opt, schema, &s), err);
 	assert_null(s);
 	assert_data_unchanged(dir, before, len);
 	free(before);
+	sp_store_explain_schema(explained, sizeof(explained), dir, err, schema);
+	assert_string_equal(why, explained);
 }
 
 /*
@@ -837,9 +845,9 @@ test_no_migration_path_refused(void **state)
 
 	(void)state;
 	g_migrations_run = 0;
-	assert_refused_unchanged(dir, &schema_v3_from_v2, SP_ESCHEMA);
+	assert_refused_unchanged(dir, &schema_v3_from_v2, SP_ESCHEMA_OLD);
 	assert_int_equal(g_migrations_run, 0);
-	assert_explained(dir, SP_ESCHEMA, &schema_v3_from_v2, want, 3);
+	assert_explained(dir, SP_ESCHEMA_OLD, &schema_v3_from_v2, want, 3);
 	sp_test_rmdir(dir);
 }
 
@@ -857,7 +865,11 @@ schema_set(const char *dir, uint64_t schema)
 	sp_store_close(s);
 }
 
-/* Today's code refuses, unchanged, a store newer than itself and one older than schema 1. */
+/*
+ * Today's code refuses, unchanged, a store newer than itself (SP_ESCHEMA:
+ * upgrade simpul) and one older than schema 1 (SP_ESCHEMA_OLD: it cannot
+ * be upgraded by this simpul).
+ */
 static void
 test_other_schemas_refused(void **state)
 {
@@ -874,8 +886,8 @@ test_other_schemas_refused(void **state)
 
 	dir = fixture_copy();
 	schema_set(dir, 0);
-	assert_refused_unchanged(dir, &sp_store_schema_current, SP_ESCHEMA);
-	assert_explained(dir, SP_ESCHEMA, &sp_store_schema_current, older, 2);
+	assert_refused_unchanged(dir, &sp_store_schema_current, SP_ESCHEMA_OLD);
+	assert_explained(dir, SP_ESCHEMA_OLD, &sp_store_schema_current, older, 2);
 	sp_test_rmdir(dir);
 }
 
