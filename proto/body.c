@@ -1,6 +1,5 @@
 #include "body.h"
 
-#include "record.h"
 #include "sp_err.h"
 
 int

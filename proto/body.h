@@ -14,6 +14,8 @@
 
 #include "reader.h"
 
+#define SP_BODY_MAX (60 * 1024)
+
 /* The empty body (an empty map), used by tombstones. */
 #define SP_BODY_EMPTY_BYTE 0x80
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "body.h"
 #include "buf.h"
 
 #define SP_RECORD_VERSION   1
@@ -24,8 +25,7 @@
 #define SP_ID_BYTES         32
 #define SP_COLLECTION_MAX   64
 #define SP_KEY_MAX          256
-#define SP_BODY_MAX         (60 * 1024)
-/* Upper bound of a whole encoded record: body plus every other field. */
+/* Upper bound of a whole encoded record: body (SP_BODY_MAX, body.h) plus every other field. */
 #define SP_RECORD_MAX       (SP_BODY_MAX + 512)
 /* Timestamps further ahead of the local clock than this are refused. */
 #define SP_MAX_SKEW_MS      (10 * 60 * 1000)
