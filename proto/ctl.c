@@ -17,8 +17,7 @@
 int
 sp_ctl_frame_len(const uint8_t hdr[SP_CTL_HDR_BYTES], uint32_t *len)
 {
-	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
+	uint32_t n = sp_get_be32(hdr);
 
 	*len = 0;
 	if (n == 0)
@@ -343,10 +342,7 @@ sp_ctl_end(sp_buf *out, size_t start)
 		out->len = start;
 		return SP_EFRAME_TOO_BIG;
 	}
-	out->data[start] = (uint8_t)(n >> 24);
-	out->data[start + 1] = (uint8_t)(n >> 16);
-	out->data[start + 2] = (uint8_t)(n >> 8);
-	out->data[start + 3] = (uint8_t)n;
+	sp_put_be32(out->data + start, (uint32_t)n);
 	return 0;
 }
 

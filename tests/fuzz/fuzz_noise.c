@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "buf.h"
 #include "crypto.h"
 #include "noise.h"
 #include "sp_err.h"
@@ -47,7 +48,7 @@ next_frame(struct input *in, const uint8_t **frame, size_t *len)
 		n = in->left;
 		*frame = in->p;
 	} else {
-		n = (size_t)in->p[0] << 8 | in->p[1];
+		n = sp_get_be16(in->p);
 		in->p += 2;
 		in->left -= 2;
 		if (n > in->left)

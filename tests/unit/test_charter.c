@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "body.h"
+#include "buf.h"
 #include "charter.h"
 #include "pack.h"
 #include "sp_err.h"
@@ -172,8 +173,7 @@ test_max(void **state)
 	assert_non_null(c);
 	memset(k, 0, sizeof(k));
 	for (i = 0; i < SP_CHARTER_MAX; i++) {
-		k[0] = (uint8_t)(i >> 8);
-		k[1] = (uint8_t)i;
+		sp_put_be16(k, (uint16_t)i);
 		assert_int_equal(sp_charter_set(c, k, i == 0), 0);
 	}
 	k[0] = 0xff;
@@ -196,8 +196,7 @@ test_max(void **state)
 	sp_pack_array(&out, SP_CHARTER_MAX + 1);
 	memset(k, 0, sizeof(k));
 	for (i = 0; i <= SP_CHARTER_MAX; i++) {
-		k[0] = (uint8_t)(i >> 8);
-		k[1] = (uint8_t)i;
+		sp_put_be16(k, (uint16_t)i);
 		sp_pack_bin(&out, k, 32);
 	}
 	assert_int_equal(out.err, 0);

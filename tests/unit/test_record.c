@@ -11,6 +11,7 @@
 
 #include "base32.h"
 #include "body.h"
+#include "buf.h"
 #include "crypto.h"
 #include "hlc.h"
 #include "pack.h"
@@ -735,8 +736,7 @@ big_body(size_t n, size_t *len)
 	p[1] = 0xa1;
 	p[2] = 'a';
 	p[3] = 0xc5;
-	p[4] = (uint8_t)(n >> 8);
-	p[5] = (uint8_t)n;
+	sp_put_be16(p + 4, (uint16_t)n);
 	*len = n + 6;
 	return p;
 }
