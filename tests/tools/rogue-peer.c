@@ -7,8 +7,9 @@
  * from its Ed25519 node key, its node id as the payload of message 3,
  * fragments and messages of proto/wire.c, records signed by proto/record.c.
  * Then it misbehaves as the actions on its command line say, and prints
- * what the node answered. Run it with --help for the actions and the exit
- * status.
+ * what the node answered, or, for a flood, asks for more than it reads and
+ * says when the node gave up on it. Run it with --help for the actions and
+ * the exit status.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -68,42 +69,52 @@ enum action {
 	ACT_TOO_LARGE,
 	ACT_BIG_NEG,
 	ACT_WIDE_PONG,
+	/* Requests whose replies are never read; a flood comes last. */
+	ACT_NEG_FLOOD,
+	ACT_WANT_FLOOD,
 };
 
 static const struct {
 	const char *name;
 	bool record;             /* takes ":KEY" */
+	bool flood;              /* takes ":N"; comes last; HELLO wants the area */
 	bool area;               /* needs --community */
 	const char *help;
 } actions[] = {
-	[ACT_GARBAGE] = { "garbage", false, false, "an HTTP request instead of handshake message 1" },
-	[ACT_SILENT] = { "silent", false, false, "connect and say nothing" },
-	[ACT_STALL] = { "stall", false, false, "send handshake message 1, then nothing" },
-	[ACT_PING_FIRST] = { "ping-first", false, false, "a PING before HELLO (comes first)" },
-	[ACT_VALID] = { "valid", true, true, "a good record by this node in the area (the control)" },
-	[ACT_TAMPERED] = { "tampered", true, true, "a good record with one body byte changed after signing" },
-	[ACT_OUTSIDER] = { "outsider", true, true, "a record signed by a fresh key that no charter names" },
-	[ACT_PRIVATE] = { "private", true, true, "a record of the area's collection labelled private" },
-	[ACT_UNWANTED] = { "unwanted", true, true, "a record in collection \"unwanted\"" },
-	[ACT_FUTURE] = { "future", true, true, "a record timestamped an hour ahead" },
-	[ACT_UNDECODABLE] = { "undecodable", false, false, "RECORDS carrying bytes that are no record" },
-	[ACT_MALFORMED] = { "malformed", false, false, "a message that is not valid msgpack" },
-	[ACT_BIG_COUNT] = { "big-count", false, false, "RECORDS declaring 2^32-1 records" },
-	[ACT_BIG_BIN] = { "big-bin", false, false, "RECORDS with a record declared 4 GiB long" },
-	[ACT_TOO_LARGE] = { "too-large", false, false, "fragments adding up to more than 4 MiB" },
-	[ACT_BIG_NEG] = { "big-neg", false, true, "a NEG for the area whose Negentropy message (an id list) is 3.84 MB" },
-	[ACT_WIDE_PONG] = { "wide-pong", false, false, "a PONG whose nonce, 5, is a uint64: not canonical" },
+	[ACT_GARBAGE] = { "garbage", false, false, false, "an HTTP request instead of handshake message 1" },
+	[ACT_SILENT] = { "silent", false, false, false, "connect and say nothing" },
+	[ACT_STALL] = { "stall", false, false, false, "send handshake message 1, then nothing" },
+	[ACT_PING_FIRST] = { "ping-first", false, false, false, "a PING before HELLO (comes first)" },
+	[ACT_VALID] = { "valid", true, false, true, "a good record by this node in the area (the control)" },
+	[ACT_TAMPERED] = { "tampered", true, false, true, "a good record with one body byte changed after signing" },
+	[ACT_OUTSIDER] = { "outsider", true, false, true, "a record signed by a fresh key that no charter names" },
+	[ACT_PRIVATE] = { "private", true, false, true, "a record of the area's collection labelled private" },
+	[ACT_UNWANTED] = { "unwanted", true, false, true, "a record in collection \"unwanted\"" },
+	[ACT_FUTURE] = { "future", true, false, true, "a record timestamped an hour ahead" },
+	[ACT_UNDECODABLE] = { "undecodable", false, false, false, "RECORDS carrying bytes that are no record" },
+	[ACT_MALFORMED] = { "malformed", false, false, false, "a message that is not valid msgpack" },
+	[ACT_BIG_COUNT] = { "big-count", false, false, false, "RECORDS declaring 2^32-1 records" },
+	[ACT_BIG_BIN] = { "big-bin", false, false, false, "RECORDS with a record declared 4 GiB long" },
+	[ACT_TOO_LARGE] = { "too-large", false, false, false, "fragments adding up to more than 4 MiB" },
+	[ACT_BIG_NEG] = { "big-neg", false, false, true, "a NEG for the area whose Negentropy message (an id list) is 3.84 MB" },
+	[ACT_WIDE_PONG] = { "wide-pong", false, false, false, "a PONG whose nonce, 5, is a uint64: not canonical" },
+	[ACT_NEG_FLOOD] = { "neg-flood", false, true, true,
+	    "N NEGs for the area, each asking for its ids (replies up to 1 MiB)" },
+	[ACT_WANT_FLOOD] = { "want-flood", false, true, true,
+	    "one NEG read to learn the area's ids, then N WANTs of 65,536 of them" },
 };
 #define NACTIONS (sizeof(actions) / sizeof(actions[0]))
 
 typedef struct step {
 	enum action act;
 	const char *key;         /* record actions: the record's key */
+	unsigned long count;     /* floods: how many requests */
 } step;
 
 typedef struct rogue {
 	int fd;
 	uint64_t start_ms;       /* when the connection was made */
+	uint64_t send_deadline_ms;  /* a send still blocked then gives up (-ETIMEDOUT) */
 	uint8_t ed_sk[SP_SECKEY_BYTES];
 	uint8_t ed_pk[SP_PUBKEY_BYTES];
 	uint8_t psk[SP_NOISE_KEY_BYTES];
@@ -115,6 +126,7 @@ typedef struct rogue {
 	/* The area of record actions. */
 	sp_area area;
 	bool have_area;
+	bool want_area;          /* HELLO wants the area too (floods) */
 } rogue;
 
 static void
@@ -140,20 +152,29 @@ usage(FILE *f)
 	    "  --collection NAME   the records' collection (default households)\n"
 	    "  --label LABEL       the records' label (default shared)\n"
 	    "  --timeout MS        wait this long for the handshake (default 5000)\n"
-	    "  --linger MS         after the last action, listen this long (default 1000)\n"
+	    "  --linger MS         after the last action, listen this long (default 1000);\n"
+	    "                      after a flood, send a PING a second this long, from\n"
+	    "                      the flood's start, reading nothing\n"
 	    "\n"
-	    "Actions (record actions take an optional :KEY, default the action's name):\n");
+	    "Actions (record actions take an optional :KEY, default the action's name;\n"
+	    "floods take :N, a number of requests):\n");
 	for (i = 0; i < NACTIONS; i++)
 		fprintf(f, "  %-12s %s%s\n", actions[i].name, actions[i].help,
-		    actions[i].record ? " [:KEY]" : "");
+		    actions[i].record ? " [:KEY]" : actions[i].flood ? " :N" : "");
 	fprintf(f,
 	    "garbage, silent and stall come alone; ping-first must be the first\n"
-	    "action; record actions and big-neg need --community.\n"
+	    "action, a flood the last; record actions, big-neg and floods need\n"
+	    "--community. A flood's HELLO wants the area as well as offering it, and\n"
+	    "its socket has a small receive buffer (the kernel holds little of what\n"
+	    "the node sends).\n"
 	    "\n"
 	    "Output, one line each: \"node ID\" (ours), \"handshake ok ID\" (the node's),\n"
 	    "\"recv TYPE\" for each message (\"recv ERROR NAME: TEXT\" for an error),\n"
 	    "\"sent ACTION[:KEY]\", then \"closed after MS ms\" or \"open after MS ms\"\n"
-	    "(counted from the connection).\n"
+	    "(counted from the connection). A flood prints \"learned N ids\" (want-flood),\n"
+	    "\"stopped reading after MS ms\", \"sent ACTION: K of N\" once its requests\n"
+	    "are sent or a send failed, and \"sent K pings\"; it reports the close when\n"
+	    "a send fails (the node reset the connection).\n"
 	    "\n"
 	    "Exit status: 0 the connection was still open at the end; 2 the node\n"
 	    "closed it; 3 handshake message 2 failed (a wrong network key, or not a\n"
@@ -195,16 +216,38 @@ print_id(const char *tag, const uint8_t id[SP_PUBKEY_BYTES])
 	fflush(stdout);
 }
 
-/* Socket I/O: blocking writes, reads bounded by a deadline. */
+/* Socket I/O, bounded by deadlines (UINT64_MAX: none). */
 
+/* Milliseconds left before deadline_ms, for poll (-1: no deadline). */
 static int
-write_all(int fd, const uint8_t *p, size_t len)
+poll_ms(uint64_t deadline_ms, uint64_t now)
 {
+	if (deadline_ms == UINT64_MAX)
+		return -1;
+	return deadline_ms - now > INT32_MAX ? INT32_MAX : (int)(deadline_ms - now);
+}
+
+/*
+ * Writes len bytes before deadline_ms. Returns 0, SP_EDISCONNECTED when the
+ * node closed or reset the connection, -ETIMEDOUT, or another -errno.
+ */
+static int
+write_all(int fd, const uint8_t *p, size_t len, uint64_t deadline_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	uint64_t now;
 	ssize_t n;
+	int r;
 
 	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) < 0) {
-			if (errno == EINTR)
+		if ((now = mono_ms()) >= deadline_ms)
+			return -ETIMEDOUT;
+		if ((r = poll(&pfd, 1, poll_ms(deadline_ms, now))) < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		if ((n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
 			return errno == EPIPE || errno == ECONNRESET ? SP_EDISCONNECTED : -errno;
 		}
@@ -230,7 +273,7 @@ read_some(int fd, uint8_t *p, size_t size, uint64_t deadline_ms)
 	for (;;) {
 		if ((now = mono_ms()) >= deadline_ms)
 			return -ETIMEDOUT;
-		if ((r = poll(&pfd, 1, (int)(deadline_ms - now))) < 0 && errno != EINTR)
+		if ((r = poll(&pfd, 1, poll_ms(deadline_ms, now))) < 0 && errno != EINTR)
 			return -errno;
 		if (r <= 0)
 			continue;
@@ -266,9 +309,9 @@ send_frame(rogue *r, const uint8_t *msg, size_t len)
 	int rc;
 
 	sp_put_be16(hdr, (uint16_t)len);
-	if ((rc = write_all(r->fd, hdr, sizeof(hdr))) != 0)
+	if ((rc = write_all(r->fd, hdr, sizeof(hdr), r->send_deadline_ms)) != 0)
 		return rc;
-	return write_all(r->fd, msg, len);
+	return write_all(r->fd, msg, len, r->send_deadline_ms);
 }
 
 static int
@@ -581,11 +624,16 @@ send_broken(rogue *r, enum action act)
 static int
 send_hello(rogue *r)
 {
+	sp_want want;
 	sp_buf b;
 	int rc;
 
+	memset(&want, 0, sizeof(want));
+	memcpy(want.community, r->area.community, SP_PUBKEY_BYTES);
+	memcpy(want.collection, r->area.collection, sizeof(want.collection));
+	want.labels = 1u << r->area.label;
 	sp_buf_init(&b);
-	sp_wire_hello(&b, &r->area, r->have_area ? 1 : 0, NULL, 0);
+	sp_wire_hello(&b, &r->area, r->have_area ? 1 : 0, &want, r->want_area ? 1 : 0);
 	rc = send_msg(r, &b);
 	sp_buf_free(&b);
 	return rc;
@@ -604,6 +652,216 @@ send_ping(rogue *r)
 	return rc;
 }
 
+/*
+ * Floods: requests whose replies are never read. A node that served them
+ * all would hold every reply in memory; it must stop reading us instead,
+ * and close the connection once its backlog has not shrunk for a while.
+ */
+
+/* The flood socket's receive buffer: the kernel takes in little for us. */
+#define FLOOD_RCVBUF  4096
+#define FLOOD_PING_MS 1000
+
+static void
+stop_reading(rogue *r)
+{
+	printf("stopped reading after %llu ms\n", (unsigned long long)(mono_ms() - r->start_ms));
+	fflush(stdout);
+}
+
+/*
+ * A Negentropy client over no items and its first message, a NEG for the
+ * area: one IdList range over everything holding no id, which a server
+ * answers with its own ids of the area, up to its 1 MiB limit. *vec and
+ * *neg are the caller's to free, whatever the result.
+ */
+static int
+empty_client(rogue *r, sp_neg_vector **vec, sp_neg **neg, sp_buf *msg)
+{
+	sp_neg_storage st;
+	sp_buf first;
+	int rc;
+
+	*neg = NULL;
+	if ((rc = sp_neg_vector_new(vec)) != 0 || (rc = sp_neg_vector_seal(*vec)) != 0)
+		return rc;
+	sp_neg_vector_storage(*vec, &st);
+	if ((rc = sp_neg_new(&st, SP_WIRE_NEG_MAX, neg)) != 0)
+		return rc;
+	sp_buf_init(&first);
+	if ((rc = sp_neg_initiate(*neg, &first)) == 0) {
+		sp_wire_neg(msg, &r->area, first.data, first.len);
+		rc = msg->err;
+	}
+	sp_buf_free(&first);
+	return rc;
+}
+
+/* Sends msg count times, counting in *sent. */
+static int
+send_repeated(rogue *r, const sp_buf *msg, unsigned long count, unsigned long *sent)
+{
+	int rc = 0;
+
+	for (*sent = 0; *sent < count && (rc = send_msg(r, msg)) == 0; (*sent)++)
+		;
+	return rc;
+}
+
+static int
+flood_neg(rogue *r, unsigned long count, unsigned long *sent)
+{
+	sp_neg_vector *vec = NULL;
+	sp_neg *neg = NULL;
+	sp_buf msg;
+	int rc;
+
+	sp_buf_init(&msg);
+	if ((rc = empty_client(r, &vec, &neg, &msg)) == 0) {
+		stop_reading(r);
+		rc = send_repeated(r, &msg, count, sent);
+	}
+	sp_buf_free(&msg);
+	sp_neg_free(neg);
+	sp_neg_vector_free(vec);
+	return rc;
+}
+
+/* The ids a server's reply names, which the empty client lacks. */
+typedef struct id_list {
+	uint8_t (*v)[SP_ID_BYTES];
+	size_t n, cap;
+	int err;
+} id_list;
+
+static void
+learn_id(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
+{
+	id_list *l = arg;
+	uint8_t (*v)[SP_ID_BYTES];
+
+	if (l->err != 0)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap != 0 ? l->cap * 2 : 1024;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL) {
+			l->err = SP_ENOMEM;
+			return;
+		}
+		l->v = v;
+	}
+	memcpy(l->v[l->n++], id, SP_ID_BYTES);
+}
+
+/* Asks for the area's ids once and reads the answer (ids owned by the caller). */
+static int
+learn_ids(rogue *r, id_list *ids, uint64_t deadline_ms)
+{
+	sp_neg_vector *vec = NULL;
+	sp_neg *neg = NULL;
+	sp_buf msg, next;
+	sp_wire_msg m;
+	const uint8_t *in;
+	size_t len;
+	bool done, answered = false;
+	int rc;
+
+	sp_buf_init(&msg);
+	sp_buf_init(&next);
+	if ((rc = empty_client(r, &vec, &neg, &msg)) != 0 || (rc = send_msg(r, &msg)) != 0)
+		goto out;
+	while (!answered && (rc = recv_msg(r, &in, &len, deadline_ms)) == 0) {
+		print_msg(in, len);
+		if (sp_wire_decode(in, len, &m) != 0 || m.type != SP_WIRE_NEG ||
+		    sp_area_cmp(&m.area, &r->area) != 0)
+			continue;
+		answered = true;
+		rc = sp_neg_reconcile_client(neg, m.data, m.data_len, &next, NULL, learn_id, ids,
+		    &done);
+	}
+	if (rc == 0)
+		rc = ids->err;
+out:
+	sp_buf_free(&msg);
+	sp_buf_free(&next);
+	sp_neg_free(neg);
+	sp_neg_vector_free(vec);
+	return rc;
+}
+
+/*
+ * WANTs of SP_WIRE_MAX_IDS ids, the ones learned over and over (made-up
+ * ones when the area is empty: the node looks each up all the same).
+ */
+static int
+flood_want(rogue *r, unsigned long count, unsigned long *sent, uint64_t learn_deadline_ms)
+{
+	id_list ids = { 0 };
+	uint8_t made_up[SP_ID_BYTES] = { 0 };
+	sp_buf msg;
+	uint32_t i;
+	int rc;
+
+	sp_buf_init(&msg);
+	if ((rc = learn_ids(r, &ids, learn_deadline_ms)) != 0)
+		goto out;
+	printf("learned %zu ids\n", ids.n);
+	sp_wire_want_begin(&msg, &r->area, SP_WIRE_MAX_IDS);
+	for (i = 0; i < SP_WIRE_MAX_IDS; i++) {
+		sp_put_be32(made_up, i);
+		sp_pack_bin(&msg, ids.n > 0 ? ids.v[i % ids.n] : made_up, SP_ID_BYTES);
+	}
+	stop_reading(r);
+	rc = send_repeated(r, &msg, count, sent);
+out:
+	sp_buf_free(&msg);
+	free(ids.v);
+	return rc;
+}
+
+/*
+ * A PING a second until r->send_deadline_ms, so that the connection is
+ * never idle; between them, waits for the node to reset the connection
+ * (an error on the socket, which the next PING reports).
+ */
+static int
+flood_pings(rogue *r, unsigned long *pings)
+{
+	struct pollfd pfd = { .fd = r->fd, .events = 0 };
+	uint64_t now, next = mono_ms(), until;
+	int rc;
+
+	for (;;) {
+		if ((now = mono_ms()) >= r->send_deadline_ms)
+			return -ETIMEDOUT;
+		if (now >= next) {
+			if ((rc = send_ping(r)) != 0)
+				return rc;
+			(*pings)++;
+			next = now + FLOOD_PING_MS;
+			continue;
+		}
+		until = next < r->send_deadline_ms ? next : r->send_deadline_ms;
+		if (poll(&pfd, 1, (int)(until - now)) > 0)
+			next = now;
+	}
+}
+
+static int
+flood(rogue *r, const step *st, uint64_t learn_deadline_ms)
+{
+	unsigned long sent = 0, pings = 0;
+	int rc;
+
+	rc = st->act == ACT_NEG_FLOOD ? flood_neg(r, st->count, &sent) :
+	    flood_want(r, st->count, &sent, learn_deadline_ms);
+	printf("sent %s: %lu of %lu\n", actions[st->act].name, sent, st->count);
+	if (rc == 0)
+		rc = flood_pings(r, &pings);
+	printf("sent %lu pings\n", pings);
+	return rc;
+}
+
 /* Before or instead of a handshake. */
 
 static int
@@ -612,7 +870,7 @@ send_garbage(rogue *r)
 	/* Its first two bytes, "GE", read as a frame length of 18,245: over the handshake cap. */
 	static const char req[] = "GET / HTTP/1.1\r\nHost: simpul\r\n\r\n";
 
-	return write_all(r->fd, (const uint8_t *)req, sizeof(req) - 1);
+	return write_all(r->fd, (const uint8_t *)req, sizeof(req) - 1, r->send_deadline_ms);
 }
 
 static int
@@ -676,8 +934,9 @@ report(rogue *r, int rc)
 
 /* Setup. */
 
+/* rcvbuf: the socket's receive buffer (0: the system's). */
 static int
-dial(const char *spec)
+dial(const char *spec, int rcvbuf)
 {
 	char host[SP_ADDRESS_MAX + 1], port[8];
 	struct addrinfo hints, *res = NULL, *ai;
@@ -699,6 +958,9 @@ dial(const char *spec)
 			err = errno;
 			continue;
 		}
+		/* Before connect: the window offered to the node is set at the handshake. */
+		if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0)
+			die("setsockopt SO_RCVBUF", -errno);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		err = errno;
@@ -728,12 +990,14 @@ static void
 parse_step(const char *arg, step *st)
 {
 	size_t i, len = strcspn(arg, ":");
+	char *end;
 
 	for (i = 0; i < NACTIONS; i++) {
 		if (strlen(actions[i].name) == len && strncmp(actions[i].name, arg, len) == 0)
 			break;
 	}
-	if (i == NACTIONS || (arg[len] == ':' && !actions[i].record)) {
+	if (i == NACTIONS || (arg[len] == ':' && !actions[i].record && !actions[i].flood) ||
+	    (arg[len] != ':' && actions[i].flood)) {
 		fprintf(stderr, "rogue-peer: unknown action %s\n", arg);
 		exit(EXIT_LOCAL);
 	}
@@ -741,6 +1005,13 @@ parse_step(const char *arg, step *st)
 	st->key = arg[len] == ':' ? arg + len + 1 : actions[i].name;
 	if (actions[i].record && sp_key_check(st->key, strlen(st->key)) != 0)
 		die("bad record key", SP_EKEY);
+	if (actions[i].flood) {
+		errno = 0;
+		st->count = strtoul(arg + len + 1, &end, 10);
+		if (errno != 0 || end == arg + len + 1 || *end != '\0' || st->count == 0 ||
+		    st->count > 1000000)
+			die("a flood's N is 1 to 1000000", 0);
+	}
 }
 
 int
@@ -769,6 +1040,7 @@ main(int argc, char **argv)
 	if (sp_crypto_init() != 0)
 		die("libsodium failed to start", 0);
 	r.area.label = SP_LABEL_SHARED;
+	r.send_deadline_ms = UINT64_MAX;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': key_file = optarg; break;
@@ -803,6 +1075,9 @@ main(int argc, char **argv)
 			die("garbage, silent and stall come alone", 0);
 		if (steps[i].act == ACT_PING_FIRST && i != 0)
 			die("ping-first must be the first action", 0);
+		if (actions[steps[i].act].flood && i + 1 != nsteps)
+			die("a flood must be the last action", 0);
+		r.want_area = r.want_area || actions[steps[i].act].flood;
 	}
 	if (community != NULL) {
 		if (sp_base32_decode(r.area.community, SP_PUBKEY_BYTES, community,
@@ -815,7 +1090,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < nsteps; i++)
 		if (actions[steps[i].act].area && !r.have_area)
-			die("record actions and big-neg need --community", 0);
+			die("record actions, big-neg and floods need --community", 0);
 
 	if (key_file == NULL)
 		sp_sign_keypair(r.ed_pk, r.ed_sk);
@@ -826,7 +1101,7 @@ main(int argc, char **argv)
 	print_id("node", r.ed_pk);
 	sp_wire_reasm_init(&r.reasm, SP_WIRE_MSG_MAX);
 
-	r.fd = dial(argv[optind]);
+	r.fd = dial(argv[optind], r.want_area ? FLOOD_RCVBUF : 0);
 	r.start_ms = mono_ms();
 	deadline = r.start_ms + timeout;
 	if (nsteps > 0 && steps[0].act <= ACT_STALL) {
@@ -862,6 +1137,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	for (i = first; i < nsteps && rc == 0; i++) {
+		if (actions[steps[i].act].flood) {
+			r.send_deadline_ms = mono_ms() + linger;
+			status = report(&r, flood(&r, &steps[i], mono_ms() + timeout));
+			goto out;
+		}
 		rc = actions[steps[i].act].record ? send_record(&r, &steps[i]) :
 		    send_broken(&r, steps[i].act);
 		if (rc == 0 && actions[steps[i].act].record)
