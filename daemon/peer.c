@@ -871,8 +871,12 @@ conn_start(sp_conn *c)
 	    c->mgr->have_psk ? c->mgr->psk : NULL, &c->hs);
 	if (r != 0)
 		return r;
-	/* The first tick is the handshake's deadline; keepalive checks follow. */
-	uv_timer_start(&c->timer, on_tick, HANDSHAKE_TIMEOUT_MS, c->mgr->tick_ms);
+	/*
+	 * Every tick checks the deadlines against the monotonic clock, the
+	 * handshake's first: a tick timed for the deadline itself would wait
+	 * out HANDSHAKE_TIMEOUT_MS of real time whatever the injected clock says.
+	 */
+	uv_timer_start(&c->timer, on_tick, c->mgr->tick_ms, c->mgr->tick_ms);
 	update_reading(c);
 	if (c->initiator)
 		return send_handshake(c, NULL, 0);
