@@ -4,7 +4,7 @@
 
 #include "charter.h"
 #include "crypto.h"
-#include "daemon_int.h"
+#include "cmd.h"
 #include "log.h"
 #include "pack.h"
 #include "sp_err.h"
@@ -28,7 +28,7 @@ static void
 community_run(sp_job *job)
 {
 	community_job *cj = (community_job *)job;
-	sp_node *n = sp_daemon_node(job->d);
+	sp_node *n = job->env->node;
 
 	switch (cj->op) {
 	case SP_COMMUNITY_CREATE:
@@ -103,7 +103,7 @@ community_done(sp_job *job)
 	sp_reply_final(job->conn, &b);
 	/* A new charter or community changes what peers agree on. */
 	if (cj->op != SP_COMMUNITY_EXPORT_KEY)
-		sp_daemon_charters_changed(job->d);
+		sp_sessions_charters_changed(job->env->sessions);
 	community_job_free(cj);
 }
 
@@ -157,7 +157,7 @@ req_passphrase(sp_ctl_conn *c, const sp_ctl_msg *req, community_job *cj)
 }
 
 void
-sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int op)
+sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op)
 {
 	community_job *cj;
 	int r = 0;
@@ -205,13 +205,13 @@ sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int op)
 	cj->base.done = community_done;
 	/* Exporting only reads a key file: it need not wait for writes. */
 	if (op == SP_COMMUNITY_EXPORT_KEY)
-		sp_daemon_work(d, &cj->base);
+		sp_job_run(env, &cj->base);
 	else
-		sp_daemon_write(d, &cj->base);
+		sp_job_write(env, &cj->base);
 }
 
 typedef struct community_list {
-	sp_daemon *d;
+	sp_cmd_env *env;
 	sp_txn *t;
 	sp_buf out;
 } community_list;
@@ -221,7 +221,7 @@ static int
 list_community(void *arg, const sp_community_info *info)
 {
 	community_list *cl = arg;
-	sp_node *n = sp_daemon_node(cl->d);
+	sp_node *n = cl->env->node;
 	const char *role = "pending";  /* no charter yet: it comes by replication */
 	sp_charter *ch;
 	uint64_t writers = 0;
@@ -252,16 +252,16 @@ list_community(void *arg, const sp_community_info *info)
 }
 
 void
-sp_cmd_community_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_community_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	community_list cl;
 	size_t start;
 	int r;
 
 	(void)req;
-	cl.d = d;
+	cl.env = env;
 	sp_buf_init(&cl.out);
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &cl.t)) != 0) {
+	if ((r = sp_txn_begin(sp_node_store(env->node), false, &cl.t)) != 0) {
 		sp_ctl_conn_error(c, r, NULL);
 		return;
 	}

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon_int.h"
+#include "cmd.h"
 #include "log.h"
 #include "pack.h"
 #include "sp_err.h"
@@ -18,7 +18,7 @@
 #define MAX_QUEUED_BATCHES 2
 
 typedef struct import_state {
-	sp_daemon *d;
+	sp_cmd_env *env;
 	sp_ctl_conn *c;            /* NULL once the connection closed */
 	unsigned refs;             /* the connection and each job in flight */
 	sp_write spec;
@@ -50,7 +50,7 @@ state_unref(import_state *st)
 		return;
 	/* Only when a rollback could not even be queued: the journal has it. */
 	if (!st->finished)
-		sp_daemon_release(st->d, st->spec.community, st->collection);
+		sp_work_release(st->env->work, st->spec.community, st->collection);
 	free(st);
 }
 
@@ -63,7 +63,7 @@ static void
 finish(import_state *st)
 {
 	st->finished = true;
-	sp_daemon_release(st->d, st->spec.community, st->collection);
+	sp_work_release(st->env->work, st->spec.community, st->collection);
 }
 
 static import_job *
@@ -114,7 +114,7 @@ rollback_run(sp_job *job)
 	import_job *j = (import_job *)job;
 
 	if (j->st->begun && !j->st->finished)
-		job->err = sp_store_import_rollback(sp_node_store(sp_daemon_node(job->d)), &j->st->imp);
+		job->err = sp_store_import_rollback(sp_node_store(job->env->node), &j->st->imp);
 }
 
 static void queue_rollback(import_state *st, sp_ctl_conn *c);
@@ -141,7 +141,7 @@ rollback_retry(void *arg, bool cancelled)
 static bool
 retry_rollback(import_state *st, int err)
 {
-	if (sp_daemon_retry_later(st->d, rollback_retry, st) != 0)
+	if (sp_work_retry_later(st->env->work, rollback_retry, st) != 0)
 		return false;
 	st->refs++;
 	if (!st->retrying)
@@ -195,7 +195,7 @@ queue_rollback(import_state *st, sp_ctl_conn *c)
 			sp_ctl_conn_error(c, SP_ENOMEM, NULL);
 		return;
 	}
-	sp_daemon_write(st->d, &j->base);
+	sp_job_write(st->env, &j->base);
 }
 
 static void
@@ -221,7 +221,7 @@ begin_run(sp_job *job)
 {
 	import_job *j = (import_job *)job;
 
-	job->err = sp_store_import_begin(sp_node_store(sp_daemon_node(job->d)),
+	job->err = sp_store_import_begin(sp_node_store(job->env->node),
 	    j->st->spec.community, j->st->collection, strlen(j->st->collection), &j->st->imp);
 }
 
@@ -249,7 +249,7 @@ begin_done(sp_job *job)
 }
 
 void
-sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	sp_community_info info;
 	import_state *st;
@@ -261,13 +261,13 @@ sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		sp_ctl_conn_error(c, SP_EBUSY, "this connection already runs an import");
 		return;
 	}
-	if (sp_req_community(d, c, req, &info) != 0)
+	if (sp_req_community(env, c, req, &info) != 0)
 		return;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		sp_ctl_conn_error(c, SP_ENOMEM, NULL);
 		return;
 	}
-	st->d = d;
+	st->env = env;
 	st->c = c;
 	st->refs = 1;
 	memcpy(st->spec.community, info.id, SP_PUBKEY_BYTES);
@@ -291,7 +291,7 @@ sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		sp_ctl_conn_error(c, SP_ELABEL, NULL);
 		goto fail_free;
 	}
-	if ((r = sp_daemon_claim(d, info.id, st->collection)) != 0) {
+	if ((r = sp_work_claim(env->work, info.id, st->collection)) != 0) {
 		sp_ctl_conn_error(c, r, "another import into this collection is running");
 		goto fail_free;
 	}
@@ -301,7 +301,7 @@ sp_cmd_import_begin(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		reply_error(c, st);
 		return;
 	}
-	sp_daemon_write(d, &j->base);
+	sp_job_write(env, &j->base);
 	return;
 fail_free:
 	free(st);
@@ -311,7 +311,7 @@ static void
 write_run(sp_job *job)
 {
 	import_job *j = (import_job *)job;
-	sp_node *n = sp_daemon_node(job->d);
+	sp_node *n = job->env->node;
 
 	/* After a failure the rest of the import is dropped, not written. */
 	if (j->st->err != 0 || j->st->finished)
@@ -347,7 +347,7 @@ sign_run(sp_job *job)
 {
 	import_job *j = (import_job *)job;
 
-	job->err = sp_node_sign_rows(sp_daemon_node(job->d), &j->st->spec, j->rows,
+	job->err = sp_node_sign_rows(job->env->node, &j->st->spec, j->rows,
 	    j->rows_len, &j->batch, &j->count, job->detail, sizeof(job->detail));
 }
 
@@ -371,7 +371,7 @@ sign_done(sp_job *job)
 	j->base.run = write_run;
 	j->base.done = write_done;
 	st->queued++;
-	sp_daemon_write(st->d, &j->base);
+	sp_job_write(st->env, &j->base);
 	if (st->queued <= MAX_QUEUED_BATCHES)
 		sp_reply_ok(job->conn);
 	else
@@ -396,7 +396,7 @@ usable_import(sp_ctl_conn *c)
 }
 
 void
-sp_cmd_import_rows(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_import_rows(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	import_state *st;
 	import_job *j;
@@ -412,14 +412,14 @@ sp_cmd_import_rows(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		job_free(j);
 		return;
 	}
-	sp_daemon_work(d, &j->base);
+	sp_job_run(env, &j->base);
 }
 
 static void
 commit_run(sp_job *job)
 {
 	import_job *j = (import_job *)job;
-	sp_store *s = sp_node_store(sp_daemon_node(job->d));
+	sp_store *s = sp_node_store(job->env->node);
 
 	/* Every batch was queued before this job, so all have run by now. */
 	if (j->st->err != 0)
@@ -450,13 +450,13 @@ commit_done(sp_job *job)
 		sp_pack_uint(&b, st->rows);
 		sp_reply_final(job->conn, &b);
 		/* Too many records to push one by one: peers reconcile instead. */
-		sp_daemon_resync_all(job->d);
+		sp_sessions_resync_all(job->env->sessions);
 	}
 	job_free(j);
 }
 
 void
-sp_cmd_import_commit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_import_commit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	import_state *st = conn_import(c);
 	import_job *j;
@@ -470,16 +470,16 @@ sp_cmd_import_commit(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		sp_ctl_conn_error(c, SP_ENOMEM, NULL);
 		return;
 	}
-	sp_daemon_write(d, &j->base);
+	sp_job_write(env, &j->base);
 }
 
 void
-sp_cmd_import_abort(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_import_abort(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	import_state *st = conn_import(c);
 
 	(void)req;
-	(void)d;
+	(void)env;
 	if (st == NULL || st->finished) {
 		sp_reply_ok(c);
 		return;

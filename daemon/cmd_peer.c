@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "base32.h"
-#include "daemon_int.h"
+#include "cmd.h"
 #include "log.h"
 #include "pack.h"
 #include "peer.h"
@@ -39,7 +39,7 @@ static void
 peer_run(sp_job *job)
 {
 	peer_job *pj = (peer_job *)job;
-	sp_store *st = sp_node_store(sp_daemon_node(job->d));
+	sp_store *st = sp_node_store(job->env->node);
 	sp_buf enc;
 	sp_txn *t;
 	int r;
@@ -76,7 +76,7 @@ peer_done(sp_job *job)
 	} else {
 		log_info("peer %s %s", pj->remove ? pj->name : pj->pol.name,
 		    pj->remove ? "removed" : "added");
-		if ((r = sp_peers_reload(sp_daemon_peers(job->d))) != 0)
+		if ((r = sp_peers_reload(job->env->peers)) != 0)
 			log_error("reloading peers: %s", sp_strerror(r));
 		sp_reply_ok(job->conn);
 	}
@@ -85,7 +85,7 @@ peer_done(sp_job *job)
 
 /* Reads an array of SPEC strings into wants, resolving each community here. */
 static int
-read_specs(sp_daemon *d, const sp_ctl_msg *req, const char *field, sp_want *out,
+read_specs(sp_cmd_env *env, const sp_ctl_msg *req, const char *field, sp_want *out,
     size_t *n, char *detail, size_t size)
 {
 	sp_community_info info;
@@ -117,7 +117,7 @@ read_specs(sp_daemon *d, const sp_ctl_msg *req, const char *field, sp_want *out,
 			sp_spec_explain(detail, size, text, r);
 			return r;
 		}
-		if ((r = sp_node_community_find(sp_daemon_node(d), spec.community, &info)) != 0) {
+		if ((r = sp_node_community_find(env->node, spec.community, &info)) != 0) {
 			snprintf(detail, size, "community '%s' (see 'simpul community ls')",
 			    spec.community);
 			return r;
@@ -131,7 +131,7 @@ read_specs(sp_daemon *d, const sp_ctl_msg *req, const char *field, sp_want *out,
 }
 
 void
-sp_cmd_peer_add(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_peer_add(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	char detail[300] = "", host[SP_ADDRESS_MAX + 1];
 	const uint8_t *node;
@@ -155,7 +155,7 @@ sp_cmd_peer_add(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 		goto fail;
 	}
 	memcpy(pj->pol.node, node, 32);
-	if (memcmp(node, sp_node_id(sp_daemon_node(d)), 32) == 0) {
+	if (memcmp(node, sp_node_id(env->node), 32) == 0) {
 		r = SP_EINVAL;
 		snprintf(detail, sizeof(detail), "that is this node's own id");
 		goto fail;
@@ -168,15 +168,15 @@ sp_cmd_peer_add(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	}
 	if (r != 0 && r != SP_ENOTFOUND)
 		goto fail;
-	if ((r = read_specs(d, req, "offers", pj->pol.offers, &pj->pol.noffers, detail,
+	if ((r = read_specs(env, req, "offers", pj->pol.offers, &pj->pol.noffers, detail,
 	    sizeof(detail))) != 0 ||
-	    (r = read_specs(d, req, "wants", pj->pol.wants, &pj->pol.nwants, detail,
+	    (r = read_specs(env, req, "wants", pj->pol.wants, &pj->pol.nwants, detail,
 	    sizeof(detail))) != 0)
 		goto fail;
 	pj->base.conn = c;
 	pj->base.run = peer_run;
 	pj->base.done = peer_done;
-	sp_daemon_write(d, &pj->base);
+	sp_job_write(env, &pj->base);
 	return;
 fail:
 	sp_ctl_conn_error(c, r, detail[0] != '\0' ? detail : NULL);
@@ -185,7 +185,7 @@ fail_quiet:
 }
 
 void
-sp_cmd_peer_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_peer_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	peer_job *pj;
 
@@ -201,11 +201,11 @@ sp_cmd_peer_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	pj->base.conn = c;
 	pj->base.run = peer_run;
 	pj->base.done = peer_done;
-	sp_daemon_write(d, &pj->base);
+	sp_job_write(env, &pj->base);
 }
 
 void
-sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	char name[SP_PEER_NAME_MAX + 1];
 	int r;
@@ -213,8 +213,8 @@ sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	if (sp_req_cstr(c, req, "name", name, sizeof(name)) != 0)
 		return;
 	/* Connected: reconcile again; otherwise dial it now. */
-	if (sp_sessions_resync(sp_daemon_sessions(d), name) != 0 &&
-	    (r = sp_peers_dial(sp_daemon_peers(d), name)) != 0) {
+	if (sp_sessions_resync(env->sessions, name) != 0 &&
+	    (r = sp_peers_dial(env->peers, name)) != 0) {
 		sp_ctl_conn_error(c, r, r == SP_ENOTFOUND ? NO_SUCH_PEER : name);
 		return;
 	}
@@ -222,7 +222,7 @@ sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 }
 
 struct table_ctx {
-	sp_daemon *d;
+	sp_cmd_env *env;
 	sp_txn *t;
 	sp_buf *b;
 	uint32_t n;
@@ -311,21 +311,21 @@ pack_peer(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 }
 
 void
-sp_pack_peer_table(sp_daemon *d, sp_buf *b)
+sp_pack_peer_table(sp_cmd_env *env, sp_buf *b)
 {
-	struct table_ctx tc = { d, NULL, b, 0 };
+	struct table_ctx tc = { env, NULL, b, 0 };
 
-	sp_peers_each(sp_daemon_peers(d), count_peer, &tc);
+	sp_peers_each(env->peers, count_peer, &tc);
 	sp_pack_array(b, tc.n);
-	if (sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &tc.t) != 0)
+	if (sp_txn_begin(sp_node_store(env->node), false, &tc.t) != 0)
 		tc.t = NULL;
-	sp_peers_each(sp_daemon_peers(d), pack_peer, &tc);
+	sp_peers_each(env->peers, pack_peer, &tc);
 	if (tc.t != NULL)
 		sp_txn_abort(tc.t);
 }
 
 void
-sp_cmd_peer_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_peer_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	sp_buf b;
 
@@ -333,6 +333,6 @@ sp_cmd_peer_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	sp_buf_init(&b);
 	sp_ctl_begin_reply(&b, SP_CTL_OK, 1);
 	sp_pack_cstr(&b, "peers");
-	sp_pack_peer_table(d, &b);
+	sp_pack_peer_table(env, &b);
 	sp_reply_final(c, &b);
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "body.h"
-#include "daemon_int.h"
+#include "cmd.h"
 #include "log.h"
 #include "pack.h"
 #include "reader.h"
@@ -27,7 +27,7 @@ static void
 write_run(sp_job *job)
 {
 	write_job *wj = (write_job *)job;
-	sp_node *n = sp_daemon_node(job->d);
+	sp_node *n = job->env->node;
 
 	if (wj->kind == SP_WRITE_PUT)
 		job->err = sp_node_put(n, &wj->w, wj->id);
@@ -37,18 +37,18 @@ write_run(sp_job *job)
 
 /* Hands a record just written here to the peers whose agreed areas hold it. */
 static void
-push_written(sp_daemon *d, const uint8_t id[SP_ID_BYTES])
+push_written(sp_cmd_env *env, const uint8_t id[SP_ID_BYTES])
 {
 	sp_stored st;
 	sp_record rec;
 	sp_area a;
 	sp_txn *t;
 
-	if (sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &t) != 0)
+	if (sp_txn_begin(sp_node_store(env->node), false, &t) != 0)
 		return;
 	if (sp_store_get_by_id(t, id, &st) == 0 && sp_record_decode(st.data, st.len, &rec) == 0) {
 		sp_area_of(&rec, &a);
-		sp_daemon_stored(d, &a, st.data, st.len);
+		sp_sessions_stored(env->sessions, &a, st.data, st.len);
 	}
 	sp_txn_abort(t);
 }
@@ -69,7 +69,7 @@ write_done(sp_job *job)
 		sp_pack_cstr(&b, "id");
 		sp_pack_bin(&b, wj->id, SP_ID_BYTES);
 		sp_reply_final(job->conn, &b);
-		push_written(job->d, wj->id);
+		push_written(job->env, wj->id);
 	}
 	free(wj);
 }
@@ -79,13 +79,13 @@ write_done(sp_job *job)
  * Replies with the error itself when one is missing or unknown.
  */
 static int
-req_record_address(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req, sp_write *w)
+req_record_address(sp_cmd_env *env, sp_ctl_conn *c, const sp_ctl_msg *req, sp_write *w)
 {
 	sp_community_info info;
 	int r;
 
 	memset(w, 0, sizeof(*w));
-	if ((r = sp_req_community(d, c, req, &info)) != 0)
+	if ((r = sp_req_community(env, c, req, &info)) != 0)
 		return r;
 	memcpy(w->community, info.id, SP_PUBKEY_BYTES);
 	if ((r = sp_ctl_get_str(req, "collection", &w->collection, &w->collection_len)) != 0 ||
@@ -98,7 +98,7 @@ req_record_address(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req, sp_write
 }
 
 void
-sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int kind)
+sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int kind)
 {
 	write_job *wj;
 	const char *label;
@@ -110,9 +110,9 @@ sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int kind)
 		sp_ctl_conn_error(c, SP_ENOMEM, NULL);
 		return;
 	}
-	if (req_record_address(d, c, req, &wj->w) != 0)
+	if (req_record_address(env, c, req, &wj->w) != 0)
 		goto fail;
-	if (sp_daemon_claimed(d, wj->w.community, wj->w.collection, wj->w.collection_len)) {
+	if (sp_work_claimed(env->work, wj->w.community, wj->w.collection, wj->w.collection_len)) {
 		sp_ctl_conn_error(c, SP_EBUSY, "an import into this collection is running");
 		goto fail;
 	}
@@ -143,7 +143,7 @@ sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d, int kind)
 	wj->base.conn = c;
 	wj->base.run = write_run;
 	wj->base.done = write_done;
-	sp_daemon_write(d, &wj->base);
+	sp_job_write(env, &wj->base);
 	return;
 fail:
 	free(wj);
@@ -175,7 +175,7 @@ pack_record(sp_buf *b, const sp_record *rec, const uint8_t id[SP_ID_BYTES], bool
 #define RECORD_FIELDS 7
 
 void
-sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	sp_stored st;
 	sp_record rec;
@@ -185,10 +185,10 @@ sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	sp_buf b;
 	int r;
 
-	if (req_record_address(d, c, req, &w) != 0)
+	if (req_record_address(env, c, req, &w) != 0)
 		return;
 	(void)sp_ctl_get_bool(req, "tombstones", &tombstones);
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(d)), false, &t)) != 0) {
+	if ((r = sp_txn_begin(sp_node_store(env->node), false, &t)) != 0) {
 		sp_ctl_conn_error(c, r, NULL);
 		return;
 	}
@@ -220,7 +220,7 @@ sp_cmd_get(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
  */
 typedef struct listing {
 	sp_job base;             /* the export's column pass runs on the pool */
-	sp_daemon *d;
+	sp_cmd_env *env;
 	sp_ctl_conn *c;
 	uint8_t community[SP_PUBKEY_BYTES];
 	char collection[SP_COLLECTION_MAX + 1];
@@ -303,7 +303,7 @@ listing_step(sp_ctl_conn *c, void *arg)
 		listing_finish(l, SP_EDISCONNECTED);
 		return;
 	}
-	if ((r = sp_txn_begin(sp_node_store(sp_daemon_node(l->d)), false, &t)) != 0) {
+	if ((r = sp_txn_begin(sp_node_store(l->env->node), false, &t)) != 0) {
 		listing_finish(l, r);
 		return;
 	}
@@ -327,14 +327,14 @@ listing_step(sp_ctl_conn *c, void *arg)
 }
 
 static listing *
-listing_new(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req)
+listing_new(sp_cmd_env *env, sp_ctl_conn *c, const sp_ctl_msg *req)
 {
 	sp_community_info info;
 	const char *coll;
 	size_t len;
 	listing *l;
 
-	if (sp_req_community(d, c, req, &info) != 0)
+	if (sp_req_community(env, c, req, &info) != 0)
 		return NULL;
 	if (sp_ctl_get_str(req, "collection", &coll, &len) != 0 || len > SP_COLLECTION_MAX) {
 		sp_ctl_conn_error(c, SP_ECOLLECTION, "field 'collection'");
@@ -344,7 +344,7 @@ listing_new(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req)
 		sp_ctl_conn_error(c, SP_ENOMEM, NULL);
 		return NULL;
 	}
-	l->d = d;
+	l->env = env;
 	l->c = c;
 	memcpy(l->community, info.id, SP_PUBKEY_BYTES);
 	memcpy(l->collection, coll, len);
@@ -405,7 +405,7 @@ count_run(sp_job *job)
 	count_job *cj = (count_job *)job;
 	sp_txn *t;
 
-	if ((job->err = sp_txn_begin(sp_node_store(sp_daemon_node(job->d)), false, &t)) != 0)
+	if ((job->err = sp_txn_begin(sp_node_store(job->env->node), false, &t)) != 0)
 		return;
 	job->err = sp_store_each(t, cj->community, NULL, 0, NULL, 0, count_collection, &cj->cs);
 	sp_txn_abort(t);
@@ -451,12 +451,12 @@ out:
 }
 
 static void
-ls_collections(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req)
+ls_collections(sp_cmd_env *env, sp_ctl_conn *c, const sp_ctl_msg *req)
 {
 	sp_community_info info;
 	count_job *cj;
 
-	if (sp_req_community(d, c, req, &info) != 0)
+	if (sp_req_community(env, c, req, &info) != 0)
 		return;
 	if ((cj = calloc(1, sizeof(*cj))) == NULL) {
 		sp_ctl_conn_error(c, SP_ENOMEM, NULL);
@@ -466,19 +466,19 @@ ls_collections(sp_daemon *d, sp_ctl_conn *c, const sp_ctl_msg *req)
 	cj->base.conn = c;
 	cj->base.run = count_run;
 	cj->base.done = count_done;
-	sp_daemon_work(d, &cj->base);
+	sp_job_run(env, &cj->base);
 }
 
 void
-sp_cmd_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	listing *l;
 
 	if (sp_ctl_find(req, "collection") == NULL) {
-		ls_collections(d, c, req);
+		ls_collections(env, c, req);
 		return;
 	}
-	if ((l = listing_new(d, c, req)) != NULL)
+	if ((l = listing_new(env, c, req)) != NULL)
 		listing_step(c, l);
 }
 
@@ -545,7 +545,7 @@ columns_run(sp_job *job)
 	listing *l = (listing *)job;
 	sp_txn *t;
 
-	if ((job->err = sp_txn_begin(sp_node_store(sp_daemon_node(job->d)), false, &t)) != 0)
+	if ((job->err = sp_txn_begin(sp_node_store(job->env->node), false, &t)) != 0)
 		return;
 	job->err = sp_store_each(t, l->community, l->collection, l->collection_len,
 	    NULL, 0, collect_columns, l);
@@ -575,12 +575,12 @@ columns_done(sp_job *job)
 }
 
 void
-sp_cmd_export(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
+sp_cmd_export(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env)
 {
 	bool columns = false;
 	listing *l;
 
-	if ((l = listing_new(d, c, req)) == NULL)
+	if ((l = listing_new(env, c, req)) == NULL)
 		return;
 	l->bodies = true;
 	(void)sp_ctl_get_bool(req, "columns", &columns);
@@ -592,5 +592,5 @@ sp_cmd_export(sp_ctl_conn *c, const sp_ctl_msg *req, sp_daemon *d)
 	l->base.conn = c;
 	l->base.run = columns_run;
 	l->base.done = columns_done;
-	sp_daemon_work(d, &l->base);
+	sp_job_run(env, &l->base);
 }
