@@ -51,6 +51,7 @@ exit_code(int err)
 	case SP_EKEYSIZE:
 	case SP_ENOSPC:
 	case SP_ESCHEMA:
+	case SP_ESCHEMA_OLD:
 		return SP_EXIT_ERROR;
 	default:
 		/* Every other simpul code is about what the user asked for. */
