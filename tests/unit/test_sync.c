@@ -1,0 +1,1042 @@
+/*
+ * test_sync.c - a replication session (daemon/sync.c) against a scripted
+ * peer, for the rules of docs/PROTOCOL.md, "Peer protocol", that the
+ * conversation decides. Node a runs the daemon's own layers: sp_sessions
+ * over sp_peers, its slow work on sp_work. Node b has an sp_peers too (the
+ * real handshake, fragments and keepalives) but this file's handlers in
+ * place of the sessions: the tests send b's messages one by one and read
+ * what a answers. Both run on one libuv loop over 127.0.0.1. Waits are
+ * bounded in real time and never assert on speed.
+ */
+#include "sp_test.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "identity.h"
+#include "keyfile.h"
+#include "negentropy.h"
+#include "node.h"
+#include "noise.h"
+#include "pack.h"
+#include "peer.h"
+#include "policy.h"
+#include "sp_err.h"
+#include "store.h"
+#include "sync.h"
+#include "wire.h"
+#include "work.h"
+
+#define WAIT_NS    (10ull * 1000 * 1000 * 1000)
+#define SETTLE_MS  300           /* real time given to something that must not happen */
+#define MAX_SEEN   256
+#define NOW_MS     1700000000000ull
+
+/* The nodes' wall clock: records are signed around it. */
+static uint64_t
+wall_now(void)
+{
+	return NOW_MS;
+}
+
+typedef struct fixture {
+	uv_loop_t loop;
+	/* a: the daemon's layers. */
+	char *a_dir;
+	uint8_t a_id[SP_PUBKEY_BYTES];
+	sp_node *a_node;
+	sp_work *work;
+	sp_sessions *sessions;
+	sp_peers *a_peers;
+	char a_listen[64];
+	sp_community_info community;
+	sp_peer_policy a_pol;        /* a's policy for b, stored by connect() */
+	/* b: scripted. */
+	char *b_dir;
+	uint8_t b_id[SP_PUBKEY_BYTES];
+	uint8_t b_sk[SP_SECKEY_BYTES];
+	sp_node *b_node;
+	sp_peers *b_peers;
+	char b_listen[64];
+	sp_conn *b_conn;
+	unsigned b_established, b_closed;
+	sp_buf seen[MAX_SEEN];       /* every message a sent b, in order */
+	size_t nseen;
+	unsigned handler_errors;     /* counted in handlers, asserted at teardown */
+} fixture;
+
+/* b's handlers: keep every message, say nothing of their own. */
+
+static void *
+b_established(void *arg, sp_conn *c)
+{
+	fixture *f = arg;
+
+	f->b_conn = c;
+	f->b_established++;
+	return f;
+}
+
+static void
+b_message(void *state, const uint8_t *msg, size_t len)
+{
+	fixture *f = state;
+
+	if (f->nseen == MAX_SEEN) {
+		f->handler_errors++;
+		return;
+	}
+	sp_buf_init(&f->seen[f->nseen]);
+	sp_buf_append(&f->seen[f->nseen++], msg, len);
+}
+
+static void
+b_drained(void *state)
+{
+	(void)state;
+}
+
+static void
+b_closed(void *state)
+{
+	fixture *f = state;
+
+	f->b_closed++;
+	f->b_conn = NULL;
+}
+
+#define WAIT_UNTIL(f, cond) do { \
+	uint64_t deadline_ = uv_hrtime() + WAIT_NS; \
+	while (!(cond) && uv_hrtime() < deadline_) \
+		uv_run(&(f)->loop, UV_RUN_ONCE); \
+	assert_true(cond); \
+} while (0)
+
+/* Runs the loop for ms of real time: room for what must not happen. */
+static void
+run_for(fixture *f, unsigned ms)
+{
+	uint64_t deadline = uv_hrtime() + (uint64_t)ms * 1000 * 1000;
+
+	do
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	while (uv_hrtime() < deadline);
+}
+
+/* The i-th message a sent b, decoded. */
+static sp_wire_msg
+seen_msg(fixture *f, size_t i)
+{
+	sp_wire_msg m;
+
+	assert_true(i < f->nseen);
+	assert_int_equal(sp_wire_decode(f->seen[i].data, f->seen[i].len, &m), 0);
+	return m;
+}
+
+/* The index of the first message of type a sent b from index from on, or -1. */
+static long
+find_type(fixture *f, size_t from, enum sp_wire_type type)
+{
+	size_t i;
+
+	for (i = from; i < f->nseen; i++)
+		if (seen_msg(f, i).type == type)
+			return (long)i;
+	return -1;
+}
+
+static unsigned
+count_type(fixture *f, enum sp_wire_type type)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < f->nseen; i++)
+		n += seen_msg(f, i).type == type;
+	return n;
+}
+
+/* Waits for a message of type from index from on; returns its index. */
+static size_t
+wait_type(fixture *f, size_t from, enum sp_wire_type type)
+{
+	WAIT_UNTIL(f, find_type(f, from, type) >= 0 || f->b_closed > 0);
+	assert_true(find_type(f, from, type) >= 0);
+	return (size_t)find_type(f, from, type);
+}
+
+/* b sends one logical message (b's buffer is consumed). */
+static void
+b_send(fixture *f, sp_buf *b)
+{
+	assert_non_null(f->b_conn);
+	assert_int_equal(sp_conn_send(f->b_conn, b), 0);
+	sp_buf_free(b);
+}
+
+static void
+make_area(fixture *f, sp_area *a, const char *collection, enum sp_label label)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->community, f->community.id, SP_PUBKEY_BYTES);
+	snprintf(a->collection, sizeof(a->collection), "%s", collection);
+	a->label = label;
+}
+
+static void
+make_want(fixture *f, sp_want *w, const char *collection, enum sp_label label)
+{
+	memset(w, 0, sizeof(*w));
+	memcpy(w->community, f->community.id, SP_PUBKEY_BYTES);
+	snprintf(w->collection, sizeof(w->collection), "%s", collection);
+	w->labels = 1u << label;
+}
+
+/* b's HELLO: it offers the areas given and wants what the wants say. */
+static void
+b_hello(fixture *f, const sp_area *offers, size_t noffers, const sp_want *wants, size_t nwants)
+{
+	sp_buf b;
+
+	sp_buf_init(&b);
+	sp_wire_hello(&b, offers, noffers, wants, nwants);
+	b_send(f, &b);
+}
+
+/* A Negentropy message of b's for area: from an empty client, or answering msg from items. */
+static void
+b_neg_initiate(fixture *f, const sp_area *area)
+{
+	sp_neg_vector *vec;
+	sp_neg_storage st;
+	sp_neg *neg;
+	sp_buf n, b;
+
+	assert_int_equal(sp_neg_vector_new(&vec), 0);
+	assert_int_equal(sp_neg_vector_seal(vec), 0);
+	sp_neg_vector_storage(vec, &st);
+	assert_int_equal(sp_neg_new(&st, SP_WIRE_NEG_MAX, &neg), 0);
+	sp_buf_init(&n);
+	assert_int_equal(sp_neg_initiate(neg, &n), 0);
+	sp_buf_init(&b);
+	sp_wire_neg(&b, area, n.data, n.len);
+	b_send(f, &b);
+	sp_buf_free(&n);
+	sp_neg_free(neg);
+	sp_neg_vector_free(vec);
+}
+
+/* b answers a's NEG m as a Negentropy server holding the items (timestamp, id) given. */
+static void
+b_neg_answer(fixture *f, const sp_wire_msg *m, const uint64_t *ts, uint8_t (*ids)[SP_ID_BYTES],
+    size_t n)
+{
+	sp_neg_vector *vec;
+	sp_neg_storage st;
+	sp_neg *neg;
+	sp_buf reply, b;
+	size_t i;
+
+	assert_int_equal(sp_neg_vector_new(&vec), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(sp_neg_vector_add(vec, ts[i], ids[i]), 0);
+	assert_int_equal(sp_neg_vector_seal(vec), 0);
+	sp_neg_vector_storage(vec, &st);
+	assert_int_equal(sp_neg_new(&st, SP_WIRE_NEG_MAX, &neg), 0);
+	sp_buf_init(&reply);
+	assert_int_equal(sp_neg_reconcile(neg, m->data, m->data_len, &reply), 0);
+	sp_buf_init(&b);
+	sp_wire_neg(&b, &m->area, reply.data, reply.len);
+	b_send(f, &b);
+	sp_buf_free(&reply);
+	sp_neg_free(neg);
+	sp_neg_vector_free(vec);
+}
+
+static void
+b_refuse(fixture *f, const sp_area *area)
+{
+	sp_buf b;
+
+	sp_buf_init(&b);
+	sp_wire_refused(&b, area);
+	b_send(f, &b);
+}
+
+static void
+b_want(fixture *f, const sp_area *area, uint8_t (*ids)[SP_ID_BYTES], uint32_t n)
+{
+	sp_buf b;
+	uint32_t i;
+
+	sp_buf_init(&b);
+	sp_wire_want_begin(&b, area, n);
+	for (i = 0; i < n; i++)
+		sp_pack_bin(&b, ids[i], SP_ID_BYTES);
+	b_send(f, &b);
+}
+
+/* A record of the community signed by sk (b's key, or another), with an empty body. */
+static void
+sign_record(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collection,
+    const char *key, enum sp_label label, uint64_t timestamp, sp_buf *out,
+    uint8_t id[SP_ID_BYTES])
+{
+	static const uint8_t body[] = { 0x80 };
+	sp_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.community, f->community.id, SP_PUBKEY_BYTES);
+	memcpy(rec.author, sk + 32, SP_PUBKEY_BYTES);
+	snprintf(rec.collection, sizeof(rec.collection), "%s", collection);
+	rec.collection_len = strlen(rec.collection);
+	snprintf(rec.key, sizeof(rec.key), "%s", key);
+	rec.key_len = strlen(rec.key);
+	rec.timestamp = timestamp;
+	rec.label = label;
+	rec.body = body;
+	rec.body_len = sizeof(body);
+	sp_buf_init(out);
+	assert_int_equal(sp_record_sign(&rec, sk, out, id), 0);
+}
+
+/* b sends RECORDS holding the one record given. */
+static void
+b_records(fixture *f, const sp_buf *rec)
+{
+	sp_buf b;
+
+	sp_buf_init(&b);
+	sp_wire_records_begin(&b, 1);
+	sp_pack_bin(&b, rec->data, rec->len);
+	b_send(f, &b);
+}
+
+/* A put on a, before it connects (its write functions want one thread at a time). */
+static void
+a_put(fixture *f, const char *collection, const char *key, enum sp_label label,
+    uint8_t id[SP_ID_BYTES])
+{
+	static const uint8_t body[] = { 0x80 };
+	sp_write w;
+
+	memset(&w, 0, sizeof(w));
+	memcpy(w.community, f->community.id, SP_PUBKEY_BYTES);
+	w.collection = collection;
+	w.collection_len = strlen(collection);
+	w.key = key;
+	w.key_len = strlen(key);
+	w.body = body;
+	w.body_len = sizeof(body);
+	w.label = label;
+	w.label_given = true;
+	assert_int_equal(sp_node_put(f->a_node, &w, id), 0);
+}
+
+/* Whether a holds the record of that key. */
+static bool
+a_has(fixture *f, const char *collection, const char *key)
+{
+	sp_stored st;
+	sp_txn *t;
+	int r;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->a_node), false, &t), 0);
+	r = sp_store_get(t, f->community.id, collection, strlen(collection), key, strlen(key), &st);
+	sp_txn_abort(t);
+	return r == 0;
+}
+
+static void
+stats_cb(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
+    const sp_peer_stats *st)
+{
+	sp_peer_stats *out = arg;
+
+	(void)pol;
+	*out = *st;
+	/* The state goes where nothing else is: a test reads it through a_state. */
+	out->rounds = (uint64_t)state;
+}
+
+/* a's stats for b (its only peer); rounds replaced by the state. */
+static sp_peer_stats
+a_stats(fixture *f)
+{
+	sp_peer_stats st;
+
+	memset(&st, 0, sizeof(st));
+	sp_peers_each(f->a_peers, stats_cb, &st);
+	return st;
+}
+
+static enum sp_peer_state
+a_state(fixture *f)
+{
+	return (enum sp_peer_state)a_stats(f).rounds;
+}
+
+static void
+store_peer(sp_node *node, const sp_peer_policy *pol)
+{
+	sp_buf enc;
+	sp_txn *t;
+
+	sp_buf_init(&enc);
+	assert_int_equal(sp_policy_encode(pol, &enc), 0);
+	assert_int_equal(sp_txn_begin(sp_node_store(node), true, &t), 0);
+	assert_int_equal(sp_store_peer_put(t, pol->name, strlen(pol->name), enc.data, enc.len), 0);
+	assert_int_equal(sp_txn_commit(t), 0);
+	sp_buf_free(&enc);
+}
+
+static int
+setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	assert_non_null(f->a_dir = sp_test_mkdtemp());
+	assert_non_null(f->b_dir = sp_test_mkdtemp());
+	assert_int_equal(sp_identity_create(f->a_dir, f->a_id), 0);
+	assert_int_equal(sp_identity_create(f->b_dir, f->b_id), 0);
+	assert_int_equal(sp_identity_load(f->b_dir, f->b_sk, f->b_id), 0);
+	assert_int_equal(sp_node_open(f->a_dir, wall_now, NULL, &f->a_node), 0);
+	assert_int_equal(sp_node_open(f->b_dir, wall_now, NULL, &f->b_node), 0);
+	assert_int_equal(sp_node_community_create(f->a_node, "rt03", &f->community), 0);
+	snprintf(f->a_pol.name, sizeof(f->a_pol.name), "b");
+	memcpy(f->a_pol.node, f->b_id, SP_PUBKEY_BYTES);
+	*state = f;
+	return 0;
+}
+
+/*
+ * Starts both sides: a with the daemon's sessions and a_pol for b; b
+ * with this file's handlers. a_dials: a is the initiator (the client),
+ * else b dials a. Returns once b is established and has a's HELLO.
+ */
+static void
+connect_sides(fixture *f, bool a_dials)
+{
+	static const sp_conn_handlers scripted = { b_established, b_message, b_drained, b_closed, NULL };
+	sp_conn_handlers h;
+	sp_peers_options opt;
+	sp_peer_policy b_pol;
+
+	assert_int_equal(sp_work_new(&f->loop, &f->work), 0);
+	assert_int_equal(sp_sessions_new(f->a_node, f->work, &f->sessions), 0);
+	memset(&b_pol, 0, sizeof(b_pol));
+	snprintf(b_pol.name, sizeof(b_pol.name), "a");
+	memcpy(b_pol.node, f->a_id, SP_PUBKEY_BYTES);
+
+	memset(&opt, 0, sizeof(opt));
+	h = scripted;
+	h.arg = f;
+	if (a_dials) {
+		opt.listen = "127.0.0.1:0";
+		store_peer(f->b_node, &b_pol);
+		assert_int_equal(sp_peers_start(&f->loop, f->b_node, &opt, &h, &f->b_peers), 0);
+		assert_int_equal(sp_peers_listen_address(f->b_peers, f->b_listen,
+		    sizeof(f->b_listen)), 0);
+		snprintf(f->a_pol.address, sizeof(f->a_pol.address), "%s", f->b_listen);
+		store_peer(f->a_node, &f->a_pol);
+		opt.listen = NULL;
+		sp_sessions_handlers(f->sessions, &h);
+		assert_int_equal(sp_peers_start(&f->loop, f->a_node, &opt, &h, &f->a_peers), 0);
+	} else {
+		store_peer(f->a_node, &f->a_pol);
+		opt.listen = "127.0.0.1:0";
+		sp_sessions_handlers(f->sessions, &h);
+		assert_int_equal(sp_peers_start(&f->loop, f->a_node, &opt, &h, &f->a_peers), 0);
+		assert_int_equal(sp_peers_listen_address(f->a_peers, f->a_listen,
+		    sizeof(f->a_listen)), 0);
+		snprintf(b_pol.address, sizeof(b_pol.address), "%s", f->a_listen);
+		store_peer(f->b_node, &b_pol);
+		opt.listen = NULL;
+		h = scripted;
+		h.arg = f;
+		assert_int_equal(sp_peers_start(&f->loop, f->b_node, &opt, &h, &f->b_peers), 0);
+	}
+	WAIT_UNTIL(f, f->b_established == 1 && f->nseen >= 1);
+	/* Each side's first message is its HELLO, sent without waiting for the other's. */
+	assert_int_equal(seen_msg(f, 0).type, SP_WIRE_HELLO);
+}
+
+static int
+teardown(void **state)
+{
+	fixture *f = *state;
+	uint64_t deadline;
+	size_t i;
+
+	if (f->work != NULL)
+		sp_work_stop(f->work);
+	if (f->a_peers != NULL)
+		sp_peers_close(f->a_peers);
+	if (f->b_peers != NULL)
+		sp_peers_close(f->b_peers);
+	deadline = uv_hrtime() + WAIT_NS;
+	while (uv_run(&f->loop, UV_RUN_NOWAIT) != 0 && uv_hrtime() < deadline)
+		;
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	sp_peers_free(f->a_peers);
+	sp_peers_free(f->b_peers);
+	sp_sessions_free(f->sessions);
+	sp_work_free(f->work);
+	sp_node_close(f->a_node);
+	sp_node_close(f->b_node);
+	for (i = 0; i < f->nseen; i++)
+		sp_buf_free(&f->seen[i]);
+	assert_int_equal(f->handler_errors, 0);
+	sp_test_rmdir(f->a_dir);
+	sp_test_rmdir(f->b_dir);
+	free(f);
+	return 0;
+}
+
+static void
+b_stats_cb(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
+    const sp_peer_stats *st)
+{
+	(void)pol;
+	(void)state;
+	*(sp_peer_stats *)arg = *st;
+}
+
+/*
+ * a closed the connection with an ERROR saying why (its code is set where
+ * the text is, in one sp_conn_close call): b's peer layer handles ERROR
+ * itself, closing and keeping the text as the peer's last error.
+ */
+static void
+assert_closed_with(fixture *f, const char *why)
+{
+	char want[192];
+	sp_peer_stats st;
+
+	WAIT_UNTIL(f, f->b_closed == 1);
+	memset(&st, 0, sizeof(st));
+	sp_peers_each(f->b_peers, b_stats_cb, &st);
+	snprintf(want, sizeof(want), "the peer closed the connection: %s", why);
+	assert_string_equal(st.last_error, want);
+}
+
+/* The i-th message a sent b is about area. */
+static void
+assert_area(fixture *f, size_t i, const sp_area *area)
+{
+	sp_wire_msg m = seen_msg(f, i);
+
+	assert_int_equal(sp_area_cmp(&m.area, area), 0);
+}
+
+/* The charter area of the test's community. */
+static void
+charter_area(fixture *f, sp_area *a)
+{
+	make_area(f, a, ".charter", SP_LABEL_PUBLIC);
+}
+
+/*
+ * REFUSED (the responder, b, reconciles neither area): the initiator
+ * drops the area, with no DONE and no WANT for it, goes on to its next
+ * area (the charters first, then the agreed areas) and, with nothing
+ * left, ends the pass with SYNCED.
+ */
+static void
+test_refused_moves_on(void **state)
+{
+	fixture *f = *state;
+	sp_area charter, households;
+	sp_want want;
+	uint8_t id[SP_ID_BYTES];
+	size_t i;
+
+	a_put(f, "households", "h-1", SP_LABEL_SHARED, id);
+	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
+	f->a_pol.noffers = 1;
+	connect_sides(f, true);
+	charter_area(f, &charter);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	make_want(f, &want, "households", SP_LABEL_SHARED);
+	b_hello(f, NULL, 0, &want, 1);
+	i = wait_type(f, 1, SP_WIRE_NEG);
+	assert_area(f, i, &charter);
+	b_refuse(f, &charter);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	assert_area(f, i, &households);
+	b_refuse(f, &households);
+	wait_type(f, i + 1, SP_WIRE_SYNCED);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(count_type(f, SP_WIRE_DONE), 0);
+	assert_int_equal(count_type(f, SP_WIRE_WANT), 0);
+	assert_int_equal(count_type(f, SP_WIRE_NEG), 2);
+	assert_int_equal(f->b_closed, 0);
+	assert_int_equal(a_state(f), SP_PEER_LIVE);
+}
+
+/* REFUSED for an area the initiator is not reconciling: ERROR SP_EFRAME, closed. */
+static void
+test_refused_unexpected(void **state)
+{
+	fixture *f = *state;
+	sp_area other;
+
+	connect_sides(f, true);
+	make_area(f, &other, "other", SP_LABEL_SHARED);
+	b_hello(f, NULL, 0, NULL, 0);
+	b_refuse(f, &other);
+	assert_closed_with(f, "unexpected REFUSED");
+}
+
+/* The responder refuses NEG for an area it neither sends nor accepts, and answers one it agrees. */
+static void
+test_responder_refuses(void **state)
+{
+	fixture *f = *state;
+	sp_area other, households;
+	sp_want want;
+	uint8_t id[SP_ID_BYTES];
+	size_t i;
+
+	a_put(f, "households", "h-1", SP_LABEL_SHARED, id);
+	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
+	f->a_pol.noffers = 1;
+	connect_sides(f, false);
+	make_area(f, &other, "other", SP_LABEL_SHARED);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	make_want(f, &want, "households", SP_LABEL_SHARED);
+	b_hello(f, NULL, 0, &want, 1);
+	b_neg_initiate(f, &other);
+	i = wait_type(f, 1, SP_WIRE_REFUSED);
+	assert_area(f, i, &other);
+	b_neg_initiate(f, &households);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	assert_area(f, i, &households);
+	/* REFUSED is the responder's: a responder that gets one closes. */
+	b_refuse(f, &other);
+	assert_closed_with(f, "unexpected REFUSED");
+}
+
+/* The ids of every record in the RECORDS messages a sent b, in order. */
+static size_t
+records_seen(fixture *f, uint8_t (*ids)[SP_ID_BYTES], size_t max)
+{
+	const uint8_t *p, *rec;
+	size_t i, n = 0, left, len;
+	uint32_t k;
+
+	for (i = 0; i < f->nseen; i++) {
+		sp_wire_msg m = seen_msg(f, i);
+
+		if (m.type != SP_WIRE_RECORDS)
+			continue;
+		p = m.data;
+		left = m.data_len;
+		for (k = 0; k < m.count; k++) {
+			assert_int_equal(sp_wire_next_bin(&p, &left, &rec, &len), 0);
+			assert_true(n < max);
+			sp_record_id(rec, len, ids[n++]);
+		}
+	}
+	return n;
+}
+
+/*
+ * WANT: the ids of an area may come in several messages, without a NEG
+ * first, and an id may come again; the responder sends each record it
+ * holds as it was asked (a repeated id again), skips the ids it does not
+ * hold, and says nothing of the end. A WANT outside what it sends:
+ * ERROR SP_EOUTSIDE.
+ */
+static void
+test_want(void **state)
+{
+	fixture *f = *state;
+	uint8_t ids[4][SP_ID_BYTES], got[8][SP_ID_BYTES], ask[3][SP_ID_BYTES];
+	sp_area households, community;
+	sp_want want;
+	size_t n;
+
+	a_put(f, "households", "h-1", SP_LABEL_SHARED, ids[0]);
+	a_put(f, "households", "h-2", SP_LABEL_SHARED, ids[1]);
+	a_put(f, "households", "h-3", SP_LABEL_SHARED, ids[2]);
+	memset(ids[3], 0x77, SP_ID_BYTES);
+	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
+	f->a_pol.noffers = 1;
+	connect_sides(f, false);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	make_want(f, &want, "households", SP_LABEL_SHARED);
+	b_hello(f, NULL, 0, &want, 1);
+	b_want(f, &households, ids, 2);
+	memcpy(ask[0], ids[1], SP_ID_BYTES);
+	memcpy(ask[1], ids[3], SP_ID_BYTES);
+	memcpy(ask[2], ids[2], SP_ID_BYTES);
+	b_want(f, &households, ask, 3);
+	WAIT_UNTIL(f, records_seen(f, got, 8) >= 4);
+	run_for(f, SETTLE_MS);
+	n = records_seen(f, got, 8);
+	assert_int_equal(n, 4);
+	assert_memory_equal(got[0], ids[0], SP_ID_BYTES);
+	assert_memory_equal(got[1], ids[1], SP_ID_BYTES);
+	assert_memory_equal(got[2], ids[1], SP_ID_BYTES);
+	assert_memory_equal(got[3], ids[2], SP_ID_BYTES);
+	assert_int_equal(f->b_closed, 0);
+	/* The same collection under another label is another area, not offered. */
+	make_area(f, &community, "households", SP_LABEL_COMMUNITY);
+	b_want(f, &community, ids, 1);
+	assert_closed_with(f, "asked for records outside the agreed areas");
+}
+
+/* What only the initiator sends, coming from the responder: ERROR SP_EFRAME, why. */
+static void
+initiator_only(fixture *f, enum sp_wire_type type, const char *why)
+{
+	uint8_t id[1][SP_ID_BYTES];
+	sp_area area;
+	sp_buf b;
+
+	connect_sides(f, true);
+	b_hello(f, NULL, 0, NULL, 0);
+	make_area(f, &area, "households", SP_LABEL_SHARED);
+	memset(id, 1, sizeof(id));
+	sp_buf_init(&b);
+	if (type == SP_WIRE_WANT) {
+		b_want(f, &area, id, 1);
+		sp_buf_free(&b);
+	} else {
+		if (type == SP_WIRE_DONE)
+			sp_wire_done(&b, &area, 0, 0);
+		else
+			sp_wire_synced(&b);
+		b_send(f, &b);
+	}
+	assert_closed_with(f, why);
+}
+
+static void
+test_want_from_responder(void **state)
+{
+	initiator_only(*state, SP_WIRE_WANT, "WANT from the server");
+}
+
+static void
+test_done_from_responder(void **state)
+{
+	initiator_only(*state, SP_WIRE_DONE, "DONE from the server");
+}
+
+static void
+test_synced_from_responder(void **state)
+{
+	initiator_only(*state, SP_WIRE_SYNCED, "SYNCED from the server");
+}
+
+/*
+ * The initiator counts the records that arrive against its WANTs: it
+ * ends the pass with SYNCED only once what it asked for has come. b
+ * (the responder) holds a record a lacks; a asks for it, and says SYNCED
+ * only after b sends it (there is no "end of records" message).
+ */
+static void
+test_initiator_counts_records(void **state)
+{
+	fixture *f = *state;
+	sp_area charter, households;
+	uint8_t ids[1][SP_ID_BYTES], wanted[1][SP_ID_BYTES];
+	uint64_t ts[1] = { (NOW_MS - 1000) << 16 };
+	sp_wire_msg m;
+	sp_buf rec;
+	size_t i, w, left, len;
+	const uint8_t *p, *bin;
+
+	/* b writes in the community, and a wants what b offers. */
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
+	sign_record(f, f->b_sk, "households", "h-b", SP_LABEL_SHARED, ts[0], &rec, ids[0]);
+	connect_sides(f, true);
+	charter_area(f, &charter);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	b_hello(f, &households, 1, NULL, 0);
+	i = wait_type(f, 1, SP_WIRE_NEG);
+	b_refuse(f, &charter);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	/* Answer a's rounds for the area as a server holding the record, until DONE. */
+	for (;;) {
+		m = seen_msg(f, i);
+		if (m.type == SP_WIRE_DONE)
+			break;
+		if (m.type == SP_WIRE_NEG)
+			b_neg_answer(f, &m, ts, ids, 1);
+		WAIT_UNTIL(f, f->nseen > i + 1 || f->b_closed > 0);
+		i++;
+	}
+	assert_int_equal(m.need, 1);
+	assert_int_equal(m.have, 0);
+	w = (size_t)find_type(f, 0, SP_WIRE_WANT);
+	m = seen_msg(f, w);
+	assert_int_equal(m.count, 1);
+	p = m.data;
+	left = m.data_len;
+	assert_int_equal(sp_wire_next_bin(&p, &left, &bin, &len), 0);
+	memcpy(wanted[0], bin, SP_ID_BYTES);
+	assert_memory_equal(wanted[0], ids[0], SP_ID_BYTES);
+	/* The WANT came before the area's DONE. */
+	assert_true(w < i);
+	assert_int_equal(a_stats(f).to_receive, 1);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(count_type(f, SP_WIRE_SYNCED), 0);
+	assert_int_equal(a_state(f), SP_PEER_SYNCING);
+	b_records(f, &rec);
+	wait_type(f, i + 1, SP_WIRE_SYNCED);
+	assert_true(a_has(f, "households", "h-b"));
+	assert_int_equal(a_stats(f).to_receive, 0);
+	assert_int_equal(a_stats(f).records_accepted, 1);
+	assert_int_equal(a_state(f), SP_PEER_LIVE);
+	sp_buf_free(&rec);
+}
+
+/*
+ * The responder counts DONE's have (the ids only the initiator holds, in
+ * an area it accepts) as records to come, and its pass is complete once
+ * SYNCED has come and so have they.
+ */
+static void
+test_responder_counts_have(void **state)
+{
+	fixture *f = *state;
+	sp_area households;
+	uint8_t id[SP_ID_BYTES];
+	sp_buf b, rec;
+
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
+	sign_record(f, f->b_sk, "households", "h-b", SP_LABEL_SHARED, (NOW_MS - 1000) << 16,
+	    &rec, id);
+	connect_sides(f, false);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	b_hello(f, &households, 1, NULL, 0);
+	sp_buf_init(&b);
+	sp_wire_done(&b, &households, 1, 0);
+	b_send(f, &b);
+	sp_buf_init(&b);
+	sp_wire_synced(&b);
+	b_send(f, &b);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(a_stats(f).to_receive, 1);
+	assert_int_equal(a_stats(f).last_sync_ms, 0);
+	assert_int_equal(a_state(f), SP_PEER_SYNCING);
+	b_records(f, &rec);
+	WAIT_UNTIL(f, a_state(f) == SP_PEER_LIVE);
+	assert_true(a_has(f, "households", "h-b"));
+	assert_int_equal(a_stats(f).to_receive, 0);
+	assert_int_equal(a_stats(f).last_sync_ms, NOW_MS);
+	sp_buf_free(&rec);
+}
+
+/*
+ * RESYNC: the initiator reconciles again, the charters first. OFFERS
+ * replaces the areas the responder offers: an area in it is reconciled
+ * from the next pass on, and OFFERS alone starts none.
+ */
+static void
+test_resync_and_offers(void **state)
+{
+	fixture *f = *state;
+	sp_area charter, kegiatan;
+	sp_buf b;
+	size_t i;
+
+	/* b is a member, so shared records may come from it; a wants all it shares. */
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	make_want(f, &f->a_pol.wants[0], "*", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
+	connect_sides(f, true);
+	charter_area(f, &charter);
+	make_area(f, &kegiatan, "kegiatan", SP_LABEL_SHARED);
+	b_hello(f, NULL, 0, NULL, 0);
+	i = wait_type(f, 1, SP_WIRE_NEG);
+	b_refuse(f, &charter);
+	i = wait_type(f, i + 1, SP_WIRE_SYNCED);
+	/* OFFERS alone: nothing. */
+	sp_buf_init(&b);
+	sp_wire_offers(&b, &kegiatan, 1);
+	b_send(f, &b);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(f->nseen, i + 1);
+	/* RESYNC: a new pass, the charter first, then the area offered. */
+	sp_buf_init(&b);
+	sp_wire_resync(&b);
+	b_send(f, &b);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	assert_area(f, i, &charter);
+	b_refuse(f, &charter);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	assert_area(f, i, &kegiatan);
+	b_refuse(f, &kegiatan);
+	wait_type(f, i + 1, SP_WIRE_SYNCED);
+	assert_int_equal(count_type(f, SP_WIRE_SYNCED), 2);
+	assert_int_equal(f->b_closed, 0);
+}
+
+/* OFFERS is the responder's: a responder that gets one closes. */
+static void
+test_offers_to_responder(void **state)
+{
+	fixture *f = *state;
+	sp_buf b;
+
+	connect_sides(f, false);
+	b_hello(f, NULL, 0, NULL, 0);
+	sp_buf_init(&b);
+	sp_wire_offers(&b, NULL, 0);
+	b_send(f, &b);
+	assert_closed_with(f, "unexpected or bad OFFERS");
+}
+
+/* The bytes a PING or PONG with this nonce takes on the wire: length, flag, message, tag. */
+static size_t
+ping_frame(uint64_t nonce)
+{
+	sp_buf b;
+	size_t n;
+
+	sp_buf_init(&b);
+	sp_wire_ping(&b, SP_WIRE_PING, nonce);
+	n = 2 + 1 + b.len + SP_NOISE_TAG_BYTES;
+	sp_buf_free(&b);
+	return n;
+}
+
+static sp_peer_stats
+b_stats(fixture *f)
+{
+	sp_peer_stats st;
+
+	memset(&st, 0, sizeof(st));
+	sp_peers_each(f->b_peers, b_stats_cb, &st);
+	return st;
+}
+
+/*
+ * PING is answered with a PONG of its nonce, whatever it is: b's peer
+ * layer takes the PONG (the session never sees keepalives), so what b
+ * reads is counted: one frame of the PING's size each, 1 to 9 bytes of
+ * nonce. A PONG gets no answer.
+ */
+static void
+test_ping_nonce(void **state)
+{
+	fixture *f = *state;
+	static const uint64_t nonces[] = { 0, 200, 70000, 1ull << 40, UINT64_MAX };
+	uint64_t in;
+	sp_buf b;
+	size_t k;
+
+	connect_sides(f, false);
+	b_hello(f, NULL, 0, NULL, 0);
+	run_for(f, SETTLE_MS);
+	for (k = 0; k < sizeof(nonces) / sizeof(nonces[0]); k++) {
+		in = b_stats(f).bytes_in;
+		sp_buf_init(&b);
+		sp_wire_ping(&b, SP_WIRE_PING, nonces[k]);
+		b_send(f, &b);
+		WAIT_UNTIL(f, b_stats(f).bytes_in > in);
+		run_for(f, SETTLE_MS);
+		assert_int_equal(b_stats(f).bytes_in - in, ping_frame(nonces[k]));
+	}
+	in = b_stats(f).bytes_in;
+	sp_buf_init(&b);
+	sp_wire_ping(&b, SP_WIRE_PONG, 5);
+	b_send(f, &b);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(b_stats(f).bytes_in, in);
+	assert_int_equal(f->b_closed, 0);
+}
+
+/*
+ * ERROR closes the connection: the receiver answers nothing, even to one
+ * that comes before HELLO, and keeps the text as the peer's last error.
+ */
+static void
+test_error_closes(void **state)
+{
+	fixture *f = *state;
+	sp_peer_stats st;
+	size_t before;
+	sp_buf b;
+
+	connect_sides(f, false);
+	before = f->nseen;
+	sp_buf_init(&b);
+	sp_wire_error(&b, SP_EBUSY, "going away");
+	b_send(f, &b);
+	WAIT_UNTIL(f, f->b_closed == 1);
+	assert_int_equal(f->nseen, before);
+	st = a_stats(f);
+	assert_string_equal(st.last_error, "the peer closed the connection: going away");
+}
+
+/* HELLO of another version: ERROR SP_EPROTO_VERSION; a second HELLO: ERROR SP_EFRAME. */
+static void
+test_hello_version(void **state)
+{
+	fixture *f = *state;
+	sp_buf b;
+
+	connect_sides(f, false);
+	sp_buf_init(&b);
+	sp_pack_array(&b, 4);
+	sp_pack_uint(&b, SP_WIRE_HELLO);
+	sp_pack_uint(&b, SP_WIRE_VERSION + 1);
+	sp_pack_array(&b, 0);
+	sp_pack_array(&b, 0);
+	b_send(f, &b);
+	assert_closed_with(f, "malformed peer message: protocol version mismatch: the two sides "
+	    "run different versions of simpul");
+}
+
+static void
+test_second_hello(void **state)
+{
+	fixture *f = *state;
+
+	connect_sides(f, false);
+	b_hello(f, NULL, 0, NULL, 0);
+	b_hello(f, NULL, 0, NULL, 0);
+	assert_closed_with(f, "a second HELLO");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_refused_moves_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_unexpected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_want, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_want_from_responder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_from_responder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_synced_from_responder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initiator_counts_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_counts_have, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resync_and_offers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offers_to_responder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_nonce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_hello, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
