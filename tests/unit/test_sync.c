@@ -282,10 +282,13 @@ b_want(fixture *f, const sp_area *area, uint8_t (*ids)[SP_ID_BYTES], uint32_t n)
 	b_send(f, &b);
 }
 
-/* A record of the community signed by sk (b's key, or another), with an empty body. */
+/*
+ * A record of the community signed by sk (b's key, or another), with an
+ * empty body: live, or a tombstone with flags SP_FLAG_TOMBSTONE.
+ */
 static void
-sign_record(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collection,
-    const char *key, enum sp_label label, uint64_t timestamp, sp_buf *out,
+sign_version(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collection,
+    const char *key, enum sp_label label, uint64_t timestamp, unsigned flags, sp_buf *out,
     uint8_t id[SP_ID_BYTES])
 {
 	static const uint8_t body[] = { 0x80 };
@@ -299,6 +302,7 @@ sign_record(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collectio
 	snprintf(rec.key, sizeof(rec.key), "%s", key);
 	rec.key_len = strlen(rec.key);
 	rec.timestamp = timestamp;
+	rec.flags = flags;
 	rec.label = label;
 	rec.body = body;
 	rec.body_len = sizeof(body);
@@ -306,16 +310,32 @@ sign_record(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collectio
 	assert_int_equal(sp_record_sign(&rec, sk, out, id), 0);
 }
 
-/* b sends RECORDS holding the one record given. */
+static void
+sign_record(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collection,
+    const char *key, enum sp_label label, uint64_t timestamp, sp_buf *out,
+    uint8_t id[SP_ID_BYTES])
+{
+	sign_version(f, sk, collection, key, label, timestamp, 0, out, id);
+}
+
+/* b sends one RECORDS message holding the n records given, in order. */
+static void
+b_records_n(fixture *f, const sp_buf *recs, uint32_t n)
+{
+	sp_buf b;
+	uint32_t i;
+
+	sp_buf_init(&b);
+	sp_wire_records_begin(&b, n);
+	for (i = 0; i < n; i++)
+		sp_pack_bin(&b, recs[i].data, recs[i].len);
+	b_send(f, &b);
+}
+
 static void
 b_records(fixture *f, const sp_buf *rec)
 {
-	sp_buf b;
-
-	sp_buf_init(&b);
-	sp_wire_records_begin(&b, 1);
-	sp_pack_bin(&b, rec->data, rec->len);
-	b_send(f, &b);
+	b_records_n(f, rec, 1);
 }
 
 /* A put on a, before it connects (its write functions want one thread at a time). */
@@ -351,6 +371,25 @@ a_has(fixture *f, const char *collection, const char *key)
 	r = sp_store_get(t, f->community.id, collection, strlen(collection), key, strlen(key), &st);
 	sp_txn_abort(t);
 	return r == 0;
+}
+
+/* The flags of the version a holds of that key (SP_ENOTFOUND: none). */
+static int
+a_flags(fixture *f, const char *collection, const char *key)
+{
+	sp_stored st;
+	sp_record rec;
+	sp_txn *t;
+	int r;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->a_node), false, &t), 0);
+	r = sp_store_get(t, f->community.id, collection, strlen(collection), key, strlen(key), &st);
+	if (r == 0) {
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		r = (int)rec.flags;
+	}
+	sp_txn_abort(t);
+	return r;
 }
 
 static void
@@ -1016,6 +1055,142 @@ test_second_hello(void **state)
 	assert_closed_with(f, "a second HELLO");
 }
 
+/* A NEG to the initiator for an area it is not reconciling: ERROR SP_EFRAME. */
+static void
+test_neg_unasked(void **state)
+{
+	fixture *f = *state;
+	sp_area other;
+
+	connect_sides(f, true);
+	b_hello(f, NULL, 0, NULL, 0);
+	wait_type(f, 1, SP_WIRE_SYNCED);
+	make_area(f, &other, "other", SP_LABEL_SHARED);
+	b_neg_initiate(f, &other);
+	assert_closed_with(f, "negentropy reply for an area not being reconciled");
+}
+
+/*
+ * RESYNC during a pass: the pass goes on to its end, and a new one starts
+ * at once, charters first, with no SYNCED for the first.
+ */
+static void
+test_resync_during_pass(void **state)
+{
+	fixture *f = *state;
+	sp_area charter;
+	sp_buf b;
+	size_t i;
+
+	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
+	connect_sides(f, true);
+	charter_area(f, &charter);
+	b_hello(f, NULL, 0, NULL, 0);
+	i = wait_type(f, 1, SP_WIRE_NEG);
+	sp_buf_init(&b);
+	sp_wire_resync(&b);
+	b_send(f, &b);
+	run_for(f, SETTLE_MS);
+	b_refuse(f, &charter);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	assert_area(f, i, &charter);
+	assert_int_equal(count_type(f, SP_WIRE_SYNCED), 0);
+	b_refuse(f, &charter);
+	wait_type(f, i + 1, SP_WIRE_SYNCED);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(count_type(f, SP_WIRE_SYNCED), 1);
+	assert_int_equal(count_type(f, SP_WIRE_NEG), 2);
+}
+
+/*
+ * Every record of an agreed area that arrives counts against the records
+ * the initiator asked for, asked for or not: a responder that sends
+ * another record in place of the one asked for ends the wait all the same.
+ */
+static void
+test_initiator_counts_any_record(void **state)
+{
+	fixture *f = *state;
+	sp_area charter, households;
+	uint8_t ids[1][SP_ID_BYTES], other_id[SP_ID_BYTES];
+	uint64_t ts[1] = { (NOW_MS - 1000) << 16 };
+	sp_wire_msg m;
+	sp_buf rec, other;
+	size_t i;
+
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
+	sign_record(f, f->b_sk, "households", "h-b", SP_LABEL_SHARED, ts[0], &rec, ids[0]);
+	sign_record(f, f->b_sk, "households", "h-c", SP_LABEL_SHARED, ts[0] + 1, &other, other_id);
+	connect_sides(f, true);
+	charter_area(f, &charter);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	b_hello(f, &households, 1, NULL, 0);
+	i = wait_type(f, 1, SP_WIRE_NEG);
+	b_refuse(f, &charter);
+	i = wait_type(f, i + 1, SP_WIRE_NEG);
+	for (m = seen_msg(f, i); m.type != SP_WIRE_DONE; m = seen_msg(f, i)) {
+		if (m.type == SP_WIRE_NEG)
+			b_neg_answer(f, &m, ts, ids, 1);
+		WAIT_UNTIL(f, f->nseen > i + 1 || f->b_closed > 0);
+		i++;
+	}
+	assert_int_equal(m.need, 1);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(count_type(f, SP_WIRE_SYNCED), 0);
+	b_records(f, &other);
+	wait_type(f, i + 1, SP_WIRE_SYNCED);
+	assert_true(a_has(f, "households", "h-c"));
+	assert_false(a_has(f, "households", "h-b"));
+	sp_buf_free(&rec);
+	sp_buf_free(&other);
+}
+
+/*
+ * Received records are checked one by one: a writer's own record is
+ * stored; the same record again is dropped without counting against the
+ * peer; a writer's tombstone of a version it did not write (it is no
+ * admin) is rejected and counted; the session goes on.
+ */
+static void
+test_received_checks(void **state)
+{
+	fixture *f = *state;
+	uint8_t id[SP_ID_BYTES], a_id[SP_ID_BYTES];
+	sp_area households;
+	sp_buf recs[3];
+	sp_peer_stats st;
+
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	a_put(f, "households", "h-a", SP_LABEL_SHARED, a_id);
+	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
+	sign_record(f, f->b_sk, "households", "h-b", SP_LABEL_SHARED, (NOW_MS - 1000) << 16,
+	    &recs[0], id);
+	sign_record(f, f->b_sk, "households", "h-b", SP_LABEL_SHARED, (NOW_MS - 1000) << 16,
+	    &recs[1], id);
+	sign_version(f, f->b_sk, "households", "h-a", SP_LABEL_SHARED, (NOW_MS + 1000) << 16,
+	    SP_FLAG_TOMBSTONE, &recs[2], id);
+	connect_sides(f, false);
+	make_area(f, &households, "households", SP_LABEL_SHARED);
+	b_hello(f, &households, 1, NULL, 0);
+	b_records_n(f, recs, 3);
+	WAIT_UNTIL(f, a_stats(f).records_accepted + a_stats(f).records_rejected >= 2);
+	run_for(f, SETTLE_MS);
+	st = a_stats(f);
+	assert_int_equal(st.records_in, 3);
+	assert_int_equal(st.records_accepted, 1);
+	assert_int_equal(st.records_rejected, 1);
+	assert_int_equal(a_flags(f, "households", "h-b"), 0);
+	assert_int_equal(a_flags(f, "households", "h-a"), 0);
+	assert_int_equal(f->b_closed, 0);
+	sp_buf_free(&recs[0]);
+	sp_buf_free(&recs[1]);
+	sp_buf_free(&recs[2]);
+}
+
 int
 main(void)
 {
@@ -1035,6 +1210,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_hello, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neg_unasked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resync_during_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initiator_counts_any_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_received_checks, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
