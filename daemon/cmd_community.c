@@ -64,6 +64,31 @@ community_job_free(community_job *cj)
 	free(cj);
 }
 
+/*
+ * Sends a charter just written to every connected peer entitled to it, at
+ * once: records that depend on it (a new writer's) must not reach a peer
+ * before it.
+ */
+static void
+push_charter(sp_cmd_env *env, const char *community)
+{
+	sp_community_info info;
+	sp_stored st;
+	sp_record rec;
+	sp_area a;
+	sp_txn *t;
+
+	if (sp_node_community_find(env->node, community, &info) != 0 ||
+	    sp_txn_begin(sp_node_store(env->node), false, &t) != 0)
+		return;
+	if (sp_node_charter_record(t, info.id, &st) == 0 &&
+	    sp_record_decode(st.data, st.len, &rec) == 0) {
+		sp_area_of(&rec, &a);
+		sp_sessions_stored(env->sessions, &a, st.data, st.len);
+	}
+	sp_txn_abort(t);
+}
+
 static void
 community_done(sp_job *job)
 {
@@ -101,9 +126,11 @@ community_done(sp_job *job)
 		break;
 	}
 	sp_reply_final(job->conn, &b);
-	/* A new charter or community changes what peers agree on. */
+	/* A new charter or community changes what peers agree on; then the charter goes out. */
 	if (cj->op != SP_COMMUNITY_EXPORT_KEY)
 		sp_sessions_charters_changed(job->env->sessions);
+	if (cj->op == SP_COMMUNITY_ADD_WRITER || cj->op == SP_COMMUNITY_REMOVE_WRITER)
+		push_charter(job->env, cj->community);
 	community_job_free(cj);
 }
 

@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "reader.h"
 #include "sp_err.h"
+#include "syscoll.h"
 
 struct sp_node {
 	char dir[SP_PATH_MAX];
@@ -193,23 +194,40 @@ read_community_key(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES],
 }
 
 int
-sp_node_charter(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
-    sp_charter **out)
+sp_node_charter_record(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], sp_stored *out)
+{
+	int r;
+
+	r = sp_store_get(t, community, SP_CHARTER_COLLECTION,
+	    strlen(SP_CHARTER_COLLECTION), SP_CHARTER_KEY, strlen(SP_CHARTER_KEY), out);
+	return r == SP_ENOTFOUND ? SP_ENOCHARTER : r;
+}
+
+/* The charter and the timestamp of its record. */
+static int
+charter_at(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], sp_charter **out,
+    uint64_t *timestamp)
 {
 	sp_stored cur;
 	sp_record rec;
 	int r;
 
 	*out = NULL;
-	r = sp_store_get(t, community, SP_CHARTER_COLLECTION,
-	    strlen(SP_CHARTER_COLLECTION), SP_CHARTER_KEY, strlen(SP_CHARTER_KEY), &cur);
-	if (r == SP_ENOTFOUND)
-		return SP_ENOCHARTER;
-	if (r != 0)
+	if ((r = sp_node_charter_record(t, community, &cur)) != 0)
 		return r;
-	if ((r = sp_record_decode(cur.data, cur.len, &rec)) != 0)
+	if (sp_record_decode(cur.data, cur.len, &rec) != 0)
 		return SP_ECORRUPT;
+	*timestamp = rec.timestamp;
 	return sp_charter_decode(rec.body, rec.body_len, out);
+}
+
+int
+sp_node_charter(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    sp_charter **out)
+{
+	uint64_t ts;
+
+	return charter_at(t, community, out, &ts);
 }
 
 /*
@@ -740,30 +758,35 @@ out:
 typedef struct charter_cache {
 	uint8_t community[SP_PUBKEY_BYTES];
 	sp_charter *c;            /* NULL: none here yet */
+	uint64_t timestamp;       /* of its record */
 } charter_cache;
 #define CHARTER_CACHE 16
 
+/* The community's charter through the cache: *out is the entry (its c NULL when none here). */
 static int
 cached_charter(sp_txn *t, charter_cache *cache, size_t *n,
-    const uint8_t community[SP_PUBKEY_BYTES], sp_charter **out)
+    const uint8_t community[SP_PUBKEY_BYTES], const charter_cache **out)
 {
+	charter_cache *e;
 	size_t i;
 	int r;
 
 	for (i = 0; i < *n; i++) {
 		if (memcmp(cache[i].community, community, SP_PUBKEY_BYTES) == 0) {
-			*out = cache[i].c;
+			*out = &cache[i];
 			return 0;
 		}
 	}
-	if (*n == CHARTER_CACHE) {
+	if (*n == CHARTER_CACHE)
 		sp_charter_free(cache[--*n].c);
-	}
-	r = sp_node_charter(t, community, out);
+	e = &cache[*n];
+	e->timestamp = 0;
+	r = charter_at(t, community, &e->c, &e->timestamp);
 	if (r != 0 && r != SP_ENOCHARTER)
 		return r;
-	memcpy(cache[*n].community, community, SP_PUBKEY_BYTES);
-	cache[(*n)++].c = *out;
+	memcpy(e->community, community, SP_PUBKEY_BYTES);
+	(*n)++;
+	*out = e;
 	return 0;
 }
 
@@ -782,41 +805,48 @@ forget_charter(charter_cache *cache, size_t *n, const uint8_t community[SP_PUBKE
 }
 
 /* A received charter: the community's own signature, on a community we know. */
+/*
+ * A record of a system collection (syscoll.h): its shape, and who wrote
+ * it. Only a community this node knows takes them.
+ */
 static int
-check_charter_record(sp_txn *t, const sp_record *rec)
+check_system(sp_txn *t, const sp_syscoll *sc, const sp_record *rec)
 {
 	sp_community_info info;
-	sp_charter *c;
 	int r;
 
-	if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0 ||
-	    rec->key_len != strlen(SP_CHARTER_KEY) || memcmp(rec->key, SP_CHARTER_KEY, rec->key_len) != 0 ||
-	    rec->label != SP_LABEL_PUBLIC || rec->flags != 0)
-		return SP_ECHARTER;
-	if ((r = sp_store_community_get(t, rec->community, &info)) != 0)
+	if ((r = sp_syscoll_check(sc, rec)) != 0)
 		return r;
-	if ((r = sp_charter_decode(rec->body, rec->body_len, &c)) != 0)
-		return r;
-	sp_charter_free(c);
-	return 0;
+	/* SP_SYS_COMMUNITY_KEY, the only kind of writer the table names yet. */
+	if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0)
+		return sc->shape_error;
+	return sp_store_community_get(t, rec->community, &info);
 }
 
-/* Any other record: by a writer; a deletion by the deleted version's author or an admin. */
+/*
+ * Any other record: by a writer; a deletion by the deleted version's
+ * author or an admin. An author who is not a writer in the charter held
+ * here, on a record newer than that charter, may have been added by a
+ * charter still on its way: SP_EAUTHOR_UNKNOWN, so that the record can
+ * wait for it rather than count against the peer that relayed it.
+ */
 static int
 check_received(sp_txn *t, charter_cache *cache, size_t *ncache, const sp_record *rec)
 {
+	const charter_cache *ch;
 	sp_stored st;
 	sp_record cur;
-	sp_charter *c;
 	int r;
 
-	if ((r = cached_charter(t, cache, ncache, rec->community, &c)) != 0)
+	if (rec->collection[0] == '.' || rec->collection[0] == '_')
+		return SP_ERESERVED;
+	if ((r = cached_charter(t, cache, ncache, rec->community, &ch)) != 0)
 		return r;
-	if (c == NULL)
+	if (ch->c == NULL)
 		return SP_ENOCHARTER;
-	if (!sp_charter_is_writer(c, rec->author))
-		return SP_ENOTWRITER;
-	if (!(rec->flags & SP_FLAG_TOMBSTONE) || sp_charter_is_admin(c, rec->author))
+	if (!sp_charter_is_writer(ch->c, rec->author))
+		return rec->timestamp > ch->timestamp ? SP_EAUTHOR_UNKNOWN : SP_ENOTWRITER;
+	if (!(rec->flags & SP_FLAG_TOMBSTONE) || sp_charter_is_admin(ch->c, rec->author))
 		return 0;
 	r = sp_store_get(t, rec->community, rec->collection, rec->collection_len,
 	    rec->key, rec->key_len, &st);
@@ -847,9 +877,9 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 		return r;
 	for (i = 0; i < count; i++) {
 		sp_incoming *in = &v[i];
-		bool is_charter = strcmp(in->rec.collection, SP_CHARTER_COLLECTION) == 0;
+		const sp_syscoll *sc = sp_syscoll_find(in->rec.collection, in->rec.collection_len);
 
-		in->result = is_charter ? check_charter_record(t, &in->rec) :
+		in->result = sc != NULL ? check_system(t, sc, &in->rec) :
 		    check_received(t, cache, &ncache, &in->rec);
 		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
 			r = in->result;
@@ -868,7 +898,7 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 		pthread_mutex_unlock(&n->hlc_lock);
 		if (in->rec.flags & SP_FLAG_ERASED)
 			erased = true;
-		if (is_charter) {
+		if (sc == sp_syscoll_charter()) {
 			forget_charter(cache, &ncache, in->rec.community);
 			*charters = true;
 		}

@@ -64,6 +64,11 @@ bool sp_node_has_community_key(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES]);
  * *out owned by the caller (sp_charter_free). SP_ENOCHARTER if none yet.
  */
 int sp_node_charter(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], sp_charter **out);
+/*
+ * The community's charter record as stored (st's bytes valid while t is):
+ * SP_ENOCHARTER when there is none here.
+ */
+int sp_node_charter_record(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], sp_stored *out);
 
 /* Key export/import (the key file format is in crypto.h). out owned by the caller. */
 int sp_node_export_key(sp_node *n, const char *community, const char *pass, size_t pass_len, sp_buf *out);
@@ -119,9 +124,12 @@ typedef struct sp_incoming {
 	uint8_t id[SP_ID_BYTES];
 	/*
 	 * Set by sp_node_receive: 0 stored, SP_ESTALE (not newer than what is
-	 * here), SP_ENOCHARTER (author unknown until the charter arrives: keep
-	 * it and try again), or why it was refused (SP_ENOTWRITER,
-	 * SP_ENOTADMIN, SP_ECHARTER, SP_ENOTFOUND for an unknown community).
+	 * here), SP_ENOCHARTER (no charter of its community here yet: keep it
+	 * and try again when one arrives), SP_EAUTHOR_UNKNOWN (its author is
+	 * not a writer in the charter held here, but the record is newer than
+	 * that charter: a newer one may make it one), or why it was refused
+	 * (SP_ENOTWRITER, SP_ENOTADMIN, SP_ECHARTER, SP_ERESERVED, SP_ENOTFOUND
+	 * for an unknown community).
 	 */
 	int result;
 } sp_incoming;

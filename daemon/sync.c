@@ -14,6 +14,7 @@
 #include "pack.h"
 #include "policy.h"
 #include "sp_err.h"
+#include "syscoll.h"
 
 /*
  * Ranges under this many items go as id lists; larger ones split further.
@@ -180,6 +181,14 @@ struct sp_session {
 	size_t deferred_len;
 	sp_buf waiting;            /* a batch (batch.h) of records waiting for a charter */
 	size_t nwaiting;
+	/*
+	 * Records whose author the charter held did not name (SP_EAUTHOR_UNKNOWN).
+	 * The peer sends a charter before the records it admits, but batches
+	 * are verified in parallel and may be stored out of order: each gets
+	 * a last chance once everything received before has been stored.
+	 */
+	sp_buf unsure;
+	size_t nunsure;
 	unsigned rejects_logged;
 };
 
@@ -197,13 +206,14 @@ typedef struct receive_job {
 	size_t count;
 	sp_incoming *in;
 	bool charters;
-	bool verified;             /* waiting records come back verified */
+	bool last_chance;          /* the unsure records: an unknown author is refused now */
 } receive_job;
 
 static void pump(sp_session *s);
 static void next_area(sp_session *s);
 static void session_resync(sp_session *s);
 static void on_message(void *state, const uint8_t *msg, size_t len);
+static void resubmit(sp_session *s, sp_buf *held, size_t *n, bool last_chance);
 static void update_input(sp_session *s);
 
 static void
@@ -232,6 +242,7 @@ session_unref(sp_session *s)
 	free(s->send_areas);
 	free(s->deferred);
 	sp_buf_free(&s->waiting);
+	sp_buf_free(&s->unsure);
 	free(s);
 }
 
@@ -282,10 +293,13 @@ area_qsort_cmp(const void *a, const void *b)
 	return sp_area_cmp(a, b);
 }
 
+/* Whether a is the area of a system collection (syscoll.h). */
 static bool
-is_charter_area(const sp_area *a)
+is_system_area(const sp_area *a)
 {
-	return strcmp(a->collection, SP_CHARTER_COLLECTION) == 0 && a->label == SP_LABEL_PUBLIC;
+	const sp_syscoll *sc = sp_syscoll_find(a->collection, strlen(a->collection));
+
+	return sc != NULL && a->label == sc->label;
 }
 
 static bool
@@ -322,8 +336,8 @@ any_matches(const sp_want *w, size_t n, const sp_area *a)
 }
 
 /*
- * May records of area a flow from the peer to us? Charters of the
- * session's communities always; anything else when one of our wants for
+ * May records of area a flow from the peer to us? System records (the
+ * charters) of the session's communities always; anything else when one of our wants for
  * the peer matches it and the rules let it travel from the peer to us.
  * Decided per record, so areas that appear later are covered too.
  */
@@ -332,7 +346,7 @@ accepts(const sp_session *s, const sp_area *a)
 {
 	const struct membership *m;
 
-	if (is_charter_area(a))
+	if (is_system_area(a))
 		return session_names_community(s, a->community);
 	if (!any_matches(s->pol.wants, s->pol.nwants, a))
 		return false;
@@ -340,14 +354,77 @@ accepts(const sp_session *s, const sp_area *a)
 	return sp_may_travel(a, m != NULL && m->peer, m != NULL && m->me);
 }
 
-/* May we send records of area a to the peer: our offer, its want, and the rules. */
+/*
+ * Whether one of our offer patterns and one of the peer's wants meet in
+ * community c, for a label that may travel from us to it.
+ */
+static bool
+offers_meet_wants(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES],
+    const struct membership *m)
+{
+	const sp_want *o, *w;
+	sp_area a;
+	size_t i, k;
+
+	for (i = 0; i < s->pol.noffers; i++) {
+		o = &s->pol.offers[i];
+		if (memcmp(o->community, c, SP_PUBKEY_BYTES) != 0)
+			continue;
+		for (k = 0; k < s->nremote_wants; k++) {
+			w = &s->remote_wants[k];
+			if (memcmp(w->community, c, SP_PUBKEY_BYTES) != 0 ||
+			    (strcmp(o->collection, "*") != 0 && strcmp(w->collection, "*") != 0 &&
+			    strcmp(o->collection, w->collection) != 0))
+				continue;
+			memset(&a, 0, sizeof(a));
+			memcpy(a.community, c, SP_PUBKEY_BYTES);
+			for (a.label = 0; a.label < SP_LABEL_COUNT; a.label++)
+				if ((o->labels & w->labels & (1u << a.label)) != 0 &&
+				    sp_may_travel(&a, m != NULL && m->me, m != NULL && m->peer))
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Whether the session agrees records of community c in either direction:
+ * our offers meet the peer's wants, or the peer offers an area we accept.
+ * Decided on the patterns, not on the areas held now: the records that
+ * need the charter may arrive after it.
+ */
+static bool
+agrees_community(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES],
+    const struct membership *m)
+{
+	size_t i;
+
+	if (offers_meet_wants(s, c, m))
+		return true;
+	for (i = 0; i < s->nremote_offers; i++)
+		if (memcmp(s->remote_offers[i].community, c, SP_PUBKEY_BYTES) == 0 &&
+		    !is_system_area(&s->remote_offers[i]) && accepts(s, &s->remote_offers[i]))
+			return true;
+	return false;
+}
+
+/*
+ * May we send records of area a to the peer? A system record
+ * (SP_SYS_MEMBERS_AND_PARTNERS) to a peer in the community's charter, or
+ * one that shares an agreed area of it and must check what it is given: a
+ * charter lists every member, and nobody else learns them. Anything else:
+ * our offer, its want, and the rules.
+ */
 static bool
 sends(const sp_session *s, const sp_area *a)
 {
 	const struct membership *m;
 
-	if (is_charter_area(a))
-		return session_names_community(s, a->community);
+	if (is_system_area(a)) {
+		m = membership(s, a->community);
+		return session_names_community(s, a->community) &&
+		    ((m != NULL && m->peer) || agrees_community(s, a->community, m));
+	}
 	/* A running import may still be rolled back: its rows must not leave. */
 	if (sp_work_claimed(s->ss->work, a->community, a->collection, strlen(a->collection)))
 		return false;
@@ -442,7 +519,7 @@ offer_area(void *arg, const char *collection, size_t len, enum sp_label label)
 	memcpy(a.collection, collection, len);
 	a.label = label;
 	/* Charters are not offered: they travel whatever the policies say. */
-	if (is_charter_area(&a) || area_search(w->list->v, w->list->n, &a))
+	if (is_system_area(&a) || area_search(w->list->v, w->list->n, &a))
 		return 0;
 	if (w->for_hello) {
 		const struct membership *m = membership(w->s, a.community);
@@ -569,7 +646,7 @@ agree(sp_session *s)
 	if ((r = load_membership(s, t)) != 0 || (r = our_offers(s, t, &out, false)) != 0)
 		goto out;
 	for (i = 0; i < s->nremote_offers; i++)
-		if (!is_charter_area(&s->remote_offers[i]) && accepts(s, &s->remote_offers[i]))
+		if (!is_system_area(&s->remote_offers[i]) && accepts(s, &s->remote_offers[i]))
 			area_list_add(&in, &s->remote_offers[i]);
 	if ((r = in.err) != 0)
 		goto out;
@@ -600,18 +677,28 @@ start_phase(sp_session *s, enum phase phase)
 	sp_area a;
 
 	s->phase = phase;
-	/* Communities joined since the last pass bring their charters. */
-	if (phase == PHASE_CHARTERS && collect_communities(s) != 0) {
+	/*
+	 * Communities joined since the last pass bring their charters, and
+	 * the membership they say decides who is sent them.
+	 */
+	if (phase == PHASE_CHARTERS && (collect_communities(s) != 0 || agree(s) != 0)) {
 		fail(s, SP_ESTORE, "cannot read the store");
 		return;
 	}
 	if (phase == PHASE_CHARTERS) {
 		for (i = 0; i < s->ncommunities; i++) {
-			memset(&a, 0, sizeof(a));
-			memcpy(a.community, s->communities[i], SP_PUBKEY_BYTES);
-			strcpy(a.collection, SP_CHARTER_COLLECTION);
-			a.label = SP_LABEL_PUBLIC;
-			area_list_add(&todo, &a);
+			const sp_syscoll *sc;
+			size_t k;
+
+			for (k = 0; (sc = sp_syscoll_at(k)) != NULL; k++) {
+				if (sc->phase != 0)
+					continue;
+				memset(&a, 0, sizeof(a));
+				memcpy(a.community, s->communities[i], SP_PUBKEY_BYTES);
+				strcpy(a.collection, sc->name);
+				a.label = sc->label;
+				area_list_add(&todo, &a);
+			}
 		}
 	} else {
 		/* Every area agreed in either direction, once. */
@@ -1095,6 +1182,9 @@ receive_job_free(receive_job *j)
 		on_message(s, msg, s->deferred_len);
 		free(msg);
 	}
+	/* Everything received before the unsure records is stored: their last chance. */
+	if (s->receive_jobs == 0 && s->conn != NULL)
+		resubmit(s, &s->unsure, &s->nunsure, true);
 	session_unref(s);
 }
 
@@ -1205,21 +1295,29 @@ receive_write_run(sp_task *task)
 	free(v);
 }
 
+/* Sends a batch held back (*held, *n records) through verification and the store again. */
 static void
-retry_waiting(sp_session *s)
+resubmit(sp_session *s, sp_buf *held, size_t *n, bool last_chance)
 {
 	receive_job *j;
 
-	if (s->nwaiting == 0 || (j = receive_job_new(s)) == NULL)
+	if (*n == 0 || (j = receive_job_new(s)) == NULL)
 		return;
 	/* Verified again (cheap next to a round trip), then stored. */
-	j->records = s->waiting;
-	j->count = s->nwaiting;
-	sp_buf_init(&s->waiting);
-	s->nwaiting = 0;
+	j->records = *held;
+	j->count = *n;
+	j->last_chance = last_chance;
+	sp_buf_init(held);
+	*n = 0;
 	j->task.run = verify_run;
 	j->task.done = verify_done;
 	sp_work_run(s->ss->work, &j->task);
+}
+
+static void
+retry_waiting(sp_session *s)
+{
+	resubmit(s, &s->waiting, &s->nwaiting, false);
 }
 
 static bool
@@ -1248,6 +1346,8 @@ session_charters_changed(sp_session *s)
 
 	if (s->conn == NULL || s->phase == PHASE_HELLO)
 		return;
+	/* Records whose author was unknown may be by a member now. */
+	retry_waiting(s);
 	if ((nout > 0 && (out = malloc(nout * sizeof(*out))) == NULL) ||
 	    (nin > 0 && (in = malloc(nin * sizeof(*in))) == NULL)) {
 		free(out);
@@ -1276,6 +1376,19 @@ session_charters_changed(sp_session *s)
 		session_resync(s);
 }
 
+/*
+ * Keeps a record back to try again (past MAX_WAITING_BYTES it is dropped,
+ * not counted: the next reconciliation brings it again).
+ */
+static void
+hold(sp_buf *held, size_t *n, const sp_incoming *in)
+{
+	if (held->len + in->len < MAX_WAITING_BYTES) {
+		sp_batch_append(held, in->data, in->len);
+		(*n)++;
+	}
+}
+
 static void
 receive_write_done(sp_task *task)
 {
@@ -1284,6 +1397,7 @@ receive_write_done(sp_task *task)
 	sp_peer_stats *st = stats(s);
 	sp_area a;
 	size_t i;
+	int pass;
 
 	if (j->err != 0) {
 		log_error("peer %s: storing received records failed: %s", s->pol.name,
@@ -1298,27 +1412,37 @@ receive_write_done(sp_task *task)
 		/* Whatever became of it, it is no longer awaited. */
 		if (st != NULL && st->to_receive > 0)
 			st->to_receive--;
-		if (in->result == 0 || in->result == SP_ESTALE) {
-			if (st != NULL && in->result == 0)
+		if (in->result == 0) {
+			if (st != NULL)
 				st->records_accepted++;
-			if (in->result == 0) {
-				sp_area_of(&in->rec, &a);
-				sessions_stored(s->ss, &a, in->data, in->len, s);
-			}
 		} else if (in->result == SP_ENOCHARTER) {
-			if (s->waiting.len + in->len < MAX_WAITING_BYTES) {
-				sp_batch_append(&s->waiting, in->data, in->len);
-				s->nwaiting++;
-			}
-		} else if (in->result != SP_ESIG && in->result != SP_EFUTURE &&
+			hold(&s->waiting, &s->nwaiting, in);
+		} else if (in->result == SP_EAUTHOR_UNKNOWN && !j->last_chance) {
+			hold(&s->unsure, &s->nunsure, in);
+		} else if (in->result != SP_ESTALE && in->result != SP_ESIG &&
+		    in->result != SP_EFUTURE &&
 		    sp_record_decode(in->data, in->len, &in->rec) == 0) {
-			reject(s, in->result, &in->rec);
+			reject(s, in->result == SP_EAUTHOR_UNKNOWN ? SP_ENOTWRITER : in->result,
+			    &in->rec);
 		}
 	}
-	if (j->charters) {
-		retry_waiting(s);
-		/* Membership can change what every session shares, not only this one. */
+	/*
+	 * New charters change what every session shares and which records
+	 * wait no longer; then what was stored goes on to the other peers,
+	 * the system records (charters) before those checked against them.
+	 */
+	if (j->charters)
 		sessions_charters_changed(s->ss);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < j->count; i++) {
+			sp_incoming *in = &j->in[i];
+
+			if (in->result != 0)
+				continue;
+			sp_area_of(&in->rec, &a);
+			if (is_system_area(&a) == (pass == 0))
+				sessions_stored(s->ss, &a, in->data, in->len, s);
+		}
 	}
 	/* The job's reference may be the last one (the connection closed meanwhile). */
 	s->refs++;
@@ -1494,7 +1618,7 @@ session_message(sp_session *s, const uint8_t *msg, size_t len)
 		if (accepts(s, &m.area) && stats(s) != NULL)
 			stats(s)->to_receive += m.have;
 		/* Charters may have arrived: agree again before the areas start. */
-		if (is_charter_area(&m.area) && (r = agree(s)) != 0)
+		if (is_system_area(&m.area) && (r = agree(s)) != 0)
 			fail(s, r, "cannot work out the agreed areas");
 		break;
 	case SP_WIRE_SYNCED:
@@ -1547,6 +1671,7 @@ on_established(void *arg, sp_conn *c)
 	s->pol = *sp_conn_policy(c);
 	s->phase = PHASE_HELLO;
 	sp_buf_init(&s->waiting);
+	sp_buf_init(&s->unsure);
 	s->next = ss->list;
 	if (ss->list != NULL)
 		ss->list->prev = s;
