@@ -206,12 +206,15 @@ stranger_error(sp_conn *c, enum stranger_event ev, const char *fmt, ...)
 	va_end(ap);
 	if (c->peer != NULL)
 		set_error(c, "%s", msg);
-	else if (sp_log_limit_pass(&c->mgr->limits[ev], now_ms(c->mgr), &missed))
+	else if (!sp_log_limit_pass(&c->mgr->limits[ev], now_ms(c->mgr), &missed))
+		log_debug("peer %s: %s", c->addr, msg);
+	else if (missed != 0)
 		log_warn("peer %s: %s (%u more %s since the last such line; logged once per "
 		    "%d s, every one at debug level)", c->addr, msg, missed,
 		    stranger_event_names[ev], SP_LOG_LIMIT_MS / 1000);
 	else
-		log_debug("peer %s: %s", c->addr, msg);
+		log_warn("peer %s: %s (%s are logged once per %d s, every one at debug level)",
+		    c->addr, msg, stranger_event_names[ev], SP_LOG_LIMIT_MS / 1000);
 }
 
 static void
