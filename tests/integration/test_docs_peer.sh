@@ -5,7 +5,8 @@
 # loopback addresses, four each, one after the other: the 17th to 20th
 # each close the oldest unfinished handshake of all, so the first four
 # (all from the first address) are closed at once and the other 16 are
-# held until the handshake timeout; the log says why, once.
+# held until the handshake timeout; the log says why, once as a warning
+# and the rest at debug level.
 . "$(dirname "$0")/lib.sh"
 
 quiet() { "$@" >/dev/null; }
@@ -41,8 +42,12 @@ for i, s in enumerate(conns):
 EOF
 check "the four oldest handshakes were closed, the other 16 held" \
 	[ "$(tr '\n' ' ' <"$SP_TMP/closed")" = "0 1 2 3 " ]
-check "the log says why" \
-	grep -q "unfinished handshake dropped for a newer one (at most 16 at once)" "$N.log"
+# Rate-limited ("Logs"): the first as a warning saying so, the other three
+# at debug level (start_node logs at debug).
+evictions() { grep -c "$1.*unfinished handshake dropped for a newer one (at most 16 at once)" "$N.log"; }
+check "the log says why, once as a warning" [ "$(evictions WARN)" = 1 ]
+check "in the line for the first of a period" grep -q "WARN.*(at most 16 at once) (unfinished handshakes dropped for newer ones are logged once per 10 s, every one at debug level)" "$N.log"
+check "the others at debug level" [ "$(evictions DEBUG)" = 3 ]
 check "simpuld answers meanwhile" quiet "$SIMPUL" --data "$N" status
 stop_node "$SP_LAST_PID"
 finish

@@ -17,7 +17,10 @@
 
 #include <uv.h>
 
+#include "base32.h"
 #include "buf.h"
+#include "charter.h"
+#include "crypto.h"
 #include "identity.h"
 #include "keyfile.h"
 #include "negentropy.h"
@@ -287,15 +290,15 @@ b_want(fixture *f, const sp_area *area, uint8_t (*ids)[SP_ID_BYTES], uint32_t n)
  * empty body: live, or a tombstone with flags SP_FLAG_TOMBSTONE.
  */
 static void
-sign_version(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collection,
-    const char *key, enum sp_label label, uint64_t timestamp, unsigned flags, sp_buf *out,
-    uint8_t id[SP_ID_BYTES])
+sign_in(const uint8_t community[SP_PUBKEY_BYTES], const uint8_t sk[SP_SECKEY_BYTES],
+    const char *collection, const char *key, enum sp_label label, uint64_t timestamp,
+    unsigned flags, const sp_buf *body_given, sp_buf *out, uint8_t id[SP_ID_BYTES])
 {
-	static const uint8_t body[] = { 0x80 };
+	static const uint8_t empty[] = { 0x80 };
 	sp_record rec;
 
 	memset(&rec, 0, sizeof(rec));
-	memcpy(rec.community, f->community.id, SP_PUBKEY_BYTES);
+	memcpy(rec.community, community, SP_PUBKEY_BYTES);
 	memcpy(rec.author, sk + 32, SP_PUBKEY_BYTES);
 	snprintf(rec.collection, sizeof(rec.collection), "%s", collection);
 	rec.collection_len = strlen(rec.collection);
@@ -304,10 +307,18 @@ sign_version(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collecti
 	rec.timestamp = timestamp;
 	rec.flags = flags;
 	rec.label = label;
-	rec.body = body;
-	rec.body_len = sizeof(body);
+	rec.body = body_given != NULL ? body_given->data : empty;
+	rec.body_len = body_given != NULL ? body_given->len : sizeof(empty);
 	sp_buf_init(out);
 	assert_int_equal(sp_record_sign(&rec, sk, out, id), 0);
+}
+
+static void
+sign_version(fixture *f, const uint8_t sk[SP_SECKEY_BYTES], const char *collection,
+    const char *key, enum sp_label label, uint64_t timestamp, unsigned flags, sp_buf *out,
+    uint8_t id[SP_ID_BYTES])
+{
+	sign_in(f->community.id, sk, collection, key, label, timestamp, flags, NULL, out, id);
 }
 
 static void
@@ -359,18 +370,25 @@ a_put(fixture *f, const char *collection, const char *key, enum sp_label label,
 	assert_int_equal(sp_node_put(f->a_node, &w, id), 0);
 }
 
-/* Whether a holds the record of that key. */
+/* Whether a holds the record of that key, in community c. */
 static bool
-a_has(fixture *f, const char *collection, const char *key)
+a_has_in(fixture *f, const uint8_t c[SP_PUBKEY_BYTES], const char *collection,
+    const char *key)
 {
 	sp_stored st;
 	sp_txn *t;
 	int r;
 
 	assert_int_equal(sp_txn_begin(sp_node_store(f->a_node), false, &t), 0);
-	r = sp_store_get(t, f->community.id, collection, strlen(collection), key, strlen(key), &st);
+	r = sp_store_get(t, c, collection, strlen(collection), key, strlen(key), &st);
 	sp_txn_abort(t);
 	return r == 0;
+}
+
+static bool
+a_has(fixture *f, const char *collection, const char *key)
+{
+	return a_has_in(f, f->community.id, collection, key);
 }
 
 /* The flags of the version a holds of that key (SP_ENOTFOUND: none). */
@@ -1152,20 +1170,21 @@ test_initiator_counts_any_record(void **state)
  * Received records are checked one by one: a writer's own record is
  * stored; the same record again is dropped without counting against the
  * peer; a writer's tombstone of a version it did not write (it is no
- * admin) is rejected and counted; the session goes on.
+ * admin) is rejected and counted, and so is a record in a reserved
+ * collection that is no system collection; the session goes on.
  */
 static void
 test_received_checks(void **state)
 {
 	fixture *f = *state;
 	uint8_t id[SP_ID_BYTES], a_id[SP_ID_BYTES];
-	sp_area households;
-	sp_buf recs[3];
+	sp_buf recs[4];
 	sp_peer_stats st;
+	size_t i;
 
 	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
 	a_put(f, "households", "h-a", SP_LABEL_SHARED, a_id);
-	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	make_want(f, &f->a_pol.wants[0], "*", SP_LABEL_SHARED);
 	f->a_pol.nwants = 1;
 	sign_record(f, f->b_sk, "households", "h-b", SP_LABEL_SHARED, (NOW_MS - 1000) << 16,
 	    &recs[0], id);
@@ -1173,22 +1192,294 @@ test_received_checks(void **state)
 	    &recs[1], id);
 	sign_version(f, f->b_sk, "households", "h-a", SP_LABEL_SHARED, (NOW_MS + 1000) << 16,
 	    SP_FLAG_TOMBSTONE, &recs[2], id);
+	sign_record(f, f->b_sk, "_hub", "x", SP_LABEL_SHARED, (NOW_MS - 1000) << 16, &recs[3], id);
+	connect_sides(f, false);
+	b_hello(f, NULL, 0, NULL, 0);
+	b_records_n(f, recs, 4);
+	WAIT_UNTIL(f, a_stats(f).records_accepted + a_stats(f).records_rejected >= 3);
+	run_for(f, SETTLE_MS);
+	st = a_stats(f);
+	assert_int_equal(st.records_in, 4);
+	assert_int_equal(st.records_accepted, 1);
+	assert_int_equal(st.records_rejected, 2);
+	assert_int_equal(a_flags(f, "households", "h-b"), 0);
+	assert_int_equal(a_flags(f, "households", "h-a"), 0);
+	assert_false(a_has(f, "_hub", "x"));
+	assert_int_equal(f->b_closed, 0);
+	for (i = 0; i < 4; i++)
+		sp_buf_free(&recs[i]);
+}
+
+/* The community's secret key, as a holds it (communities/ID.key). */
+static void
+community_key(fixture *f, uint8_t sk[SP_SECKEY_BYTES])
+{
+	char name[SP_ID_STR_LEN + 1], path[4096];
+
+	sp_base32_encode(name, f->community.id, SP_PUBKEY_BYTES);
+	snprintf(path, sizeof(path), "%s/communities/%s.key", f->a_dir, name);
+	assert_int_equal(sp_file_read_secret(path, sk, SP_SECKEY_BYTES), 0);
+}
+
+/* A new charter of the test's community naming a (admin), b and extra as writers. */
+static void
+sign_charter(fixture *f, const uint8_t extra[SP_PUBKEY_BYTES], uint64_t timestamp, sp_buf *out)
+{
+	uint8_t csk[SP_SECKEY_BYTES], id[SP_ID_BYTES];
+	sp_charter *c;
+	sp_buf body;
+
+	community_key(f, csk);
+	assert_non_null(c = sp_charter_new());
+	assert_int_equal(sp_charter_set(c, f->a_id, true), 0);
+	assert_int_equal(sp_charter_set(c, f->b_id, false), 0);
+	assert_int_equal(sp_charter_set(c, extra, false), 0);
+	sp_buf_init(&body);
+	assert_int_equal(sp_charter_encode(c, &body), 0);
+	sign_in(f->community.id, csk, SP_CHARTER_COLLECTION, SP_CHARTER_KEY, SP_LABEL_PUBLIC,
+	    timestamp, 0, &body, out, id);
+	sp_buf_free(&body);
+	sp_charter_free(c);
+	sp_memzero(csk, sizeof(csk));
+}
+
+/*
+ * b is a writer; a wants households:shared from it. x is a key no charter
+ * names yet.
+ */
+static void
+unknown_author_setup(fixture *f, uint8_t x_pk[SP_PUBKEY_BYTES], uint8_t x_sk[SP_SECKEY_BYTES])
+{
+	sp_area households;
+
+	sp_sign_keypair(x_pk, x_sk);
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	make_want(f, &f->a_pol.wants[0], "households", SP_LABEL_SHARED);
+	f->a_pol.nwants = 1;
 	connect_sides(f, false);
 	make_area(f, &households, "households", SP_LABEL_SHARED);
 	b_hello(f, &households, 1, NULL, 0);
-	b_records_n(f, recs, 3);
-	WAIT_UNTIL(f, a_stats(f).records_accepted + a_stats(f).records_rejected >= 2);
+}
+
+/*
+ * A record by an author the charter held here does not name, newer than
+ * that charter, after the charter that names it in an earlier message:
+ * the two batches are verified in parallel and may be stored in either
+ * order, and the record is stored all the same, counted against nobody.
+ */
+static void
+test_author_named_by_charter_before(void **state)
+{
+	fixture *f = *state;
+	uint8_t x_pk[SP_PUBKEY_BYTES], x_sk[SP_SECKEY_BYTES], id[SP_ID_BYTES];
+	sp_buf charter, rec;
+	sp_peer_stats st;
+
+	unknown_author_setup(f, x_pk, x_sk);
+	sign_charter(f, x_pk, (NOW_MS + 1000) << 16, &charter);
+	sign_record(f, x_sk, "households", "h-x", SP_LABEL_SHARED, (NOW_MS + 2000) << 16, &rec, id);
+	b_records(f, &charter);
+	b_records(f, &rec);
+	WAIT_UNTIL(f, a_has(f, "households", "h-x") || a_stats(f).records_rejected > 0);
 	run_for(f, SETTLE_MS);
 	st = a_stats(f);
-	assert_int_equal(st.records_in, 3);
-	assert_int_equal(st.records_accepted, 1);
-	assert_int_equal(st.records_rejected, 1);
-	assert_int_equal(a_flags(f, "households", "h-b"), 0);
-	assert_int_equal(a_flags(f, "households", "h-a"), 0);
+	assert_true(a_has(f, "households", "h-x"));
+	assert_int_equal(st.records_accepted, 2);
+	assert_int_equal(st.records_rejected, 0);
+	sp_buf_free(&charter);
+	sp_buf_free(&rec);
+}
+
+/*
+ * Newer than the charter, and no charter naming its author comes: once
+ * everything received before it is stored, it is refused and counted.
+ */
+static void
+test_author_unknown_refused(void **state)
+{
+	fixture *f = *state;
+	uint8_t x_pk[SP_PUBKEY_BYTES], x_sk[SP_SECKEY_BYTES], id[SP_ID_BYTES];
+	sp_buf rec;
+
+	unknown_author_setup(f, x_pk, x_sk);
+	sign_record(f, x_sk, "households", "h-x", SP_LABEL_SHARED, (NOW_MS + 2000) << 16, &rec, id);
+	b_records(f, &rec);
+	WAIT_UNTIL(f, a_stats(f).records_rejected == 1);
+	assert_false(a_has(f, "households", "h-x"));
 	assert_int_equal(f->b_closed, 0);
-	sp_buf_free(&recs[0]);
-	sp_buf_free(&recs[1]);
-	sp_buf_free(&recs[2]);
+	sp_buf_free(&rec);
+}
+
+/* Not newer than the charter held: refused and counted at once. */
+static void
+test_author_older_than_charter(void **state)
+{
+	fixture *f = *state;
+	uint8_t x_pk[SP_PUBKEY_BYTES], x_sk[SP_SECKEY_BYTES], id[SP_ID_BYTES];
+	sp_buf rec;
+
+	unknown_author_setup(f, x_pk, x_sk);
+	sign_record(f, x_sk, "households", "h-x", SP_LABEL_SHARED, (NOW_MS - 1000) << 16, &rec, id);
+	b_records(f, &rec);
+	WAIT_UNTIL(f, a_stats(f).records_rejected == 1);
+	assert_false(a_has(f, "households", "h-x"));
+	sp_buf_free(&rec);
+}
+
+/*
+ * b's own community c2, which a has joined but holds no charter of yet,
+ * and a record of b's in it (public, so it may travel before anyone
+ * knows who is a member).
+ */
+static void
+no_charter_setup(fixture *f, sp_community_info *c2, sp_buf *rec, sp_buf *charter)
+{
+	uint8_t id[SP_ID_BYTES];
+	sp_stored st;
+	sp_txn *t;
+
+	assert_int_equal(sp_node_community_create(f->b_node, "c2", c2), 0);
+	assert_int_equal(sp_node_community_join(f->a_node, c2->id, "c2"), 0);
+	memset(&f->a_pol.wants[0], 0, sizeof(f->a_pol.wants[0]));
+	memcpy(f->a_pol.wants[0].community, c2->id, SP_PUBKEY_BYTES);
+	strcpy(f->a_pol.wants[0].collection, "*");
+	f->a_pol.wants[0].labels = 1u << SP_LABEL_PUBLIC;
+	f->a_pol.nwants = 1;
+	sign_in(c2->id, f->b_sk, "notices", "n-1", SP_LABEL_PUBLIC, (NOW_MS + 2000) << 16, 0,
+	    NULL, rec, id);
+	assert_int_equal(sp_txn_begin(sp_node_store(f->b_node), false, &t), 0);
+	assert_int_equal(sp_node_charter_record(t, c2->id, &st), 0);
+	sp_buf_init(charter);
+	sp_buf_append(charter, st.data, st.len);
+	sp_txn_abort(t);
+	connect_sides(f, false);
+	b_hello(f, NULL, 0, NULL, 0);
+}
+
+/*
+ * No charter of the record's community here yet: the record waits,
+ * counted against nobody, and is stored once the charter arrives.
+ */
+static void
+test_no_charter_waits(void **state)
+{
+	fixture *f = *state;
+	sp_community_info c2;
+	sp_buf rec, charter;
+
+	no_charter_setup(f, &c2, &rec, &charter);
+	b_records(f, &rec);
+	WAIT_UNTIL(f, a_stats(f).records_in == 1);
+	run_for(f, SETTLE_MS);
+	assert_false(a_has_in(f, c2.id, "notices", "n-1"));
+	assert_int_equal(a_stats(f).records_rejected, 0);
+	b_records(f, &charter);
+	WAIT_UNTIL(f, a_has_in(f, c2.id, "notices", "n-1"));
+	assert_true(a_has_in(f, c2.id, SP_CHARTER_COLLECTION, SP_CHARTER_KEY));
+	assert_int_equal(a_stats(f).records_rejected, 0);
+	sp_buf_free(&rec);
+	sp_buf_free(&charter);
+}
+
+/* A record still waiting for its charter when the session ends is dropped, not counted. */
+static void
+test_no_charter_dropped_at_close(void **state)
+{
+	fixture *f = *state;
+	sp_community_info c2;
+	sp_buf rec, charter;
+
+	no_charter_setup(f, &c2, &rec, &charter);
+	b_records(f, &rec);
+	WAIT_UNTIL(f, a_stats(f).records_in == 1);
+	run_for(f, SETTLE_MS);
+	sp_conn_close(f->b_conn, SP_ESHUTDOWN, "going away");
+	WAIT_UNTIL(f, f->b_closed == 1);
+	run_for(f, SETTLE_MS);
+	assert_false(a_has_in(f, c2.id, "notices", "n-1"));
+	assert_int_equal(a_stats(f).records_rejected, 0);
+	sp_buf_free(&rec);
+	sp_buf_free(&charter);
+}
+
+/*
+ * Which peers a charter goes to. a dials b and reconciles rt03's charter
+ * area; b answers as a server holding nothing, so a learns that b lacks
+ * the charter, and sends it only if b may have it: b in the charter, or
+ * a's offers meeting b's wants in rt03. Returns whether b got it.
+ */
+static bool
+charter_sent(fixture *f, const sp_want *b_wants, size_t nwants)
+{
+	uint8_t got[4][SP_ID_BYTES], none[1][SP_ID_BYTES];
+	uint64_t ts[1] = { 0 };
+	sp_area charter;
+	sp_wire_msg m;
+	size_t i, n, k;
+	sp_stored st;
+	sp_txn *t;
+	uint8_t charter_id[SP_ID_BYTES];
+	bool found = false;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->a_node), false, &t), 0);
+	assert_int_equal(sp_node_charter_record(t, f->community.id, &st), 0);
+	sp_record_id(st.data, st.len, charter_id);
+	sp_txn_abort(t);
+	connect_sides(f, true);
+	charter_area(f, &charter);
+	b_hello(f, NULL, 0, b_wants, nwants);
+	i = wait_type(f, 1, SP_WIRE_NEG);
+	assert_area(f, i, &charter);
+	for (m = seen_msg(f, i); m.type != SP_WIRE_DONE; m = seen_msg(f, i)) {
+		if (m.type == SP_WIRE_NEG)
+			b_neg_answer(f, &m, ts, none, 0);
+		WAIT_UNTIL(f, f->nseen > i + 1 || f->b_closed > 0);
+		i++;
+	}
+	/* a holds the charter b lacks, whether it sends it or not. */
+	assert_int_equal(m.have, 1);
+	wait_type(f, i + 1, SP_WIRE_SYNCED);
+	run_for(f, SETTLE_MS);
+	n = records_seen(f, got, 4);
+	for (k = 0; k < n; k++)
+		found = found || memcmp(got[k], charter_id, SP_ID_BYTES) == 0;
+	return found;
+}
+
+/* A member gets the charter. */
+static void
+test_charter_to_member(void **state)
+{
+	fixture *f = *state;
+	sp_want want;
+
+	assert_int_equal(sp_node_set_writer(f->a_node, "rt03", f->b_id, false), 0);
+	make_want(f, &want, "kegiatan", SP_LABEL_SHARED);
+	assert_true(charter_sent(f, &want, 1));
+}
+
+/* A peer that only names the community (it wants what a does not offer) does not. */
+static void
+test_charter_not_to_stranger(void **state)
+{
+	fixture *f = *state;
+	sp_want want;
+
+	make_want(f, &want, "kegiatan", SP_LABEL_SHARED);
+	assert_false(charter_sent(f, &want, 1));
+}
+
+/* A partner whose wants meet a's offers in the community gets it, to check what it is given. */
+static void
+test_charter_to_partner(void **state)
+{
+	fixture *f = *state;
+	sp_want want;
+
+	make_want(f, &f->a_pol.offers[0], "*", SP_LABEL_PUBLIC);
+	f->a_pol.noffers = 1;
+	make_want(f, &want, "kegiatan", SP_LABEL_PUBLIC);
+	assert_true(charter_sent(f, &want, 1));
 }
 
 int
@@ -1214,6 +1505,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resync_during_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initiator_counts_any_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_received_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_author_named_by_charter_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_author_unknown_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_author_older_than_charter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_charter_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_charter_dropped_at_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charter_to_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charter_not_to_stranger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charter_to_partner, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
