@@ -729,18 +729,30 @@ snapshot(sp_session *s, const sp_area *a, sp_neg_vector **vec, sp_neg **neg)
 
 	*vec = NULL;
 	*neg = NULL;
-	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
-		return r;
-	r = sp_neg_store_load(t, a->community, a->collection, strlen(a->collection), a->label, vec);
-	sp_txn_abort(t);
-	if (r != 0)
-		return r;
+	if (is_system_area(a) && !sends(s, a)) {
+		/*
+		 * A peer not entitled to our system records (a charter lists the
+		 * members) reconciles against nothing: it learns no id to ask
+		 * for, and can still give us its own.
+		 */
+		if ((r = sp_neg_vector_new(vec)) != 0 || (r = sp_neg_vector_seal(*vec)) != 0)
+			goto fail;
+	} else {
+		if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
+			return r;
+		r = sp_neg_store_load(t, a->community, a->collection, strlen(a->collection),
+		    a->label, vec);
+		sp_txn_abort(t);
+		if (r != 0)
+			return r;
+	}
 	sp_neg_vector_storage(*vec, &st);
 	if ((r = sp_neg_new(&st, SP_WIRE_NEG_MAX, neg)) == 0 &&
 	    (r = sp_neg_set_idlist_below(*neg, NEG_IDLIST_BELOW)) != 0) {
 		sp_neg_free(*neg);
 		*neg = NULL;
 	}
+fail:
 	if (r != 0) {
 		sp_neg_vector_free(*vec);
 		*vec = NULL;
@@ -1667,6 +1679,8 @@ on_established(void *arg, sp_conn *c)
 	s->ss = ss;
 	s->conn = c;
 	s->refs = 1;
+	/* What a dropped connection left owed is asked for again by this one. */
+	sp_conn_stats(c)->to_send = sp_conn_stats(c)->to_receive = 0;
 	s->initiator = sp_conn_initiator(c);
 	s->pol = *sp_conn_policy(c);
 	s->phase = PHASE_HELLO;

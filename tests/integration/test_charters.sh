@@ -24,8 +24,8 @@ live() {
 }
 writes() { sp "$1" put rt03 households "$2" --body '{"k":"v"}' >/dev/null 2>&1; }
 
-A=$(new_node a); B=$(new_node b); W=$(new_node w); O=$(new_node o)
-for n in "$A" "$B" "$W" "$O"; do start_node "$n" || exit 1; done
+A=$(new_node a); B=$(new_node b); W=$(new_node w); O=$(new_node o); P=$(new_node p)
+for n in "$A" "$B" "$W" "$O" "$P"; do start_node "$n" || exit 1; done
 sp "$A" community create rt03 >/dev/null
 sp "$A" community create other >/dev/null
 CID=$(sp "$A" community ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep '"alias":"rt03"' |
@@ -33,8 +33,8 @@ CID=$(sp "$A" community ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep '"al
 OID=$(sp "$A" community ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep '"alias":"other"' |
 	sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p')
 sp "$A" community add-writer rt03 "$(id_of "$B")" >/dev/null
-for n in "$B" "$W" "$O"; do sp "$n" community join "$CID" rt03 >/dev/null; done
-sp "$O" community join "$OID" other >/dev/null
+for n in "$B" "$W" "$O" "$P"; do sp "$n" community join "$CID" rt03 >/dev/null; done
+for n in "$O" "$P"; do sp "$n" community join "$OID" other >/dev/null; done
 sp "$A" put rt03 households a-1 --body '{"k":"v"}' >/dev/null
 
 # A dials B (a member) and W (a node about to become a writer); O is a
@@ -46,6 +46,9 @@ sp "$A" peer add w "$(id_of "$W")" 127.0.0.1:"$(node_port "$W")" --offer "$ALL" 
 sp "$W" peer add a "$(id_of "$A")" --offer "$ALL" --want "$ALL" >/dev/null
 sp "$A" peer add o "$(id_of "$O")" 127.0.0.1:"$(node_port "$O")" --offer 'other/*:public' >/dev/null
 sp "$O" peer add a "$(id_of "$A")" --want "$ALL" --want 'other/*:public' >/dev/null
+# P is another such partner, which dials A itself.
+sp "$A" peer add p "$(id_of "$P")" --offer 'other/*:public' >/dev/null
+sp "$P" peer add a "$(id_of "$A")" 127.0.0.1:"$(node_port "$A")" --want "$ALL" --want 'other/*:public' >/dev/null
 sp "$A" put other notices n-1 --body '{"k":"v"}' --label public >/dev/null
 
 wait_for 20 "B gets A's record" has "$B" rt03 households a-1
@@ -76,4 +79,12 @@ wait_for 10 "W learns it may no longer write" not writes "$W" w-2
 wait_for 20 "O gets A's public notice in other" has "$O" other notices n-1
 check "O holds the charter of other" has_charter "$O" other
 check "O does not hold rt03's charter" not has_charter "$O" rt03
+# Dialling A, P reconciles rt03's charter against nothing: it learns no id
+# to ask for, so it is not closed for asking outside the agreed areas (and
+# redialling for ever).
+wait_for 20 "P gets A's public notice in other" has "$P" other notices n-1
+check "P does not hold rt03's charter" not has_charter "$P" rt03
+sleep 2
+check "A closed nothing of P's" not grep -q 'peer p: closing' "$A.log"
+check "P and A are in sync" live "$P" a
 finish
