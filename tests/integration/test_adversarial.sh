@@ -173,7 +173,7 @@ sp "$V" put rt03 households after-garbage --body '{"k":"v"}' --label public >/de
 wait_for 10 "a real peer still gets new records" has "$P" households after-garbage
 
 # (e) A handshake begun and left: closed after the handshake timeout (10 s,
-# checked every 5 s, so within 15 s; the rogue's clock is not the node's).
+# checked every second, so within 11 s; the rogue's clock is not the node's).
 expect_exit 2 "a stalled handshake is closed" \
 	rogue --network-key "$K1" --linger 25000 "$ADDR" stall
 check "after 10 to 15 seconds ($(closed_ms) ms)" within "$(closed_ms)" 9500 16000
