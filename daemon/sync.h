@@ -1,6 +1,6 @@
 /*
  * sync.h - the replication sessions: one per authenticated connection,
- * over the handlers peer.c calls (sp_sessions_handlers). A session sends
+ * over the handlers of conn.h that peer.c calls (sp_sessions_handlers). A session sends
  * HELLO, reconciles charters first, then the agreed areas with Negentropy
  * (the initiator is the client), sends and receives records in batches
  * (signatures checked on the thread pool, writes batched on the write
@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "node.h"
-#include "peer.h"
+#include "conn.h"
 #include "wire.h"
 #include "work.h"
 

@@ -695,6 +695,67 @@ test_handshakes_per_address(void **state)
 	}
 }
 
+/*
+ * 5. PING is answered with a PONG of its nonce, whatever it is (1 to 9
+ * bytes of msgpack): b reads one frame of the PING's size each, and the
+ * layer above sees no keepalive. A PONG gets no answer.
+ */
+static void
+test_ping_nonce(void **state)
+{
+	fixture *f = *state;
+	static const uint64_t nonces[] = { 0, 200, 70000, 1ull << 40, UINT64_MAX };
+	sp_peer_stats before;
+	unsigned seen;
+	sp_buf b;
+	size_t k;
+
+	connect_pair(f);
+	seen = f->a.messages;
+	for (k = 0; k < sizeof(nonces) / sizeof(nonces[0]); k++) {
+		before = stats_of(&f->b);
+		sp_buf_init(&b);
+		sp_wire_ping(&b, SP_WIRE_PING, nonces[k]);
+		assert_int_equal(sp_conn_send(f->b.conn, &b), 0);
+		sp_buf_free(&b);
+		WAIT_UNTIL(f, stats_of(&f->b).bytes_in > before.bytes_in);
+		run_for(f, SETTLE_MS);
+		assert_int_equal(stats_of(&f->b).bytes_in - before.bytes_in, ping_frame(nonces[k]));
+	}
+	before = stats_of(&f->b);
+	sp_buf_init(&b);
+	sp_wire_ping(&b, SP_WIRE_PONG, 5);
+	assert_int_equal(sp_conn_send(f->b.conn, &b), 0);
+	sp_buf_free(&b);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(stats_of(&f->b).bytes_in, before.bytes_in);
+	assert_int_equal(f->a.messages, seen);
+	assert_int_equal(f->a.closed + f->b.closed, 0);
+}
+
+/*
+ * 5. ERROR closes the connection: the receiver answers nothing, tells the
+ * layer above nothing but that it closed, and keeps the text as the
+ * peer's last error.
+ */
+static void
+test_error_closes(void **state)
+{
+	fixture *f = *state;
+	unsigned seen;
+	sp_buf b;
+
+	connect_pair(f);
+	seen = f->a.messages;
+	sp_buf_init(&b);
+	sp_wire_error(&b, SP_EBUSY, "going away");
+	assert_int_equal(sp_conn_send(f->b.conn, &b), 0);
+	sp_buf_free(&b);
+	WAIT_UNTIL(f, f->a.closed == 1);
+	assert_int_equal(f->a.messages, seen);
+	assert_string_equal(stats_of(&f->a).last_error, "the peer closed the connection: going away");
+}
+
 int
 main(void)
 {
@@ -707,6 +768,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_output_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshakes_per_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ping_nonce, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
 	};
 
 	/* Closing a connection the other side already closed must not kill the test. */
