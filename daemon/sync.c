@@ -41,11 +41,17 @@
 /* Rejections logged per session (the count goes on in the status). */
 #define LOG_REJECTS       8
 
+/*
+ * The initiator goes HELLO, CHARTERS, AREAS, LIVE, and back to CHARTERS
+ * for each new pass. The responder goes HELLO, CHARTERS (it serves
+ * whatever the initiator reconciles), LIVE once a SYNCED has come.
+ */
 enum phase {
 	PHASE_HELLO,      /* waiting for the peer's HELLO */
 	PHASE_CHARTERS,   /* reconciling charters */
 	PHASE_AREAS,      /* reconciling the agreed areas */
 	PHASE_LIVE,       /* reconciled; pushing new records */
+	PHASES
 };
 
 /* An area being served (we are the Negentropy server for it). */
@@ -955,13 +961,15 @@ on_need(void *arg, const uint8_t id[SP_NEG_ID_BYTES])
 }
 
 static void
-client_neg(sp_session *s, const sp_wire_msg *m)
+client_neg(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
 {
 	round_ids ri;
 	sp_buf next, b;
 	bool done = false;
 	int r;
 
+	(void)raw;
+	(void)raw_len;
 	if (s->neg == NULL || s->itodo >= s->ntodo || sp_area_cmp(&m->area, &s->todo[s->itodo]) != 0) {
 		fail(s, SP_EFRAME, "negentropy reply for an area not being reconciled");
 		return;
@@ -1079,12 +1087,14 @@ server_neg(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_l
 }
 
 static void
-on_want(sp_session *s, const sp_wire_msg *m)
+on_want(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
 {
 	const uint8_t *p = m->data, *id;
 	size_t left = m->data_len, len;
 	uint32_t i;
 
+	(void)raw;
+	(void)raw_len;
 	if (!sends(s, &m->area)) {
 		fail(s, SP_EOUTSIDE, "asked for records outside the agreed areas");
 		return;
@@ -1464,7 +1474,7 @@ receive_write_done(sp_task *task)
 }
 
 static void
-on_records(sp_session *s, const sp_wire_msg *m)
+on_records(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
 {
 	const uint8_t *p = m->data, *rec;
 	size_t left = m->data_len, len;
@@ -1475,6 +1485,8 @@ on_records(sp_session *s, const sp_wire_msg *m)
 	uint32_t i;
 	int err;
 
+	(void)raw;
+	(void)raw_len;
 	if ((j = receive_job_new(s)) == NULL) {
 		fail(s, SP_ENOMEM, "out of memory");
 		return;
@@ -1554,13 +1566,168 @@ read_hello(sp_session *s, const sp_wire_msg *m)
 }
 
 /*
- * Every entry point holds a reference while it works: a failure closes the
- * connection, which drops the connection's reference, and the session must
- * outlive the code still running for it.
+ * The messages a session takes, per role and phase (as OpenSSH's
+ * dispatch.c swaps handler tables): raw is the message as it came (the
+ * responder may have to hold a NEG back), m its decoding.
  */
+typedef void msg_handler(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len);
+
+static void
+on_hello(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	int r;
+
+	(void)raw;
+	(void)raw_len;
+	if ((r = read_hello(s, m)) != 0) {
+		fail(s, r, "bad HELLO");
+		return;
+	}
+	/*
+	 * The responder agrees on what it can now and again after every
+	 * charter the initiator sends; the initiator drives the phases.
+	 */
+	if (s->initiator) {
+		start_phase(s, PHASE_CHARTERS);
+		return;
+	}
+	s->phase = PHASE_CHARTERS;
+	if ((r = agree(s)) != 0)
+		fail(s, r, "cannot work out the agreed areas");
+}
+
+static void
+on_refused(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	(void)raw;
+	(void)raw_len;
+	if (s->neg == NULL || sp_area_cmp(&m->area, &s->todo[s->itodo]) != 0) {
+		fail(s, SP_EFRAME, "REFUSED for an area not being reconciled");
+		return;
+	}
+	s->itodo++;
+	next_area(s);
+}
+
+static void
+on_done(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	int r;
+
+	(void)raw;
+	(void)raw_len;
+	drop_served(s, &m->area);
+	/* The initiator has what we lack: that much is on its way. */
+	if (accepts(s, &m->area) && stats(s) != NULL)
+		stats(s)->to_receive += m->have;
+	/* Charters may have arrived: agree again before the areas start. */
+	if (is_system_area(&m->area) && (r = agree(s)) != 0)
+		fail(s, r, "cannot work out the agreed areas");
+}
+
+static void
+on_synced(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	(void)m;
+	(void)raw;
+	(void)raw_len;
+	s->phase = PHASE_LIVE;
+	end_rounds(s);
+	maybe_complete(s);
+}
+
+static void
+on_resync(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	(void)m;
+	(void)raw;
+	(void)raw_len;
+	session_resync(s);
+}
+
+static void
+on_offers(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	int r;
+
+	(void)raw;
+	(void)raw_len;
+	if ((r = read_offers(s, m)) != 0)
+		fail(s, r, "bad OFFERS");
+}
+
+/* NULL: the message is not taken in that phase. */
+static msg_handler *const initiator_takes[PHASES][SP_WIRE_TYPES] = {
+	[PHASE_HELLO] = { [SP_WIRE_HELLO] = on_hello },
+	[PHASE_CHARTERS] = {
+		[SP_WIRE_NEG] = client_neg, [SP_WIRE_REFUSED] = on_refused,
+		[SP_WIRE_RECORDS] = on_records, [SP_WIRE_RESYNC] = on_resync,
+		[SP_WIRE_OFFERS] = on_offers,
+	},
+	[PHASE_AREAS] = {
+		[SP_WIRE_NEG] = client_neg, [SP_WIRE_REFUSED] = on_refused,
+		[SP_WIRE_RECORDS] = on_records, [SP_WIRE_RESYNC] = on_resync,
+		[SP_WIRE_OFFERS] = on_offers,
+	},
+	[PHASE_LIVE] = {
+		[SP_WIRE_RECORDS] = on_records, [SP_WIRE_RESYNC] = on_resync,
+		[SP_WIRE_OFFERS] = on_offers,
+	},
+};
+
+static msg_handler *const responder_takes[PHASES][SP_WIRE_TYPES] = {
+	[PHASE_HELLO] = { [SP_WIRE_HELLO] = on_hello },
+	[PHASE_CHARTERS] = {
+		[SP_WIRE_NEG] = server_neg, [SP_WIRE_RECORDS] = on_records,
+		[SP_WIRE_WANT] = on_want, [SP_WIRE_DONE] = on_done,
+		[SP_WIRE_SYNCED] = on_synced,
+	},
+	[PHASE_LIVE] = {
+		[SP_WIRE_NEG] = server_neg, [SP_WIRE_RECORDS] = on_records,
+		[SP_WIRE_WANT] = on_want, [SP_WIRE_DONE] = on_done,
+		[SP_WIRE_SYNCED] = on_synced,
+	},
+};
+
+static const char *const phase_names[PHASES] = {
+	[PHASE_HELLO] = "waiting for HELLO", [PHASE_CHARTERS] = "reconciling charters",
+	[PHASE_AREAS] = "reconciling areas", [PHASE_LIVE] = "live",
+};
+
+/*
+ * Why a message this session does not take closes it: before HELLO only
+ * HELLO; HELLO once; a message the peer's role never sends; or one this
+ * phase does not expect.
+ */
+static void
+unexpected(sp_session *s, msg_handler *const (*takes)[SP_WIRE_TYPES], enum sp_wire_type type)
+{
+	const char *name = sp_wire_type_name(type);
+	char why[96];
+	int phase;
+
+	if (s->phase == PHASE_HELLO) {
+		fail(s, SP_EFRAME, "expected HELLO");
+		return;
+	}
+	if (type == SP_WIRE_HELLO) {
+		fail(s, SP_EFRAME, "a second HELLO");
+		return;
+	}
+	for (phase = 0; phase < PHASES && takes[phase][type] == NULL; phase++)
+		;
+	if (phase == PHASES)
+		snprintf(why, sizeof(why), "%s from the %s", name,
+		    s->initiator ? "responder" : "initiator");
+	else
+		snprintf(why, sizeof(why), "unexpected %s while %s", name, phase_names[s->phase]);
+	fail(s, SP_EFRAME, why);
+}
+
 static void
 session_message(sp_session *s, const uint8_t *msg, size_t len)
 {
+	msg_handler *const (*takes)[SP_WIRE_TYPES] = s->initiator ? initiator_takes : responder_takes;
 	sp_wire_msg m;
 	char why[128];
 	int r;
@@ -1570,90 +1737,11 @@ session_message(sp_session *s, const uint8_t *msg, size_t len)
 		fail(s, r, why);
 		return;
 	}
-	if (s->phase == PHASE_HELLO && m.type != SP_WIRE_HELLO) {
-		fail(s, SP_EFRAME, "expected HELLO");
+	if (takes[s->phase][m.type] == NULL) {
+		unexpected(s, takes, m.type);
 		return;
 	}
-	switch (m.type) {
-	case SP_WIRE_HELLO:
-		if (s->phase != PHASE_HELLO) {
-			fail(s, SP_EFRAME, "a second HELLO");
-			return;
-		}
-		if ((r = read_hello(s, &m)) != 0) {
-			fail(s, r, "bad HELLO");
-			return;
-		}
-		/*
-		 * The server agrees on what it can now and again after every
-		 * charter the client sends; the client drives the phases.
-		 */
-		if (s->initiator) {
-			start_phase(s, PHASE_CHARTERS);
-		} else {
-			s->phase = PHASE_CHARTERS;
-			if ((r = agree(s)) != 0)
-				fail(s, r, "cannot work out the agreed areas");
-		}
-		break;
-	case SP_WIRE_NEG:
-		if (s->initiator)
-			client_neg(s, &m);
-		else
-			server_neg(s, &m, msg, len);
-		break;
-	case SP_WIRE_REFUSED:
-		if (!s->initiator || s->neg == NULL || sp_area_cmp(&m.area, &s->todo[s->itodo]) != 0) {
-			fail(s, SP_EFRAME, "unexpected REFUSED");
-			return;
-		}
-		s->itodo++;
-		next_area(s);
-		break;
-	case SP_WIRE_RECORDS:
-		on_records(s, &m);
-		break;
-	case SP_WIRE_WANT:
-		if (s->initiator) {
-			fail(s, SP_EFRAME, "WANT from the server");
-			return;
-		}
-		on_want(s, &m);
-		break;
-	case SP_WIRE_DONE:
-		if (s->initiator) {
-			fail(s, SP_EFRAME, "DONE from the server");
-			return;
-		}
-		drop_served(s, &m.area);
-		/* The client has what we lack: that much is on its way. */
-		if (accepts(s, &m.area) && stats(s) != NULL)
-			stats(s)->to_receive += m.have;
-		/* Charters may have arrived: agree again before the areas start. */
-		if (is_system_area(&m.area) && (r = agree(s)) != 0)
-			fail(s, r, "cannot work out the agreed areas");
-		break;
-	case SP_WIRE_SYNCED:
-		if (s->initiator) {
-			fail(s, SP_EFRAME, "SYNCED from the server");
-			return;
-		}
-		s->phase = PHASE_LIVE;
-		end_rounds(s);
-		maybe_complete(s);
-		break;
-	case SP_WIRE_RESYNC:
-		session_resync(s);
-		break;
-	case SP_WIRE_OFFERS:
-		if (!s->initiator || (r = read_offers(s, &m)) != 0) {
-			fail(s, s->initiator ? r : SP_EFRAME, "unexpected or bad OFFERS");
-			return;
-		}
-		break;
-	default:
-		fail(s, SP_EFRAME, "unexpected message");
-	}
+	takes[s->phase][m.type](s, &m, msg, len);
 }
 
 /* The connection's handlers (sp_conn_handlers): each holds a reference while it works. */

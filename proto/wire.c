@@ -11,7 +11,7 @@
 #define AREA_ITEMS 3
 
 /* Items of each message, its type included (index: enum sp_wire_type). */
-static const uint8_t msg_items[] = {
+static const uint8_t msg_items[SP_WIRE_TYPES] = {
 	[SP_WIRE_HELLO] = 4,
 	[SP_WIRE_NEG] = 3,
 	[SP_WIRE_RECORDS] = 2,
@@ -352,7 +352,7 @@ decode(sp_reader *r, sp_wire_msg *m)
 		return SP_EFRAME;
 	if ((rc = sp_read_uint(r, &type)) != 0)
 		return rc;
-	if (type >= sizeof msg_items / sizeof msg_items[0] || msg_items[type] == 0)
+	if (type >= SP_WIRE_TYPES || msg_items[type] == 0)
 		return SP_EFRAME;
 	m->type = (enum sp_wire_type)type;
 	/*
@@ -371,6 +371,21 @@ decode(sp_reader *r, sp_wire_msg *m)
 	if ((rc = read_body(r, m)) != 0)
 		return rc;
 	return sp_reader_end(r);
+}
+
+const char *
+sp_wire_type_name(enum sp_wire_type t)
+{
+	static const char *const names[SP_WIRE_TYPES] = {
+		[SP_WIRE_HELLO] = "HELLO", [SP_WIRE_NEG] = "NEG",
+		[SP_WIRE_RECORDS] = "RECORDS", [SP_WIRE_WANT] = "WANT",
+		[SP_WIRE_DONE] = "DONE", [SP_WIRE_SYNCED] = "SYNCED",
+		[SP_WIRE_PING] = "PING", [SP_WIRE_PONG] = "PONG",
+		[SP_WIRE_ERROR] = "ERROR", [SP_WIRE_REFUSED] = "REFUSED",
+		[SP_WIRE_RESYNC] = "RESYNC", [SP_WIRE_OFFERS] = "OFFERS",
+	};
+
+	return (unsigned)t < SP_WIRE_TYPES && names[t] != NULL ? names[t] : "?";
 }
 
 int

@@ -53,6 +53,11 @@ enum sp_wire_type {
 	SP_WIRE_RESYNC = 11,  /* [11] the server asks the client to reconcile again */
 	SP_WIRE_OFFERS = 12,  /* [12, offers] the areas this side offers now (as in HELLO) */
 };
+/* One past the largest type: tables indexed by type have this many rows. */
+#define SP_WIRE_TYPES 13
+
+/* The type's name as the docs write it ("HELLO"); "?" for no known type. */
+const char *sp_wire_type_name(enum sp_wire_type t);
 
 /* An area: (community, collection, label). Encoded [community bin32, collection str, label uint]. */
 typedef struct sp_area {

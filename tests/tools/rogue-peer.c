@@ -383,22 +383,6 @@ recv_msg(rogue *r, const uint8_t **msg, size_t *len, uint64_t deadline_ms)
 	return 0;
 }
 
-static const char *
-type_name(enum sp_wire_type t)
-{
-	static const char *const names[] = {
-		[SP_WIRE_HELLO] = "HELLO", [SP_WIRE_NEG] = "NEG",
-		[SP_WIRE_RECORDS] = "RECORDS", [SP_WIRE_WANT] = "WANT",
-		[SP_WIRE_DONE] = "DONE", [SP_WIRE_SYNCED] = "SYNCED",
-		[SP_WIRE_PING] = "PING", [SP_WIRE_PONG] = "PONG",
-		[SP_WIRE_ERROR] = "ERROR", [SP_WIRE_REFUSED] = "REFUSED",
-		[SP_WIRE_RESYNC] = "RESYNC", [SP_WIRE_OFFERS] = "OFFERS",
-	};
-
-	return (size_t)t < sizeof(names) / sizeof(names[0]) && names[t] != NULL ?
-	    names[t] : "?";
-}
-
 /* Prints a message from the node; its text is the node's, so only printable ASCII. */
 static void
 print_msg(const uint8_t *msg, size_t len)
@@ -415,7 +399,7 @@ print_msg(const uint8_t *msg, size_t len)
 			putchar(m.message[i] >= 0x20 && m.message[i] < 0x7f ? m.message[i] : '?');
 		putchar('\n');
 	} else {
-		printf("recv %s\n", type_name(m.type));
+		printf("recv %s\n", sp_wire_type_name(m.type));
 	}
 	fflush(stdout);
 }
