@@ -63,6 +63,8 @@
 	X(SP_ESTALE,          87, "a newer version of this key exists") \
 	X(SP_ELASTADMIN,      88, "the charter must keep at least one admin") \
 	X(SP_EAUTHOR_UNKNOWN, 89, "author not a writer in the charter held here, which is older than the record: waiting for a newer charter") \
+	X(SP_EDEFINITION,     90, "malformed summary definition") \
+	X(SP_ECONSENT,        91, "malformed consent") \
 	/* store */ \
 	X(SP_ESCHEMA,        100, "the data directory was written by a newer simpul; upgrade simpul") \
 	X(SP_ESTORE,         101, "storage error (LMDB); see the daemon log") \
