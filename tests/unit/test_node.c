@@ -1,8 +1,9 @@
 /*
- * test_node.c - the node's rules (daemon/node.c) on a real data directory:
- * charter authorisation on every local write path, writer removal, the
- * label rule, reserved collections, rm/erase permissions, key export and
- * import, and import batches under the journal.
+ * test_node.c - the node's rules (daemon/node.c, node_community.c,
+ * node_receive.c) on a real data directory: charter authorisation on
+ * every local write path, writer removal, the label rule, reserved
+ * collections, rm/erase permissions, key export and import, and import
+ * batches under the journal.
  */
 #include "sp_test.h"
 
