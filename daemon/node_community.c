@@ -63,8 +63,12 @@ read_community_key(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES],
 
 	if ((r = community_key_path(n, id, path, sizeof(path))) != 0)
 		return r;
-	r = sp_file_read_secret(path, sk, SP_SECKEY_BYTES);
-	return r == SP_ENOTFOUND ? SP_ENOCOMMUNITYKEY : r;
+	if ((r = sp_file_read_secret(path, sk, SP_SECKEY_BYTES)) != 0)
+		return r == SP_ENOTFOUND ? SP_ENOCOMMUNITYKEY : r;
+	/* A changed byte would sign charters that no peer can verify. */
+	if ((r = sp_sign_sk_check(sk)) != 0)
+		sp_memzero(sk, SP_SECKEY_BYTES);
+	return r;
 }
 
 int
