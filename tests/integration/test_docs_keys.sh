@@ -48,9 +48,11 @@ expect_exit 0 "a symbolic link to the key is followed" "$SIMPUL" --data "$N" id
 check "to the same id" [ "$OUT" = "$(id_of "$SP_TMP/good.key")" ]
 rm "$K"
 mkdir "$K"
-OUT=$("$SIMPUL" --data "$N" --json id)
-check "a directory in its place is refused as SP_ENOTFILE" \
-	contains "$OUT" "\"error\": \"SP_ENOTFILE\""
+expect_exit 1 "simpul refuses a directory in its place" "$SIMPUL" --data "$N" --json id
+check "as SP_ENOTFILE" contains "$OUT" "\"error\": \"SP_ENOTFILE\""
+check "naming the file" contains "$OUT" "\"detail\": \"$K\""
+expect_exit 1 "simpuld refuses it too" "$SIMPULD" --data "$N" --listen none
+check "naming the file" contains "$ERR" "$K: not a regular file"
 rmdir "$K"
 mv "$SP_TMP/moved.key" "$K"
 
