@@ -49,6 +49,8 @@ exit_code(int err)
 	case SP_EMAPFULL:
 	case SP_ECORRUPT:
 	case SP_EKEYSIZE:
+	case SP_EKEYPAIR:
+	case SP_ENOTFILE:       /* a directory or device named as a file, as EISDIR */
 	case SP_ENOSPC:
 	case SP_ESCHEMA:
 	case SP_ESCHEMA_OLD:

@@ -40,7 +40,7 @@ sp_cli_cmd_id(sp_cli *cli)
 
 	r = sp_identity_load(cli->data_dir, sk, pk);
 	sp_memzero(sk, sizeof(sk));
-	if (r == SP_EKEYMODE || r == SP_EKEYSIZE) {
+	if (sp_identity_file_error(r)) {
 		char path[SP_PATH_MAX];
 
 		if (sp_identity_path(cli->data_dir, path, sizeof(path)) == 0)

@@ -147,7 +147,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 	if ((r = lock_dir(opt->data_dir, &d->lock_fd)) != 0)
 		goto out;
 	if ((r = sp_node_open(opt->data_dir, wall_ms, &store_opt, &d->node)) != 0) {
-		if ((r == SP_EKEYMODE || r == SP_EKEYSIZE) &&
+		if (sp_identity_file_error(r) &&
 		    sp_identity_path(opt->data_dir, path, sizeof(path)) == 0)
 			log_error("%s: %s", path, sp_strerror(r));
 		else if (why[0] != '\0')

@@ -51,6 +51,19 @@ sp_sign_sk_to_pk(uint8_t pk[32], const uint8_t sk[64])
 	must(crypto_sign_ed25519_sk_to_pk(pk, sk));
 }
 
+int
+sp_sign_sk_check(const uint8_t sk[64])
+{
+	uint8_t pk[32], derived_sk[64];
+	int r;
+
+	must(crypto_sign_seed_keypair(pk, derived_sk, sk));
+	sodium_memzero(derived_sk, sizeof(derived_sk));
+	r = sodium_memcmp(pk, sk + 32, sizeof(pk)) == 0 ? 0 : SP_EKEYPAIR;
+	sodium_memzero(pk, sizeof(pk));
+	return r;
+}
+
 void
 sp_sign(uint8_t sig[64], const uint8_t *m, size_t len, const uint8_t sk[64])
 {

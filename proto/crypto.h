@@ -17,6 +17,12 @@ int sp_crypto_init(void);
 void sp_sign_keypair(uint8_t pk[32], uint8_t sk[64]);
 /* The public half of a secret key. */
 void sp_sign_sk_to_pk(uint8_t pk[32], const uint8_t sk[64]);
+/*
+ * Whether a secret key read from outside holds together: its public half
+ * (the last 32 bytes) must be the key its seed (the first 32) derives.
+ * Returns 0 or SP_EKEYPAIR.
+ */
+int sp_sign_sk_check(const uint8_t sk[64]);
 void sp_sign(uint8_t sig[64], const uint8_t *m, size_t len, const uint8_t sk[64]);
 /* Returns 0 or SP_ESIG. */
 int sp_sign_verify(const uint8_t sig[64], const uint8_t *m, size_t len,

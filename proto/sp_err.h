@@ -85,6 +85,7 @@
 	X(SP_EKEYMODE,       129, "key file readable by other users: make it private (chmod 600 FILE) and consider whether the key leaked") \
 	X(SP_EKEYSIZE,       130, "key file has the wrong size: it is damaged or not a simpul key; restore it from your backup") \
 	X(SP_ENOTFILE,       131, "not a regular file") \
+	X(SP_EKEYPAIR,       132, "key file is damaged: its public half is not the key of its secret half; restore it from your backup") \
 	/* user input: JSON and CSV */ \
 	X(SP_EJSON,          140, "invalid JSON") \
 	X(SP_ECSV,           141, "invalid CSV") \

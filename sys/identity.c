@@ -44,6 +44,18 @@ sp_identity_load(const char *dir, uint8_t sk[64], uint8_t pk[32])
 		sp_memzero(sk, 64);
 		return r == SP_ENOTFOUND ? SP_ENOINIT : r;
 	}
+	/* A changed byte would give an id that the node's handshakes cannot prove. */
+	if ((r = sp_sign_sk_check(sk)) != 0) {
+		sp_memzero(sk, 64);
+		return r;
+	}
 	sp_sign_sk_to_pk(pk, sk);
 	return 0;
+}
+
+bool
+sp_identity_file_error(int err)
+{
+	return err == SP_ENOTFILE || err == SP_EKEYMODE || err == SP_EKEYSIZE ||
+	    err == SP_EKEYPAIR;
 }

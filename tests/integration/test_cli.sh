@@ -62,10 +62,14 @@ expect_exit 5 "a reserved collection is refused" sp put rt03 .charter x --body '
 expect_exit 5 "a bad label is refused" sp put rt03 households h-004 --body '{}' --label secret
 expect_exit 3 "an unknown community" sp put rt99 households h-004 --body '{}'
 expect_exit 2 "put without a body" sp put rt03 households h-004
-expect_exit 5 "put with a directory as --body-file" sp put rt03 households h-004 --body-file "$SP_TMP"
+# A directory where a file should be is no bad input (5) but an "other
+# error" (1), as the operating system's EISDIR would be.
+expect_exit 1 "put with a directory as --body-file" sp put rt03 households h-004 --body-file "$SP_TMP"
 check "the error says it is not a file" contains "$ERR" "not a regular file: $SP_TMP"
-expect_exit 5 "import of a directory" sp import rt03 households "$SP_TMP" --key-column id
+expect_exit 1 "import of a directory" sp import rt03 households "$SP_TMP" --key-column id
 check "the import error says so too" contains "$ERR" "not a regular file: $SP_TMP"
+expect_exit 1 "import-key of a directory" sp community import-key "$SP_TMP" rt04
+check "the import-key error says so too" contains "$ERR" "not a regular file: $SP_TMP"
 expect_exit 2 "put with both bodies" sp put rt03 households h-004 --body '{}' --body-file x
 expect_exit 2 "an option that is not put's" sp put rt03 households h-004 --body '{}' --admin
 expect_exit 2 "an unknown command" sp frobnicate

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # docs/FORMAT.md, "Key files": the node key file's bytes, its mode, and
-# what simpul and simpuld do with one that is exposed or damaged.
+# what simpul and simpuld do with one that is exposed or damaged (the
+# wrong size, or halves that no longer belong together).
 . "$(dirname "$0")/lib.sh"
 
 # id_of FILE: the node id a key file holds (its last 32 bytes) as FORMAT.md
@@ -8,6 +9,12 @@
 id_of() { tail -c 32 "$1" | base32 -w0 | tr -d '=' | tr 'A-Z' 'a-z'; }
 mode_of() { stat -c %a "$1"; }
 size_of() { stat -c %s "$1"; }
+# flip_byte FILE OFFSET: changes that byte (its lowest bit) in place.
+flip_byte() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 
 # simpul init, even under a umask that would leave everything open.
 N=$SP_TMP/n
@@ -41,9 +48,11 @@ expect_exit 0 "a symbolic link to the key is followed" "$SIMPUL" --data "$N" id
 check "to the same id" [ "$OUT" = "$(id_of "$SP_TMP/good.key")" ]
 rm "$K"
 mkdir "$K"
-OUT=$("$SIMPUL" --data "$N" --json id)
-check "a directory in its place is refused as SP_ENOTFILE" \
-	contains "$OUT" "\"error\": \"SP_ENOTFILE\""
+expect_exit 1 "simpul refuses a directory in its place" "$SIMPUL" --data "$N" --json id
+check "as SP_ENOTFILE" contains "$OUT" "\"error\": \"SP_ENOTFILE\""
+check "naming the file" contains "$OUT" "\"detail\": \"$K\""
+expect_exit 1 "simpuld refuses it too" "$SIMPULD" --data "$N" --listen none
+check "naming the file" contains "$ERR" "$K: not a regular file"
 rmdir "$K"
 mv "$SP_TMP/moved.key" "$K"
 
@@ -57,46 +66,44 @@ expect_exit 1 "simpuld refuses a node.key of 96 bytes" "$SIMPULD" --data "$N" --
 check "naming the file" contains "$ERR" "$K: key file has the wrong size"
 cp "$SP_TMP/good.key" "$K"
 
-# Damaged within its 64 bytes: the halves no longer belong together. The
-# size is right, so the file is taken; the id is what its last 32 bytes
-# say, and that key's handshake proves the seed's key, not it: a peer
-# refuses the connection.
+# Damaged within its 64 bytes: a changed byte of the public half (the
+# id) or of the seed, and the halves no longer belong together. Both
+# programs refuse the key, naming the file.
+for at in 63 32 31 0; do
+	cp "$SP_TMP/good.key" "$K"
+	flip_byte "$K" "$at"
+	expect_exit 1 "simpul refuses a node.key with byte $at changed" "$SIMPUL" --data "$N" --json id
+	check "as SP_EKEYPAIR" contains "$OUT" "\"error\": \"SP_EKEYPAIR\""
+	check "naming the file" contains "$OUT" "\"detail\": \"$K\""
+done
+expect_exit 1 "simpuld refuses a node.key whose seed changed" "$SIMPULD" --data "$N" --listen none
+check "naming the file" contains "$ERR" "$K: key file is damaged: its public half is not the key of its secret half"
+cp "$SP_TMP/good.key" "$K"
+expect_exit 0 "the key restored is accepted again" "$SIMPUL" --data "$N" id
+check "with its id" [ "$OUT" = "$(id_of "$SP_TMP/good.key")" ]
+
+# A community key file: the same layout, named by its public half, and
+# refused in the same way when its halves no longer belong together.
 B=$(new_node b) || exit 1
 start_node "$B" || exit 1
 BPID=$SP_LAST_PID
-B_ADDR=127.0.0.1:$(node_port "$B")
-printf '\x01' | dd of="$K" bs=1 seek=63 conv=notrunc 2>/dev/null
-check "its id changed with the byte" not [ "$(id_of "$K")" = "$(id_of "$SP_TMP/good.key")" ]
-"$SIMPUL" --data "$B" peer add n "$(id_of "$K")" >/dev/null
-start_node "$N" || exit 1
-NPID=$SP_LAST_PID
-check "simpuld starts on it" kill -0 "$NPID"
-"$SIMPUL" --data "$N" peer add b "$("$SIMPUL" --data "$B" id)" "$B_ADDR" >/dev/null
-wait_for 20 "the peer refuses the handshake: the id is not the key it proved" \
-	grep -q "handshake identity does not match its key" "$B.log"
-check "and never connects" not grep -q "peer n: connected" "$B.log"
-stop_node "$NPID"
-
-# The same with a byte of the seed changed: the id (the public half) is
-# the same, the key the handshake proves is not.
-cp "$SP_TMP/good.key" "$K"
-printf '\x01' | dd of="$K" bs=1 seek=0 conv=notrunc 2>/dev/null
-check "its id did not change" [ "$(id_of "$K")" = "$(id_of "$SP_TMP/good.key")" ]
-"$SIMPUL" --data "$B" peer add n2 "$(id_of "$K")" >/dev/null
-BEFORE=$(grep -c "handshake identity does not match its key" "$B.log")
-start_node "$N" || exit 1
-NPID=$SP_LAST_PID
-more_refusals() { [ "$(grep -c "handshake identity does not match its key" "$B.log")" -gt "$BEFORE" ]; }
-wait_for 20 "the peer refuses the handshake of a node whose seed changed" more_refusals
-check "and never connects" not grep -q "peer n2: connected" "$B.log"
-stop_node "$NPID"
-
-# A community key file: the same layout, named by its public half.
 "$SIMPUL" --data "$B" community create rt03 >/dev/null
 CK=$(ls "$B"/communities/*.key)
 check "a community key file holds 64 bytes" [ "$(size_of "$CK")" = 64 ]
 check "and is 0600" [ "$(mode_of "$CK")" = 600 ]
 check "its name is the id its last 32 bytes make" [ "$(basename "$CK" .key)" = "$(id_of "$CK")" ]
+cp "$CK" "$SP_TMP/community.key"
+flip_byte "$CK" 5
+expect_exit 1 "add-writer refuses a community key whose seed changed" \
+	"$SIMPUL" --data "$B" --json community add-writer rt03 "$(id_of "$SP_TMP/good.key")"
+check "as SP_EKEYPAIR" contains "$OUT" "\"error\": \"SP_EKEYPAIR\""
+expect_exit 1 "export-key refuses it too" \
+	sh -c 'echo pw | "$1" --data "$2" --json community export-key rt03 "$3"' sh "$SIMPUL" "$B" "$SP_TMP/rt03.export"
+check "as SP_EKEYPAIR" contains "$OUT" "\"error\": \"SP_EKEYPAIR\""
+check "and writes no export file" not [ -e "$SP_TMP/rt03.export" ]
+cp "$SP_TMP/community.key" "$CK"
+expect_exit 0 "the key restored signs again" \
+	"$SIMPUL" --data "$B" community add-writer rt03 "$(id_of "$SP_TMP/good.key")"
 stop_node "$BPID"
 
 # The network key file: 32 bytes, read by the same rules.

@@ -50,6 +50,14 @@ test_ed25519_known_answer(void **state)
 	memcpy(sk + 32, pk, 32);
 	sp_sign_sk_to_pk(pk2, sk);
 	assert_memory_equal(pk2, pk, 32);
+	/* The public half must be the one the seed derives. */
+	assert_int_equal(sp_sign_sk_check(sk), 0);
+	sk[63] ^= 0x01;
+	assert_int_equal(sp_sign_sk_check(sk), SP_EKEYPAIR);
+	sk[63] ^= 0x01;
+	sk[0] ^= 0x01;
+	assert_int_equal(sp_sign_sk_check(sk), SP_EKEYPAIR);
+	sk[0] ^= 0x01;
 	sp_sign(sig, (const uint8_t *)"", 0, sk);
 	assert_memory_equal(sig, want, 64);
 	assert_int_equal(sp_sign_verify(sig, (const uint8_t *)"", 0, pk), 0);

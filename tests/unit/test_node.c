@@ -1,18 +1,22 @@
 /*
- * test_node.c - the node's rules (daemon/node.c) on a real data directory:
- * charter authorisation on every local write path, writer removal, the
- * label rule, reserved collections, rm/erase permissions, key export and
- * import, and import batches under the journal.
+ * test_node.c - the node's rules (daemon/node.c, node_community.c,
+ * node_receive.c) on a real data directory: charter authorisation on
+ * every local write path, writer removal, the label rule, reserved
+ * collections, rm/erase permissions, key export and import, and import
+ * batches under the journal.
  */
 #include "sp_test.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base32.h"
 #include "charter.h"
 #include "crypto.h"
+#include "datadir.h"
 #include "identity.h"
 #include "node.h"
 #include "pack.h"
@@ -223,6 +227,36 @@ test_no_charter_no_key(void **state)
 	sp_buf_free(&body);
 }
 
+/*
+ * A community key file of the right size whose public half is not its
+ * seed's key would sign charters no peer can verify: it is refused.
+ */
+static void
+test_damaged_community_key(void **state)
+{
+	fixture *f = *state;
+	char name[SP_ID_STR_LEN + 1], path[SP_PATH_MAX];
+	uint8_t key[64], xpk[32], xsk[64];
+	sp_buf file;
+	int fd;
+
+	sp_buf_init(&file);
+	sp_sign_keypair(xpk, xsk);
+	sp_base32_encode(name, f->c.id, 32);
+	snprintf(path, sizeof path, "%s/communities/%s.key", f->dir, name);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(read(fd, key, sizeof key), (ssize_t)sizeof key);
+	close(fd);
+	key[40] ^= 0x01;
+	assert_true((fd = open(path, O_WRONLY | O_TRUNC)) >= 0);
+	assert_int_equal(write(fd, key, sizeof key), (ssize_t)sizeof key);
+	close(fd);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", xpk, false), SP_EKEYPAIR);
+	assert_int_equal(sp_node_export_key(f->n, "rt03", "pw", 2, &file), SP_EKEYPAIR);
+	assert_int_equal(file.len, 0);
+	sp_buf_free(&file);
+}
+
 static void
 test_import_batches(void **state)
 {
@@ -316,6 +350,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_and_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_charter_no_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_community_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_batches, setup, teardown),
 	};
 

@@ -1,5 +1,6 @@
 /*
- * test_sys.c - data directory resolution, sp_mkdir_p and secret files.
+ * test_sys.c - data directory resolution, sp_mkdir_p, secret files and
+ * the node key.
  */
 #include "sp_test.h"
 
@@ -11,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "datadir.h"
+#include "identity.h"
 #include "keyfile.h"
 #include "sp_err.h"
 
@@ -275,6 +278,47 @@ test_secret_read_refuses(void **state)
 	sp_test_rmdir(tmp);
 }
 
+/*
+ * A node key of the right size whose halves no longer belong together (a
+ * byte of the seed or of the public key changed) is refused, and nothing
+ * of it is handed out; the file restored, it loads again.
+ */
+static void
+test_identity_damaged(void **state)
+{
+	char *tmp = sp_test_mkdtemp();
+	char path[SP_PATH_MAX];
+	uint8_t pk[32], good[64], bad[64], sk[64], back_pk[32];
+	size_t at[] = { 0, 31, 32, 63 };
+	size_t i;
+	int fd;
+
+	(void)state;
+	assert_int_equal(sp_identity_create(tmp, pk), 0);
+	assert_int_equal(sp_identity_path(tmp, path, sizeof path), 0);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(read(fd, good, sizeof good), (ssize_t)sizeof good);
+	close(fd);
+	assert_int_equal(sp_identity_load(tmp, sk, back_pk), 0);
+	assert_memory_equal(back_pk, pk, 32);
+	for (i = 0; i < sizeof at / sizeof at[0]; i++) {
+		memcpy(bad, good, sizeof bad);
+		bad[at[i]] ^= 0x01;
+		write_plain(path, bad, sizeof bad, 0600);
+		memset(sk, 0x11, sizeof sk);
+		assert_int_equal(sp_identity_load(tmp, sk, back_pk), SP_EKEYPAIR);
+		assert_true(sk[0] == 0 && sk[31] == 0 && sk[32] == 0 && sk[63] == 0);
+	}
+	/* Messages about it name the file, as for the other key file errors. */
+	assert_true(sp_identity_file_error(SP_EKEYPAIR));
+	assert_true(sp_identity_file_error(SP_EKEYSIZE));
+	write_plain(path, good, sizeof good, 0600);
+	assert_int_equal(sp_identity_load(tmp, sk, back_pk), 0);
+	assert_memory_equal(back_pk, pk, 32);
+	assert_false(sp_identity_file_error(SP_ENOINIT));
+	sp_test_rmdir(tmp);
+}
+
 static void
 test_read_all(void **state)
 {
@@ -316,8 +360,11 @@ main(void)
 		cmocka_unit_test(test_secret_exclusive),
 		cmocka_unit_test(test_secret_atomic_replace),
 		cmocka_unit_test(test_secret_read_refuses),
+		cmocka_unit_test(test_identity_damaged),
 		cmocka_unit_test(test_read_all),
 	};
 
+	if (sp_crypto_init() != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
