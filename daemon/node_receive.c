@@ -62,50 +62,42 @@ forget_charter(charter_cache *cache, size_t *n, const uint8_t community[SP_PUBKE
 	}
 }
 
-/*
- * A record of a system collection (syscoll.h): its shape, and who wrote
- * it. Only a community this node knows takes them.
- */
-static int
-check_system(sp_txn *t, const sp_syscoll *sc, const sp_record *rec)
-{
-	sp_community_info info;
-	int r;
-
-	if ((r = sp_syscoll_check(sc, rec)) != 0)
-		return r;
-	/* SP_SYS_COMMUNITY_KEY, the only kind of writer the table names yet. */
-	if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0)
-		return sc->shape_error;
-	return sp_store_community_get(t, rec->community, &info);
-}
+/* The charter cache and the transaction a batch's checks read. */
+typedef struct checker {
+	sp_txn *t;
+	charter_cache cache[CHARTER_CACHE];
+	size_t ncache;
+} checker;
 
 /*
- * Any other record: by a writer; a deletion by the deleted version's
- * author or an admin. An author who is not a writer in the charter held
- * here, on a record newer than that charter, may have been added by a
- * charter still on its way: SP_EAUTHOR_UNKNOWN, so that the record can
- * wait for it rather than count against the peer that relayed it.
+ * Whether the author may write: a writer (an admin, when admin) in the
+ * charter held here. An author it does not name, on a record newer than
+ * that charter, may have been added by a charter still on its way:
+ * SP_EAUTHOR_UNKNOWN, so that the record can wait for it rather than
+ * count against the peer that relayed it. A deletion by a writer who is
+ * not an admin must delete its own record (or a tombstone).
  */
 static int
-check_received(sp_txn *t, charter_cache *cache, size_t *ncache, const sp_record *rec)
+check_author(checker *k, const sp_record *rec, bool admin)
 {
 	const charter_cache *ch;
 	sp_stored st;
 	sp_record cur;
 	int r;
 
-	if (rec->collection[0] == '.' || rec->collection[0] == '_')
-		return SP_ERESERVED;
-	if ((r = cached_charter(t, cache, ncache, rec->community, &ch)) != 0)
+	if ((r = cached_charter(k->t, k->cache, &k->ncache, rec->community, &ch)) != 0)
 		return r;
 	if (ch->c == NULL)
 		return SP_ENOCHARTER;
 	if (!sp_charter_is_writer(ch->c, rec->author))
 		return rec->timestamp > ch->timestamp ? SP_EAUTHOR_UNKNOWN : SP_ENOTWRITER;
-	if (!(rec->flags & SP_FLAG_TOMBSTONE) || sp_charter_is_admin(ch->c, rec->author))
+	if (sp_charter_is_admin(ch->c, rec->author))
 		return 0;
-	r = sp_store_get(t, rec->community, rec->collection, rec->collection_len,
+	if (admin)
+		return rec->timestamp > ch->timestamp ? SP_EAUTHOR_UNKNOWN : SP_ENOTADMIN;
+	if (!(rec->flags & SP_FLAG_TOMBSTONE))
+		return 0;
+	r = sp_store_get(k->t, rec->community, rec->collection, rec->collection_len,
 	    rec->key, rec->key_len, &st);
 	if (r == SP_ENOTFOUND)
 		return 0;
@@ -119,25 +111,56 @@ check_received(sp_txn *t, charter_cache *cache, size_t *ncache, const sp_record 
 	return SP_ENOTADMIN;
 }
 
+/* A record of a system collection (syscoll.h): its shape, and who wrote it by the row's rule. */
+static int
+check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
+{
+	sp_community_info info;
+	int r;
+
+	if ((r = sp_syscoll_check(sc, rec)) != 0)
+		return r;
+	switch (sc->writer) {
+	case SP_SYS_COMMUNITY_KEY:
+		if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0)
+			return sc->shape_error;
+		return sp_store_community_get(k->t, rec->community, &info);
+	case SP_SYS_ADMIN:
+		return check_author(k, rec, true);
+	default:
+		return check_author(k, rec, false);
+	}
+}
+
+/* Any other record: by a writer; a deletion by the deleted version's author or an admin. */
+static int
+check_received(checker *k, const sp_record *rec)
+{
+	if (rec->collection[0] == '.' || rec->collection[0] == '_')
+		return SP_ERESERVED;
+	return check_author(k, rec, false);
+}
+
 int
 sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 {
-	charter_cache cache[CHARTER_CACHE];
-	size_t ncache = 0, i;
 	enum sp_apply_result res;
 	bool erased = false;
 	sp_txn *t = NULL;
+	checker k;
+	size_t i;
 	int r;
 
 	*charters = false;
+	k.ncache = 0;
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		return r;
+	k.t = t;
 	for (i = 0; i < count; i++) {
 		sp_incoming *in = &v[i];
 		const sp_syscoll *sc = sp_syscoll_find(in->rec.collection, in->rec.collection_len);
 
-		in->result = sc != NULL ? check_system(t, sc, &in->rec) :
-		    check_received(t, cache, &ncache, &in->rec);
+		in->result = sc != NULL ? check_system(&k, sc, &in->rec) : check_received(&k, &in->rec);
 		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
 			r = in->result;
 			goto out;
@@ -154,7 +177,7 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 		if (in->rec.flags & SP_FLAG_ERASED)
 			erased = true;
 		if (sc == sp_syscoll_charter()) {
-			forget_charter(cache, &ncache, in->rec.community);
+			forget_charter(k.cache, &k.ncache, in->rec.community);
 			*charters = true;
 		}
 	}
@@ -168,7 +191,7 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 out:
 	if (t != NULL)
 		sp_txn_abort(t);
-	for (i = 0; i < ncache; i++)
-		sp_charter_free(cache[i].c);
+	for (i = 0; i < k.ncache; i++)
+		sp_charter_free(k.cache[i].c);
 	return r;
 }

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "base32.h"
 #include "pack.h"
 #include "reader.h"
 #include "sp_err.h"
@@ -303,14 +302,4 @@ sp_consent_encode(const sp_consent *c, sp_buf *out)
 	sp_pack_cstr(out, "until");
 	sp_pack_uint(out, c->until_ms);
 	return out->err;
-}
-
-void
-sp_consent_key(const sp_consent *c, char *out)
-{
-	size_t n = strlen(c->name);
-
-	memcpy(out, c->name, n);
-	out[n] = '/';
-	sp_base32_encode(out + n + 1, c->hub, SP_PUBKEY_BYTES);
 }

@@ -7,7 +7,7 @@
  *    "k": uint, "period": "month" | "quarter" | "year",
  *    "sums": [field...], "where": {field: str...}}
  *
- * a consent (".consent", key NAME/HUB, label public, by an admin):
+ * a consent (".consent.HUB", key NAME, label public, by an admin):
  *   {"definition": bin32, "hub": bin32, "name": str, "until": uint}
  *
  * Both are canonical msgpack maps holding exactly these keys, in this
@@ -21,12 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base32.h"
 #include "buf.h"
 #include "record.h"
 
 #define SP_DEFINITION_COLLECTION ".definition"
-#define SP_CONSENT_COLLECTION    ".consent"
+#define SP_CONSENT_COLLECTION    ".consent."   /* + the hub's id: one collection per hub */
 
 #define SP_SUMMARY_NAME_MAX  SP_COLLECTION_MAX  /* names follow the alias rules */
 #define SP_DEF_FIELD_MAX     64     /* bytes of a field name */
@@ -95,11 +94,5 @@ typedef struct sp_consent {
 int sp_consent_decode(const uint8_t *body, size_t len, sp_consent *out);
 /* Appends the canonical body: 0, SP_ECONSENT (a bad name) or out->err. */
 int sp_consent_encode(const sp_consent *c, sp_buf *out);
-/*
- * The key a consent is kept under, NAME/HUB (HUB in base32): out holds
- * SP_CONSENT_KEY_MAX + 1 bytes.
- */
-#define SP_CONSENT_KEY_MAX (SP_SUMMARY_NAME_MAX + 1 + SP_ID_STR_LEN)
-void sp_consent_key(const sp_consent *c, char *out);
 
 #endif

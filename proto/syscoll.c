@@ -2,18 +2,52 @@
 
 #include <string.h>
 
+#include "base32.h"
 #include "charter.h"
+#include "definition.h"
 #include "sp_err.h"
 
 static int
-check_charter_body(const uint8_t *body, size_t len)
+check_charter_body(const sp_record *rec, const uint8_t *hub)
 {
 	sp_charter *c;
 	int r;
 
-	if ((r = sp_charter_decode(body, len, &c)) == 0)
+	(void)hub;
+	if ((r = sp_charter_decode(rec->body, rec->body_len, &c)) == 0)
 		sp_charter_free(c);
 	return r;
+}
+
+/* The key of a definition or a consent: the summary's NAME. */
+static int
+check_name_key(const char *key, size_t len)
+{
+	return sp_alias_check(key, len);
+}
+
+static int
+check_definition_body(const sp_record *rec, const uint8_t *hub)
+{
+	sp_definition d;
+
+	(void)hub;
+	return sp_definition_decode(rec->body, rec->body_len, &d);
+}
+
+/* A consent names the summary its key names, and the hub its collection names. */
+static int
+check_consent_body(const sp_record *rec, const uint8_t *hub)
+{
+	sp_consent c;
+	int r;
+
+	if ((r = sp_consent_decode(rec->body, rec->body_len, &c)) != 0)
+		return r;
+	if (strlen(c.name) != rec->key_len || memcmp(c.name, rec->key, rec->key_len) != 0 ||
+	    memcmp(c.hub, hub, SP_PUBKEY_BYTES) != 0)
+		return SP_ECONSENT;
+	return 0;
 }
 
 static const sp_syscoll syscolls[] = {
@@ -27,15 +61,83 @@ static const sp_syscoll syscolls[] = {
 		.check_body = check_charter_body,
 		.shape_error = SP_ECHARTER,
 	},
+	{
+		.name = SP_DEFINITION_COLLECTION,
+		.check_key = check_name_key,
+		.label = SP_LABEL_COMMUNITY,
+		.writer = SP_SYS_ADMIN,
+		.tombstones = true,
+		.travel = SP_SYS_MEMBERS,
+		.phase = 1,
+		.check_body = check_definition_body,
+		.shape_error = SP_EDEFINITION,
+	},
+	{
+		.name = SP_CONSENT_COLLECTION,
+		.per_hub = true,
+		.check_key = check_name_key,
+		.label = SP_LABEL_PUBLIC,
+		.writer = SP_SYS_ADMIN,
+		.tombstones = true,
+		.travel = SP_SYS_HUB,
+		.phase = 1,
+		.check_body = check_consent_body,
+		.shape_error = SP_ECONSENT,
+	},
 };
+
+#define NROWS (sizeof(syscolls) / sizeof(syscolls[0]))
+
+const sp_syscoll *
+sp_syscoll_find_hub(const char *collection, size_t len, uint8_t hub[SP_PUBKEY_BYTES])
+{
+	char spelling[SP_ID_STR_LEN + 1];
+	uint8_t id[SP_PUBKEY_BYTES];
+	size_t i, n;
+
+	for (i = 0; i < NROWS; i++) {
+		n = strlen(syscolls[i].name);
+		if (!syscolls[i].per_hub) {
+			if (n == len && memcmp(syscolls[i].name, collection, len) == 0)
+				return &syscolls[i];
+			continue;
+		}
+		/* The prefix, then exactly one id in its only spelling (lower case). */
+		if (len != n + SP_ID_STR_LEN || memcmp(syscolls[i].name, collection, n) != 0 ||
+		    sp_base32_decode(id, sizeof(id), collection + n, SP_ID_STR_LEN) != 0)
+			continue;
+		sp_base32_encode(spelling, id, sizeof(id));
+		if (memcmp(spelling, collection + n, SP_ID_STR_LEN) != 0)
+			continue;
+		if (hub != NULL)
+			memcpy(hub, id, sizeof(id));
+		return &syscolls[i];
+	}
+	return NULL;
+}
 
 const sp_syscoll *
 sp_syscoll_find(const char *collection, size_t len)
 {
+	return sp_syscoll_find_hub(collection, len, NULL);
+}
+
+void
+sp_syscoll_hub_collection(const sp_syscoll *sc, const uint8_t hub[SP_PUBKEY_BYTES], char *out)
+{
+	size_t n = strlen(sc->name);
+
+	memcpy(out, sc->name, n);
+	sp_base32_encode(out + n, hub, SP_PUBKEY_BYTES);
+}
+
+const sp_syscoll *
+sp_syscoll_row(const char *name)
+{
 	size_t i;
 
-	for (i = 0; i < sizeof(syscolls) / sizeof(syscolls[0]); i++)
-		if (strlen(syscolls[i].name) == len && memcmp(syscolls[i].name, collection, len) == 0)
+	for (i = 0; i < NROWS; i++)
+		if (strcmp(syscolls[i].name, name) == 0)
 			return &syscolls[i];
 	return NULL;
 }
@@ -43,7 +145,7 @@ sp_syscoll_find(const char *collection, size_t len)
 const sp_syscoll *
 sp_syscoll_at(size_t i)
 {
-	return i < sizeof(syscolls) / sizeof(syscolls[0]) ? &syscolls[i] : NULL;
+	return i < NROWS ? &syscolls[i] : NULL;
 }
 
 const sp_syscoll *
@@ -55,8 +157,20 @@ sp_syscoll_charter(void)
 int
 sp_syscoll_check(const sp_syscoll *sc, const sp_record *rec)
 {
-	if (rec->key_len != strlen(sc->key) || memcmp(rec->key, sc->key, rec->key_len) != 0 ||
-	    rec->label != sc->label || rec->flags != 0)
+	uint8_t hub[SP_PUBKEY_BYTES];
+	bool key_ok;
+
+	if (sc->key != NULL)
+		key_ok = rec->key_len == strlen(sc->key) && memcmp(rec->key, sc->key, rec->key_len) == 0;
+	else
+		key_ok = sc->check_key(rec->key, rec->key_len) == 0;
+	if (!key_ok || rec->label != sc->label || (rec->flags & SP_FLAG_ERASED) ||
+	    ((rec->flags & SP_FLAG_TOMBSTONE) && !sc->tombstones))
 		return sc->shape_error;
-	return sc->check_body(rec->body, rec->body_len);
+	if (rec->flags & SP_FLAG_TOMBSTONE)
+		return 0;
+	memset(hub, 0, sizeof(hub));
+	if (sc->per_hub && sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
+		return sc->shape_error;
+	return sc->check_body(rec, hub);
 }

@@ -1,18 +1,21 @@
 /*
  * syscoll.h - the system collections: the records simpul itself keeps in a
- * community beside the users' data (today the charter; consents, summary
- * definitions, summaries and heartbeats are to join it). Each is declared
- * once, in one table: its name, the one key it holds, its label, who may
- * write it, how its body is checked, when it is reconciled and to which
- * peers it travels. Collection names starting with '.' or '_' are reserved
- * for this table: a record in a reserved collection that is not in it is
- * refused, whoever sends it.
+ * community beside the users' data (the charter, summary definitions and
+ * consents; summaries, aggregates and heartbeats are to join them:
+ * docs/HUBS.md). Each is declared once, in one table: its name, its keys,
+ * its label, who may write it, whether it may be deleted, how a record is
+ * checked, when it is reconciled and to which peers it travels. A row
+ * "per hub" is a family of collections, NAME + a hub's node id in base32
+ * (".consent." + 52 characters), one for each hub. Collection names
+ * starting with '.' or '_' are reserved for this table: a record in a
+ * reserved collection that is not in it is refused, whoever sends it.
  */
 #ifndef SP_SYSCOLL_H
 #define SP_SYSCOLL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -31,26 +34,50 @@ enum sp_sys_travel {
 	 * can check the records it is given, and learns no more members).
 	 */
 	SP_SYS_MEMBERS_AND_PARTNERS,
+	/* To peers in the community's charter only. */
+	SP_SYS_MEMBERS,
+	/*
+	 * A per-hub row: to members, to the hub it names, and from a hub on
+	 * to the hubs above it.
+	 */
+	SP_SYS_HUB,
 };
 
 typedef struct sp_syscoll {
-	const char *name;              /* the collection */
-	const char *key;               /* the only key it holds */
+	const char *name;              /* the collection, or a per-hub row's prefix */
+	bool per_hub;                  /* name + a hub id: one collection per hub */
+	const char *key;               /* the only key it holds; NULL: any check_key takes */
+	int (*check_key)(const char *key, size_t len);
 	enum sp_label label;           /* the only label its records carry */
 	enum sp_sys_writer writer;
+	bool tombstones;               /* may be deleted (never erased) */
 	enum sp_sys_travel travel;
 	/*
 	 * Reconciliation phase: every system area of phase 0 is reconciled
 	 * before anything else (what the rest is checked against comes first).
 	 */
 	unsigned phase;
-	/* Checks a body (canonical already): 0 or the rule it breaks. */
-	int (*check_body)(const uint8_t *body, size_t len);
+	/*
+	 * Checks a live record's body (canonical already), and that it agrees
+	 * with the key and, for a per-hub row, the collection's hub. 0 or the
+	 * rule it breaks.
+	 */
+	int (*check_body)(const sp_record *rec, const uint8_t *hub);
 	int shape_error;               /* a record of another key, label or flags */
 } sp_syscoll;
 
-/* The system collection named collection (len bytes), or NULL. */
+/* The row of collection (len bytes), or NULL. */
 const sp_syscoll *sp_syscoll_find(const char *collection, size_t len);
+/* The row of collection, as sp_syscoll_find; for a per-hub row its hub goes to hub. */
+const sp_syscoll *sp_syscoll_find_hub(const char *collection, size_t len,
+    uint8_t hub[SP_PUBKEY_BYTES]);
+
+/* A per-hub row's collection for hub, into out (SP_COLLECTION_MAX + 1 bytes). */
+void sp_syscoll_hub_collection(const sp_syscoll *sc, const uint8_t hub[SP_PUBKEY_BYTES],
+    char *out);
+
+/* The row named name exactly (a per-hub row by its prefix), for writers; NULL if none. */
+const sp_syscoll *sp_syscoll_row(const char *name);
 
 /* The i-th row of the table, or NULL past its end. */
 const sp_syscoll *sp_syscoll_at(size_t i);
@@ -60,9 +87,10 @@ const sp_syscoll *sp_syscoll_charter(void);
 
 /*
  * Whether a decoded record fits its system collection's shape: its key,
- * label, flags (no tombstones) and body. Who wrote it is the caller's to
- * check (sp_sys_writer needs the charter). 0, the row's shape_error, or
- * the body check's error.
+ * label, flags (a tombstone only where the row allows it, never erased)
+ * and, for a live record, its key and body together. Who wrote it is the
+ * caller's to check (sp_sys_writer needs the charter). 0, the row's
+ * shape_error, or the check's error.
  */
 int sp_syscoll_check(const sp_syscoll *sc, const sp_record *rec);
 

@@ -1,13 +1,18 @@
 /*
  * test_syscoll.c - the table of system collections: the charter is its
- * first row, found by name only, and a record of the wrong shape (key,
- * label, flags, body) is refused with the row's error.
+ * first row, found by name only; per-hub rows are found by their prefix
+ * and one hub id in its only spelling; a record of the wrong shape (key,
+ * label, flags, body, or a body disagreeing with its key or hub) is
+ * refused with the row's error.
  */
 #include "sp_test.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "base32.h"
 #include "charter.h"
+#include "definition.h"
 #include "sp_err.h"
 #include "syscoll.h"
 
@@ -78,12 +83,104 @@ test_shape(void **state)
 	sp_buf_free(&body);
 }
 
+static const uint8_t hub_id[SP_PUBKEY_BYTES] = { 0xab, 0xcd };
+
+/* A consent record for hub_id in collection (built by the caller), key name. */
+static void
+consent_record(sp_record *rec, sp_buf *body, const char *name)
+{
+	sp_consent c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	memset(c.definition, 7, sizeof(c.definition));
+	memcpy(c.hub, hub_id, sizeof(hub_id));
+	sp_buf_init(body);
+	assert_int_equal(sp_consent_encode(&c, body), 0);
+	memset(rec, 0, sizeof(*rec));
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub_id, rec->collection);
+	rec->collection_len = strlen(rec->collection);
+	snprintf(rec->key, sizeof(rec->key), "%s", name);
+	rec->key_len = strlen(rec->key);
+	rec->label = SP_LABEL_PUBLIC;
+	rec->body = body->data;
+	rec->body_len = body->len;
+}
+
+static void
+test_per_hub_rows(void **state)
+{
+	const sp_syscoll *sc = sp_syscoll_row(SP_CONSENT_COLLECTION);
+	char name[SP_COLLECTION_MAX + 1], upper[SP_COLLECTION_MAX + 1];
+	uint8_t hub[SP_PUBKEY_BYTES];
+	size_t i;
+
+	(void)state;
+	assert_non_null(sc);
+	assert_true(sc->per_hub);
+	assert_int_equal(sc->writer, SP_SYS_ADMIN);
+	sp_syscoll_hub_collection(sc, hub_id, name);
+	assert_int_equal(strlen(name), strlen(".consent.") + SP_ID_STR_LEN);
+	assert_true(strlen(name) <= SP_COLLECTION_MAX);
+	assert_ptr_equal(sp_syscoll_find_hub(name, strlen(name), hub), sc);
+	assert_memory_equal(hub, hub_id, sizeof(hub));
+	assert_ptr_equal(sp_syscoll_find(name, strlen(name)), sc);
+	/* The prefix alone, an id cut short or too long, another spelling: none. */
+	assert_null(sp_syscoll_find(".consent.", 9));
+	assert_null(sp_syscoll_find(name, strlen(name) - 1));
+	assert_null(sp_syscoll_find(".consent", 8));
+	strcpy(upper, name);
+	for (i = strlen(".consent."); upper[i] != '\0'; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'z')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	assert_null(sp_syscoll_find(upper, strlen(upper)));
+	assert_ptr_equal(sp_syscoll_find(SP_DEFINITION_COLLECTION, strlen(SP_DEFINITION_COLLECTION)),
+	    sp_syscoll_row(SP_DEFINITION_COLLECTION));
+}
+
+static void
+test_consent_shape(void **state)
+{
+	const sp_syscoll *sc = sp_syscoll_row(SP_CONSENT_COLLECTION);
+	uint8_t other[SP_PUBKEY_BYTES] = { 0xee };
+	sp_record rec;
+	sp_buf body;
+
+	(void)state;
+	consent_record(&rec, &body, "pmks");
+	assert_int_equal(sp_syscoll_check(sc, &rec), 0);
+	/* The key must be the consent's name; the collection its hub. */
+	strcpy(rec.key, "other");
+	rec.key_len = 5;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ECONSENT);
+	strcpy(rec.key, "pmks");
+	rec.key_len = 4;
+	sp_syscoll_hub_collection(sc, other, rec.collection);
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ECONSENT);
+	sp_syscoll_hub_collection(sc, hub_id, rec.collection);
+	/* Withdrawn: a tombstone, whose body is not read; never erased. */
+	rec.flags = SP_FLAG_TOMBSTONE;
+	assert_int_equal(sp_syscoll_check(sc, &rec), 0);
+	rec.flags = SP_FLAG_TOMBSTONE | SP_FLAG_ERASED;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ECONSENT);
+	rec.flags = 0;
+	rec.label = SP_LABEL_COMMUNITY;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ECONSENT);
+	rec.label = SP_LABEL_PUBLIC;
+	strcpy(rec.key, ".pmks");
+	rec.key_len = 5;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ECONSENT);
+	sp_buf_free(&body);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_per_hub_rows),
+		cmocka_unit_test(test_consent_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
