@@ -20,6 +20,10 @@
 #include "node_int.h"
 #include "reader.h"
 #include "sp_err.h"
+#include "syscoll.h"
+
+/* The body of every tombstone. */
+static const uint8_t empty_body = SP_BODY_EMPTY_BYTE;
 
 #define STORE_SUBDIR    "store"
 #define META_HLC        "hlc"
@@ -277,7 +281,6 @@ out:
 int
 sp_node_rm(sp_node *n, const sp_write *w, bool erase, uint8_t id[SP_ID_BYTES])
 {
-	static const uint8_t empty_body = 0x80;
 	sp_record rec, cur;
 	sp_txn *t = NULL;
 	bool admin = false;
@@ -312,6 +315,64 @@ sp_node_rm(sp_node *n, const sp_write *w, bool erase, uint8_t id[SP_ID_BYTES])
 	t = NULL;
 	if (r == 0 && erase)
 		r = sp_store_scrub(n->store);
+out:
+	if (t != NULL)
+		sp_txn_abort(t);
+	return r;
+}
+
+int
+sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id[SP_ID_BYTES])
+{
+	const sp_syscoll *sc = sp_syscoll_find(w->collection, w->collection_len);
+	sp_record rec, cur;
+	sp_txn *t = NULL;
+	bool admin = false;
+	int r;
+
+	if (sc == NULL || sc->writer == SP_SYS_COMMUNITY_KEY)
+		return SP_ERESERVED;
+	/* The row matched the whole collection name, so it fits. */
+	if ((r = sp_key_check(w->key, w->key_len)) != 0)
+		return r;
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.community, w->community, SP_PUBKEY_BYTES);
+	memcpy(rec.author, n->pk, SP_PUBKEY_BYTES);
+	memcpy(rec.collection, w->collection, w->collection_len);
+	rec.collection_len = w->collection_len;
+	memcpy(rec.key, w->key, w->key_len);
+	rec.key_len = w->key_len;
+	rec.label = sc->label;
+	rec.flags = tombstone ? SP_FLAG_TOMBSTONE : 0;
+	rec.body = tombstone ? &empty_body : w->body;
+	rec.body_len = tombstone ? 1 : w->body_len;
+	if ((!tombstone && (r = sp_body_validate(rec.body, rec.body_len)) != 0) ||
+	    (r = sp_syscoll_check(sc, &rec)) != 0)
+		return r;
+	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
+		return r;
+	if ((r = check_writer(n, t, w->community, &admin)) != 0)
+		goto out;
+	if (sc->writer == SP_SYS_ADMIN && !admin) {
+		r = SP_ENOTADMIN;
+		goto out;
+	}
+	if (tombstone) {
+		if ((r = current_version(t, w, &cur)) != 0)
+			goto out;
+		if (cur.flags & SP_FLAG_TOMBSTONE) {
+			r = SP_ENOTFOUND;
+			goto out;
+		}
+		if (!admin && memcmp(cur.author, n->pk, SP_PUBKEY_BYTES) != 0) {
+			r = SP_ENOTADMIN;
+			goto out;
+		}
+	}
+	if ((r = sp_node_sign_and_apply(n, t, &rec, n->sk, id)) != 0)
+		goto out;
+	r = sp_txn_commit(t);
+	t = NULL;
 out:
 	if (t != NULL)
 		sp_txn_abort(t);

@@ -102,6 +102,20 @@ int sp_node_put(sp_node *n, const sp_write *w, uint8_t id[SP_ID_BYTES]);
 int sp_node_rm(sp_node *n, const sp_write *w, bool erase, uint8_t id[SP_ID_BYTES]);
 
 /*
+ * A system record (syscoll.h) written here: w names the community, the
+ * collection (a row's; a per-hub row's with its hub) and the key, and
+ * for a live version the body; tombstone writes a deletion instead (where
+ * the row allows one; SP_ENOTFOUND when the key has no live version). The
+ * row sets the label and says who may write: this node must be an admin
+ * for an admin's row, a writer for a writer's (whose deletions, as with
+ * rm, are the author's or an admin's). The record is checked as a peer
+ * checks it before it is signed. SP_ERESERVED when no row holds the
+ * collection or the row is the community key's (the charter has its own
+ * functions), the row's shape error, SP_ENOTADMIN, SP_ENOTWRITER.
+ */
+int sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id[SP_ID_BYTES]);
+
+/*
  * Import batches. sign_rows turns rows (a msgpack array of [key str, body
  * map] pairs, already bounded by the control protocol) into signed records
  * appended to out as a batch (batch.h); it checks every key and body.

@@ -2,8 +2,8 @@
  * test_node.c - the node's rules (daemon/node.c, node_community.c,
  * node_receive.c) on a real data directory: charter authorisation on
  * every local write path, writer removal, the label rule, reserved
- * collections, rm/erase permissions, key export and import, and import
- * batches under the journal.
+ * collections, rm/erase permissions, key export and import, import
+ * batches under the journal, and system records written here.
  */
 #include "sp_test.h"
 
@@ -17,11 +17,14 @@
 #include "charter.h"
 #include "crypto.h"
 #include "datadir.h"
+#include "definition.h"
 #include "identity.h"
 #include "node.h"
 #include "pack.h"
 #include "record.h"
 #include "sp_err.h"
+#include "store.h"
+#include "syscoll.h"
 
 static uint64_t g_now = 1700000000000ull;
 
@@ -343,6 +346,109 @@ test_import_batches(void **state)
 	sp_buf_free(&body);
 }
 
+/* A system write of body to collection/key in the fixture's community. */
+static sp_write
+sys_write(const fixture *f, const char *collection, const char *key, const sp_buf *body)
+{
+	sp_write w;
+
+	memset(&w, 0, sizeof(w));
+	memcpy(w.community, f->c.id, 32);
+	w.collection = collection;
+	w.collection_len = strlen(collection);
+	w.key = key;
+	w.key_len = strlen(key);
+	if (body != NULL) {
+		w.body = body->data;
+		w.body_len = body->len;
+	}
+	return w;
+}
+
+/* The label of the current version of collection/key, or -1 when none is live. */
+static int
+live_label(fixture *f, const char *collection, const char *key)
+{
+	sp_stored st;
+	sp_record rec;
+	sp_txn *t;
+	int label = -1;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	if (sp_store_get(t, f->c.id, collection, strlen(collection), key, strlen(key), &st) == 0) {
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		if (!(rec.flags & SP_FLAG_TOMBSTONE))
+			label = (int)rec.label;
+	}
+	sp_txn_abort(t);
+	return label;
+}
+
+/*
+ * System records written here: the row sets the label and who may write
+ * (an admin for definitions and consents), the record is checked as a
+ * peer would check it, and only rows that are not the community key's.
+ */
+static void
+test_system_records(void **state)
+{
+	fixture *f = *state;
+	char consents[SP_COLLECTION_MAX + 1];
+	uint8_t id[32], other[32], other_sk[64];
+	sp_definition d;
+	sp_consent c;
+	sp_buf def, con;
+	sp_write w;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.from, sizeof(d.from), "cases");
+	snprintf(d.by[0], sizeof(d.by[0]), "category");
+	d.nby = 1;
+	d.k = 5;
+	sp_buf_init(&def);
+	assert_int_equal(sp_definition_encode(&d, &def), 0);
+	w = sys_write(f, SP_DEFINITION_COLLECTION, "pmks", &def);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
+	assert_int_equal(live_label(f, SP_DEFINITION_COLLECTION, "pmks"), SP_LABEL_COMMUNITY);
+
+	/* A consent for hub other: its body must name that hub and the key. */
+	sp_sign_keypair(other, other_sk);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "pmks");
+	memcpy(c.definition, id, sizeof(id));
+	memcpy(c.hub, other, sizeof(other));
+	sp_buf_init(&con);
+	assert_int_equal(sp_consent_encode(&c, &con), 0);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), other, consents);
+	w = sys_write(f, consents, "pmks", &con);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
+	assert_int_equal(live_label(f, consents, "pmks"), SP_LABEL_PUBLIC);
+	w = sys_write(f, consents, "other", &con);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_ECONSENT);
+	/* Not a row; the community key's row; a user collection. */
+	w = sys_write(f, ".summaries", "pmks", &def);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_ERESERVED);
+	w = sys_write(f, SP_CHARTER_COLLECTION, SP_CHARTER_KEY, &def);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_ERESERVED);
+	w = sys_write(f, "households", "pmks", &def);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_ERESERVED);
+
+	/* Withdrawn: a tombstone, once. */
+	w = sys_write(f, consents, "pmks", NULL);
+	assert_int_equal(sp_node_put_system(f->n, &w, true, id), 0);
+	assert_int_equal(live_label(f, consents, "pmks"), -1);
+	assert_int_equal(sp_node_put_system(f->n, &w, true, id), SP_ENOTFOUND);
+
+	/* A writer that is not an admin may write neither. */
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, true), 0);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", f->me, false), 0);
+	w = sys_write(f, SP_DEFINITION_COLLECTION, "pmks", &def);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_ENOTADMIN);
+	assert_int_equal(sp_node_put_system(f->n, &w, true, id), SP_ENOTADMIN);
+	sp_buf_free(&def);
+	sp_buf_free(&con);
+}
+
 int
 main(void)
 {
@@ -352,6 +458,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_charter_no_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_community_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_records, setup, teardown),
 	};
 
 	if (sp_crypto_init() != 0)
