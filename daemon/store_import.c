@@ -304,8 +304,13 @@ out:
 	return r;
 }
 
-int
-sp_store_import_commit(sp_store *s, const sp_import *imp)
+/*
+ * Ends an import one way or the other: marks it committed (durably, before
+ * any cleanup: from then on recovery finishes the commit) or checks that
+ * it may still be rolled back, then drains its undo entries.
+ */
+static int
+import_finish(sp_store *s, uint64_t import_id, bool rollback)
 {
 	sp_txn *t;
 	sp_journal j;
@@ -313,40 +318,37 @@ sp_store_import_commit(sp_store *s, const sp_import *imp)
 
 	if ((r = sp_txn_begin(s, true, &t)) != 0)
 		return r;
-	if ((r = journal_get(t, imp->id, &j)) != 0)
+	if ((r = journal_get(t, import_id, &j)) != 0)
 		goto out;
-	if (j.state == SP_JOURNAL_RUNNING) {
-		/* Durable before any cleanup: from here on recovery finishes the commit. */
+	if (rollback && j.state == SP_JOURNAL_COMMITTED) {
+		/* A committed import is permanent: its superseded versions may be gone. */
+		r = SP_EINVAL;
+		goto out;
+	}
+	if (!rollback && j.state == SP_JOURNAL_RUNNING) {
 		j.state = SP_JOURNAL_COMMITTED;
-		if ((r = journal_put(t, imp->id, &j)) != 0)
+		if ((r = journal_put(t, import_id, &j)) != 0)
 			goto out;
 	}
 	r = sp_txn_commit(t);
 	t = NULL;
 	if (r == 0)
-		r = import_drain(s, imp->id, false);
+		r = import_drain(s, import_id, rollback);
 out:
 	sp_txn_abort(t);
 	return r;
 }
 
 int
+sp_store_import_commit(sp_store *s, const sp_import *imp)
+{
+	return import_finish(s, imp->id, false);
+}
+
+int
 sp_store_import_rollback(sp_store *s, const sp_import *imp)
 {
-	sp_txn *t;
-	sp_journal j;
-	int r;
-
-	if ((r = sp_txn_begin(s, false, &t)) != 0)
-		return r;
-	r = journal_get(t, imp->id, &j);
-	sp_txn_abort(t);
-	if (r != 0)
-		return r;
-	/* A committed import is permanent: its superseded versions may be gone. */
-	if (j.state == SP_JOURNAL_COMMITTED)
-		return SP_EINVAL;
-	return import_drain(s, imp->id, true);
+	return import_finish(s, imp->id, true);
 }
 
 /* Finishes every import a crash interrupted: running ones are rolled back. */
