@@ -39,10 +39,20 @@ enum sp_opt {
 	SP_OPT_FORMAT = 1u << 7,
 	SP_OPT_OFFER = 1u << 8,
 	SP_OPT_WANT = 1u << 9,
+	SP_OPT_FROM = 1u << 10,
+	SP_OPT_COUNT_BY = 1u << 11,
+	SP_OPT_CATEGORIES = 1u << 12,
+	SP_OPT_SUM = 1u << 13,
+	SP_OPT_WHERE = 1u << 14,
+	SP_OPT_PERIOD = 1u << 15,
+	SP_OPT_K = 1u << 16,
+	SP_OPT_TO = 1u << 17,
+	SP_OPT_UNTIL = 1u << 18,
 };
-#define SP_OPT_LAST SP_OPT_WANT
-/* --offer and --want may be repeated up to this many times. */
+#define SP_OPT_LAST SP_OPT_UNTIL
+/* --offer and --want may be repeated up to this many times; --sum and --where up to 8. */
 #define SP_CLI_MAX_SPECS 64
+#define SP_CLI_MAX_SUMMARY_OPTS 8
 
 typedef struct sp_cli {
 	char data_dir[4096];
@@ -57,6 +67,18 @@ typedef struct sp_cli {
 	size_t noffers;
 	const char *wants[SP_CLI_MAX_SPECS];
 	size_t nwants;
+	/* summary define | consent | withdraw */
+	const char *from;
+	const char *count_by;
+	const char *categories;
+	const char *sums[SP_CLI_MAX_SUMMARY_OPTS];
+	size_t nsums;
+	const char *wheres[SP_CLI_MAX_SUMMARY_OPTS];
+	size_t nwheres;
+	const char *period;
+	const char *k;
+	const char *to;
+	const char *until;
 	int argc;               /* positional arguments after the command words */
 	char **argv;
 	sp_client *client;      /* connected by sp_cli_connect */
@@ -157,6 +179,11 @@ int sp_cli_cmd_peer_add(sp_cli *cli);
 int sp_cli_cmd_peer_ls(sp_cli *cli);
 int sp_cli_cmd_peer_rm(sp_cli *cli);
 int sp_cli_cmd_peer_sync(sp_cli *cli);
+int sp_cli_cmd_summary_define(sp_cli *cli);
+int sp_cli_cmd_summary_ls(sp_cli *cli);
+int sp_cli_cmd_summary_rm(sp_cli *cli);
+int sp_cli_cmd_summary_consent(sp_cli *cli);
+int sp_cli_cmd_summary_withdraw(sp_cli *cli);
 /* Prints the peer table of a status or peer.ls reply (human form). */
 void sp_cli_print_peers(const sp_ctl_msg *m);
 

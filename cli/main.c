@@ -62,13 +62,30 @@ const sp_cli_command sp_cli_commands[] = {
 	  N_("stop replicating with a peer"), sp_cli_cmd_peer_rm },
 	{ { "peer", "sync" }, 1, 1, 0, "NAME",
 	  N_("reconcile with a peer now"), sp_cli_cmd_peer_sync },
+	{ { "summary", "define" }, 2, 2, SP_OPT_FROM | SP_OPT_COUNT_BY | SP_OPT_CATEGORIES |
+	  SP_OPT_SUM | SP_OPT_WHERE | SP_OPT_PERIOD | SP_OPT_K,
+	  "COMMUNITY NAME --from COLLECTION --count-by FIELD[,FIELD2] [--categories FILE]\n"
+	  "      [--sum FIELD]... [--where FIELD=VALUE]... [--period month|quarter|year] [--k N]",
+	  N_("define a summary of a collection (counts per category, small counts suppressed)"),
+	  sp_cli_cmd_summary_define },
+	{ { "summary", "ls" }, 1, 1, 0, "COMMUNITY",
+	  N_("list a community's summary definitions and their consents"), sp_cli_cmd_summary_ls },
+	{ { "summary", "rm" }, 2, 2, 0, "COMMUNITY NAME",
+	  N_("delete a summary definition and withdraw every consent to it"), sp_cli_cmd_summary_rm },
+	{ { "summary", "consent" }, 2, 2, SP_OPT_TO | SP_OPT_UNTIL,
+	  "COMMUNITY NAME --to HUB_NODE_ID [--until YYYY-MM-DD]",
+	  N_("consent to a hub receiving a summary (an admin's signed record)"),
+	  sp_cli_cmd_summary_consent },
+	{ { "summary", "withdraw" }, 2, 2, SP_OPT_TO, "COMMUNITY NAME --to HUB_NODE_ID",
+	  N_("withdraw a consent: the hub drops the community's figures"), sp_cli_cmd_summary_withdraw },
 };
 const size_t sp_cli_ncommands = sizeof(sp_cli_commands) / sizeof(sp_cli_commands[0]);
 
 enum {
 	OPT_DATA = 256, OPT_JSON, OPT_HELP, OPT_VERSION,
 	OPT_BODY, OPT_BODY_FILE, OPT_LABEL, OPT_ADMIN, OPT_ALL, OPT_KEY_COLUMN,
-	OPT_SKIP_BAD, OPT_FORMAT, OPT_OFFER, OPT_WANT,
+	OPT_SKIP_BAD, OPT_FORMAT, OPT_OFFER, OPT_WANT, OPT_FROM, OPT_COUNT_BY, OPT_CATEGORIES,
+	OPT_SUM, OPT_WHERE, OPT_PERIOD, OPT_K, OPT_TO, OPT_UNTIL,
 };
 
 static const struct option longopts[] = {
@@ -86,6 +103,15 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "offer", required_argument, NULL, OPT_OFFER },
 	{ "want", required_argument, NULL, OPT_WANT },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "count-by", required_argument, NULL, OPT_COUNT_BY },
+	{ "categories", required_argument, NULL, OPT_CATEGORIES },
+	{ "sum", required_argument, NULL, OPT_SUM },
+	{ "where", required_argument, NULL, OPT_WHERE },
+	{ "period", required_argument, NULL, OPT_PERIOD },
+	{ "k", required_argument, NULL, OPT_K },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -138,13 +164,25 @@ static const char *
 option_name(unsigned bit)
 {
 	static const char *names[] = { "--body", "--body-file", "--label", "--admin",
-	    "--all", "--key-column", "--skip-bad", "--format", "--offer", "--want" };
+	    "--all", "--key-column", "--skip-bad", "--format", "--offer", "--want", "--from",
+	    "--count-by", "--categories", "--sum", "--where", "--period", "--k", "--to", "--until" };
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (bit == 1u << i)
 			return names[i];
 	return "?";
+}
+
+/* A repeatable option's value (optarg) added to list; a usage error past max. */
+static int
+repeat(sp_cli *cli, unsigned bit, const char **list, size_t *n, size_t max)
+{
+	if (*n == max)
+		return sp_cli_usage(cli, _("%s may be given at most %zu times"), option_name(bit), max);
+	cli->given |= bit;
+	list[(*n)++] = optarg;
+	return 0;
 }
 
 int
@@ -176,18 +214,29 @@ main(int argc, char **argv)
 		case OPT_SKIP_BAD: cli.given |= SP_OPT_SKIP_BAD; break;
 		case OPT_FORMAT: cli.given |= SP_OPT_FORMAT; cli.format = optarg; break;
 		case OPT_OFFER:
-		case OPT_WANT:
-			if ((c == OPT_OFFER ? cli.noffers : cli.nwants) == SP_CLI_MAX_SPECS)
-				return sp_cli_usage(&cli, _("at most %d --offer and %d --want"),
-				    SP_CLI_MAX_SPECS, SP_CLI_MAX_SPECS);
-			if (c == OPT_OFFER) {
-				cli.given |= SP_OPT_OFFER;
-				cli.offers[cli.noffers++] = optarg;
-			} else {
-				cli.given |= SP_OPT_WANT;
-				cli.wants[cli.nwants++] = optarg;
-			}
+			if (repeat(&cli, SP_OPT_OFFER, cli.offers, &cli.noffers, SP_CLI_MAX_SPECS) != 0)
+				return SP_EXIT_USAGE;
 			break;
+		case OPT_WANT:
+			if (repeat(&cli, SP_OPT_WANT, cli.wants, &cli.nwants, SP_CLI_MAX_SPECS) != 0)
+				return SP_EXIT_USAGE;
+			break;
+		case OPT_SUM:
+			if (repeat(&cli, SP_OPT_SUM, cli.sums, &cli.nsums, SP_CLI_MAX_SUMMARY_OPTS) != 0)
+				return SP_EXIT_USAGE;
+			break;
+		case OPT_WHERE:
+			if (repeat(&cli, SP_OPT_WHERE, cli.wheres, &cli.nwheres,
+			    SP_CLI_MAX_SUMMARY_OPTS) != 0)
+				return SP_EXIT_USAGE;
+			break;
+		case OPT_FROM: cli.given |= SP_OPT_FROM; cli.from = optarg; break;
+		case OPT_COUNT_BY: cli.given |= SP_OPT_COUNT_BY; cli.count_by = optarg; break;
+		case OPT_CATEGORIES: cli.given |= SP_OPT_CATEGORIES; cli.categories = optarg; break;
+		case OPT_PERIOD: cli.given |= SP_OPT_PERIOD; cli.period = optarg; break;
+		case OPT_K: cli.given |= SP_OPT_K; cli.k = optarg; break;
+		case OPT_TO: cli.given |= SP_OPT_TO; cli.to = optarg; break;
+		case OPT_UNTIL: cli.given |= SP_OPT_UNTIL; cli.until = optarg; break;
 		case ':':
 			return sp_cli_usage(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 		default:

@@ -72,6 +72,9 @@ int sp_req_community(sp_cmd_env *env, sp_ctl_conn *c, const sp_ctl_msg *req,
 /* Fetches a required string field into buf; replies with SP_EINVAL naming it when missing. */
 int sp_req_cstr(sp_ctl_conn *c, const sp_ctl_msg *req, const char *name, char *buf, size_t size);
 
+/* Hands a record just written here to the peers whose agreed areas hold it. */
+void sp_cmd_push_written(sp_cmd_env *env, const uint8_t id[SP_ID_BYTES]);
+
 /* Handlers, one per command (see the table in commands.c). */
 void sp_cmd_ping(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
@@ -86,6 +89,10 @@ enum sp_community_op {
 };
 void sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op);
 enum sp_write_op { SP_WRITE_PUT, SP_WRITE_RM, SP_WRITE_ERASE };
+enum sp_summary_op {
+	SP_SUMMARY_DEFINE, SP_SUMMARY_LS, SP_SUMMARY_RM, SP_SUMMARY_CONSENT, SP_SUMMARY_WITHDRAW
+};
+void sp_cmd_summary(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op);
 void sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op);
 void sp_cmd_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_export(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);

@@ -35,24 +35,6 @@ write_run(sp_job *job)
 		job->err = sp_node_rm(n, &wj->w, wj->kind == SP_WRITE_ERASE, wj->id);
 }
 
-/* Hands a record just written here to the peers whose agreed areas hold it. */
-static void
-push_written(sp_cmd_env *env, const uint8_t id[SP_ID_BYTES])
-{
-	sp_stored st;
-	sp_record rec;
-	sp_area a;
-	sp_txn *t;
-
-	if (sp_txn_begin(sp_node_store(env->node), false, &t) != 0)
-		return;
-	if (sp_store_get_by_id(t, id, &st) == 0 && sp_record_decode(st.data, st.len, &rec) == 0) {
-		sp_area_of(&rec, &a);
-		sp_sessions_stored(env->sessions, &a, st.data, st.len);
-	}
-	sp_txn_abort(t);
-}
-
 static void
 write_done(sp_job *job)
 {
@@ -69,7 +51,7 @@ write_done(sp_job *job)
 		sp_pack_cstr(&b, "id");
 		sp_pack_bin(&b, wj->id, SP_ID_BYTES);
 		sp_reply_final(job->conn, &b);
-		push_written(job->env, wj->id);
+		sp_cmd_push_written(job->env, wj->id);
 	}
 	free(wj);
 }

@@ -44,6 +44,11 @@ static const struct sp_command {
 	{ "peer.ls", sp_cmd_peer_ls, NULL, 0 },
 	{ "peer.rm", sp_cmd_peer_rm, NULL, 0 },
 	{ "peer.sync", sp_cmd_peer_sync, NULL, 0 },
+	{ "summary.define", NULL, sp_cmd_summary, SP_SUMMARY_DEFINE },
+	{ "summary.ls", NULL, sp_cmd_summary, SP_SUMMARY_LS },
+	{ "summary.rm", NULL, sp_cmd_summary, SP_SUMMARY_RM },
+	{ "summary.consent", NULL, sp_cmd_summary, SP_SUMMARY_CONSENT },
+	{ "summary.withdraw", NULL, sp_cmd_summary, SP_SUMMARY_WITHDRAW },
 };
 
 /* The names in the table above: what this simpuld serves (test_ctl_commands compares PROTOCOL.md). */

@@ -322,11 +322,11 @@ out:
 }
 
 int
-sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id[SP_ID_BYTES])
+sp_node_put_system_in(sp_node *n, sp_txn *t, const sp_write *w, bool tombstone,
+    uint8_t id[SP_ID_BYTES])
 {
 	const sp_syscoll *sc = sp_syscoll_find(w->collection, w->collection_len);
 	sp_record rec, cur;
-	sp_txn *t = NULL;
 	bool admin = false;
 	int r;
 
@@ -349,34 +349,34 @@ sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id[SP_
 	if ((!tombstone && (r = sp_body_validate(rec.body, rec.body_len)) != 0) ||
 	    (r = sp_syscoll_check(sc, &rec)) != 0)
 		return r;
-	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
-		return r;
 	if ((r = check_writer(n, t, w->community, &admin)) != 0)
-		goto out;
-	if (sc->writer == SP_SYS_ADMIN && !admin) {
-		r = SP_ENOTADMIN;
-		goto out;
-	}
+		return r;
+	if (sc->writer == SP_SYS_ADMIN && !admin)
+		return SP_ENOTADMIN;
 	if (tombstone) {
 		if ((r = current_version(t, w, &cur)) != 0)
-			goto out;
-		if (cur.flags & SP_FLAG_TOMBSTONE) {
-			r = SP_ENOTFOUND;
-			goto out;
-		}
-		if (!admin && memcmp(cur.author, n->pk, SP_PUBKEY_BYTES) != 0) {
-			r = SP_ENOTADMIN;
-			goto out;
-		}
+			return r;
+		if (cur.flags & SP_FLAG_TOMBSTONE)
+			return SP_ENOTFOUND;
+		if (!admin && memcmp(cur.author, n->pk, SP_PUBKEY_BYTES) != 0)
+			return SP_ENOTADMIN;
 	}
-	if ((r = sp_node_sign_and_apply(n, t, &rec, n->sk, id)) != 0)
-		goto out;
-	r = sp_txn_commit(t);
-	t = NULL;
-out:
-	if (t != NULL)
+	return sp_node_sign_and_apply(n, t, &rec, n->sk, id);
+}
+
+int
+sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id[SP_ID_BYTES])
+{
+	sp_txn *t;
+	int r;
+
+	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
+		return r;
+	if ((r = sp_node_put_system_in(n, t, w, tombstone, id)) != 0) {
 		sp_txn_abort(t);
-	return r;
+		return r;
+	}
+	return sp_txn_commit(t);
 }
 
 int

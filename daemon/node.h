@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "charter.h"
+#include "definition.h"
 #include "record.h"
 #include "store.h"
 
@@ -114,6 +115,46 @@ int sp_node_rm(sp_node *n, const sp_write *w, bool erase, uint8_t id[SP_ID_BYTES
  * functions), the row's shape error, SP_ENOTADMIN, SP_ENOTWRITER.
  */
 int sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id[SP_ID_BYTES]);
+
+/*
+ * Summaries on a community node (docs/HUBS.md), each in one durable
+ * transaction, by an admin of the community. define: the definition body
+ * (SP_EDEFINITION unless it decodes) under NAME. rm: deletes the
+ * definition and withdraws every consent to it. consent: consents to hub
+ * receiving the summaries of the current definition of NAME (SP_ENOTFOUND
+ * without a live one), until until_ms (wall clock, 0: no end); again
+ * after an edit of the definition, since a consent names one version.
+ * withdraw: deletes that consent (SP_ENOTFOUND when none is live). The ids
+ * of the records written go to out, for the caller to push to peers.
+ */
+#define SP_NODE_MAX_WRITTEN 65
+typedef struct sp_written {
+	uint8_t ids[SP_NODE_MAX_WRITTEN][SP_ID_BYTES];
+	size_t n;
+} sp_written;
+int sp_node_summary_define(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, const uint8_t *body, size_t len, sp_written *out);
+int sp_node_summary_rm(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES], const char *name,
+    sp_written *out);
+int sp_node_summary_consent(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, const uint8_t hub[SP_PUBKEY_BYTES], uint64_t until_ms, sp_written *out);
+int sp_node_summary_withdraw(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, const uint8_t hub[SP_PUBKEY_BYTES], sp_written *out);
+
+/*
+ * The live definitions of a community in name order, each with its live
+ * consents (current: whether the consent names the definition's current
+ * version). A non-zero return from a callback stops the walk and is
+ * returned.
+ */
+typedef struct sp_summary_walk {
+	int (*definition)(void *arg, const char *name, const sp_definition *d,
+	    const uint8_t id[SP_ID_BYTES]);
+	int (*consent)(void *arg, const sp_consent *c, bool current);
+	void *arg;
+} sp_summary_walk;
+int sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const sp_summary_walk *w);
 
 /*
  * Import batches. sign_rows turns rows (a msgpack array of [key str, body

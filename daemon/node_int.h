@@ -1,7 +1,8 @@
 /*
  * node_int.h - what the node's files share (node.c: identity, clock and
  * local writes; node_community.c: communities, charters and community
- * keys; node_receive.c: records received from peers). Not a public API:
+ * keys; node_receive.c: records received from peers; node_summary.c:
+ * summary definitions and consents). Not a public API:
  * the daemon uses node.h.
  */
 #ifndef SP_NODE_INT_H
@@ -15,6 +16,8 @@
 #include "hlc.h"
 #include "record.h"
 #include "store.h"
+
+typedef struct sp_write sp_write;
 
 /* node.h's type; node.h is not included, so that it does not depend on this file. */
 typedef struct sp_node sp_node;
@@ -42,6 +45,10 @@ void sp_node_hlc_observe(sp_node *n, uint64_t timestamp);
  * id unless it is NULL. Shared by every local write.
  */
 int sp_node_sign_and_apply(sp_node *n, sp_txn *t, sp_record *rec, const uint8_t *sk,
+    uint8_t id[SP_ID_BYTES]);
+
+/* sp_node_put_system in the caller's write transaction t. */
+int sp_node_put_system_in(sp_node *n, sp_txn *t, const sp_write *w, bool tombstone,
     uint8_t id[SP_ID_BYTES]);
 
 /* node_community.c */

@@ -77,6 +77,11 @@ TOUR=(
 	"0|peer ls|$SIMPUL peer ls"
 	"0|peer sync|$SIMPUL peer sync rw07"
 	"0|peer rm|$SIMPUL peer rm rw07"
+	"0|summary define|$SIMPUL summary define rt03 pmks --from cases --count-by category"
+	"0|summary ls|$SIMPUL summary ls rt03"
+	"0|summary consent|$SIMPUL summary consent rt03 pmks --to $OTHER_ID"
+	"0|summary withdraw|$SIMPUL summary withdraw rt03 pmks --to $OTHER_ID"
+	"0|summary rm|$SIMPUL summary rm rt03 pmks"
 	"0|stop|$SIMPUL stop"
 )
 requests() { sed -n 's/.* control request \([a-z0-9.-]*\)$/\1/p' "$LOG"; }

@@ -1,0 +1,324 @@
+/*
+ * node_summary.c - summary definitions and consents written on a
+ * community node (docs/HUBS.md): each command one durable transaction of
+ * system records (sp_node_put_system_in), by an admin.
+ */
+#include "node.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "charter.h"
+#include "node_int.h"
+#include "sp_err.h"
+#include "syscoll.h"
+
+/* Live consents a definition may have (one per hub); more is refused. */
+#define MAX_HUBS (SP_NODE_MAX_WRITTEN - 1)
+
+static void
+system_write(sp_write *w, const uint8_t community[SP_PUBKEY_BYTES], const char *collection,
+    const char *key, const uint8_t *body, size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	memcpy(w->community, community, SP_PUBKEY_BYTES);
+	w->collection = collection;
+	w->collection_len = strlen(collection);
+	w->key = key;
+	w->key_len = strlen(key);
+	w->body = body;
+	w->body_len = len;
+}
+
+/* One system write in t, its id added to out. */
+static int
+put(sp_node *n, sp_txn *t, const sp_write *w, bool tombstone, sp_written *out)
+{
+	if (out->n == SP_NODE_MAX_WRITTEN)
+		return SP_ETOOBIG;
+	return sp_node_put_system_in(n, t, w, tombstone, out->ids[out->n++]);
+}
+
+static void
+consent_collection(const uint8_t hub[SP_PUBKEY_BYTES], char out[SP_COLLECTION_MAX + 1])
+{
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub, out);
+}
+
+/* The live version of a system key, decoded; SP_ENOTFOUND when none is live. */
+static int
+live(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], const char *collection,
+    const char *key, sp_stored *st, sp_record *rec)
+{
+	int r;
+
+	r = sp_store_get(t, community, collection, strlen(collection), key, strlen(key), st);
+	if (r != 0)
+		return r;
+	if (sp_record_decode(st->data, st->len, rec) != 0)
+		return SP_ECORRUPT;
+	return (rec->flags & SP_FLAG_TOMBSTONE) ? SP_ENOTFOUND : 0;
+}
+
+/* This node must be an admin of the community (said first, before what else is missing). */
+static int
+check_admin(sp_node *n, sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES])
+{
+	sp_charter *c;
+	int r;
+
+	if ((r = sp_node_charter(t, community, &c)) != 0)
+		return r;
+	r = sp_charter_is_admin(c, n->pk) ? 0 :
+	    sp_charter_is_writer(c, n->pk) ? SP_ENOTADMIN : SP_ENOTWRITER;
+	sp_charter_free(c);
+	return r;
+}
+
+/* Runs fn in one write transaction, by an admin, committed if it succeeds; out starts empty. */
+static int
+in_txn(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    int (*fn)(sp_node *n, sp_txn *t, void *arg), void *arg, sp_written *out)
+{
+	sp_txn *t;
+	int r;
+
+	out->n = 0;
+	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
+		return r;
+	if ((r = check_admin(n, t, community)) != 0 || (r = fn(n, t, arg)) != 0) {
+		sp_txn_abort(t);
+		out->n = 0;
+		return r;
+	}
+	return sp_txn_commit(t);
+}
+
+struct op {
+	const uint8_t *community;
+	const char *name;
+	const uint8_t *body;
+	size_t len;
+	const uint8_t *hub;
+	uint64_t until_ms;
+	sp_written *out;
+};
+
+static int
+define_in(sp_node *n, sp_txn *t, void *arg)
+{
+	struct op *op = arg;
+	sp_write w;
+
+	system_write(&w, op->community, SP_DEFINITION_COLLECTION, op->name, op->body, op->len);
+	return put(n, t, &w, false, op->out);
+}
+
+int
+sp_node_summary_define(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, const uint8_t *body, size_t len, sp_written *out)
+{
+	struct op op = { community, name, body, len, NULL, 0, out };
+
+	out->n = 0;
+	if (sp_alias_check(name, strlen(name)) != 0)
+		return SP_EALIAS;
+	return in_txn(n, community, define_in, &op, out);
+}
+
+/* The hubs of the community's consent collections (at most MAX_HUBS). */
+struct hubs {
+	uint8_t id[MAX_HUBS][SP_PUBKEY_BYTES];
+	size_t n;
+};
+
+static int
+collect_hub(void *arg, const char *collection, size_t len, enum sp_label label)
+{
+	struct hubs *h = arg;
+	uint8_t hub[SP_PUBKEY_BYTES];
+
+	(void)label;
+	if (sp_syscoll_find_hub(collection, len, hub) != sp_syscoll_row(SP_CONSENT_COLLECTION))
+		return 0;
+	if (h->n == MAX_HUBS)
+		return SP_ETOOBIG;
+	memcpy(h->id[h->n++], hub, SP_PUBKEY_BYTES);
+	return 0;
+}
+
+static int
+consent_hubs(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], struct hubs *h)
+{
+	h->n = 0;
+	return sp_store_areas_each(t, community, collect_hub, h);
+}
+
+static int
+withdraw_in(sp_node *n, sp_txn *t, void *arg)
+{
+	struct op *op = arg;
+	char collection[SP_COLLECTION_MAX + 1];
+	sp_write w;
+
+	consent_collection(op->hub, collection);
+	system_write(&w, op->community, collection, op->name, NULL, 0);
+	return put(n, t, &w, true, op->out);
+}
+
+static int
+rm_in(sp_node *n, sp_txn *t, void *arg)
+{
+	struct op *op = arg;
+	struct hubs *h;
+	sp_write w;
+	size_t i;
+	int r;
+
+	system_write(&w, op->community, SP_DEFINITION_COLLECTION, op->name, NULL, 0);
+	if ((r = put(n, t, &w, true, op->out)) != 0)
+		return r;
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return SP_ENOMEM;
+	if ((r = consent_hubs(t, op->community, h)) != 0)
+		goto out;
+	for (i = 0; i < h->n; i++) {
+		op->hub = h->id[i];
+		r = withdraw_in(n, t, op);
+		if (r == SP_ENOTFOUND)
+			r = 0;
+		if (r != 0)
+			goto out;
+	}
+out:
+	free(h);
+	return r;
+}
+
+int
+sp_node_summary_rm(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES], const char *name,
+    sp_written *out)
+{
+	struct op op = { community, name, NULL, 0, NULL, 0, out };
+
+	return in_txn(n, community, rm_in, &op, out);
+}
+
+static int
+consent_in(sp_node *n, sp_txn *t, void *arg)
+{
+	struct op *op = arg;
+	char collection[SP_COLLECTION_MAX + 1];
+	sp_consent c;
+	sp_stored st;
+	sp_record rec;
+	sp_write w;
+	sp_buf body;
+	int r;
+
+	if ((r = live(t, op->community, SP_DEFINITION_COLLECTION, op->name, &st, &rec)) != 0)
+		return r;
+	memset(&c, 0, sizeof(c));
+	memcpy(c.name, op->name, strlen(op->name) + 1);
+	memcpy(c.definition, st.id, SP_ID_BYTES);
+	memcpy(c.hub, op->hub, SP_PUBKEY_BYTES);
+	c.until_ms = op->until_ms;
+	sp_buf_init(&body);
+	if ((r = sp_consent_encode(&c, &body)) == 0) {
+		consent_collection(op->hub, collection);
+		system_write(&w, op->community, collection, op->name, body.data, body.len);
+		r = put(n, t, &w, false, op->out);
+	}
+	sp_buf_free(&body);
+	return r;
+}
+
+int
+sp_node_summary_consent(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, const uint8_t hub[SP_PUBKEY_BYTES], uint64_t until_ms, sp_written *out)
+{
+	struct op op = { community, name, NULL, 0, hub, until_ms, out };
+
+	out->n = 0;
+	if (sp_alias_check(name, strlen(name)) != 0)
+		return SP_EALIAS;
+	return in_txn(n, community, consent_in, &op, out);
+}
+
+int
+sp_node_summary_withdraw(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, const uint8_t hub[SP_PUBKEY_BYTES], sp_written *out)
+{
+	struct op op = { community, name, NULL, 0, hub, 0, out };
+
+	out->n = 0;
+	if (sp_alias_check(name, strlen(name)) != 0)
+		return SP_EALIAS;
+	return in_txn(n, community, withdraw_in, &op, out);
+}
+
+/* Listing. */
+
+struct each {
+	sp_txn *t;
+	const uint8_t *community;
+	const sp_summary_walk *w;
+	struct hubs hubs;
+	sp_definition d;
+};
+
+static int
+each_definition(void *arg, const sp_stored *st)
+{
+	struct each *e = arg;
+	char collection[SP_COLLECTION_MAX + 1];
+	sp_stored cst;
+	sp_record rec, crec;
+	sp_consent c;
+	size_t i;
+	int r;
+
+	if (sp_record_decode(st->data, st->len, &rec) != 0)
+		return SP_ECORRUPT;
+	if ((rec.flags & SP_FLAG_TOMBSTONE) ||
+	    sp_definition_decode(rec.body, rec.body_len, &e->d) != 0)
+		return 0;
+	if ((r = e->w->definition(e->w->arg, rec.key, &e->d, st->id)) != 0)
+		return r;
+	for (i = 0; i < e->hubs.n; i++) {
+		consent_collection(e->hubs.id[i], collection);
+		r = live(e->t, e->community, collection, rec.key, &cst, &crec);
+		if (r == SP_ENOTFOUND)
+			continue;
+		if (r != 0)
+			return r;
+		if (sp_consent_decode(crec.body, crec.body_len, &c) != 0)
+			continue;
+		if ((r = e->w->consent(e->w->arg, &c,
+		    memcmp(c.definition, st->id, SP_ID_BYTES) == 0)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const sp_summary_walk *w)
+{
+	struct each *e;
+	int r;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return SP_ENOMEM;
+	e->community = community;
+	e->w = w;
+	if ((r = sp_txn_begin(n->store, false, &e->t)) != 0)
+		goto out;
+	if ((r = consent_hubs(e->t, community, &e->hubs)) == 0)
+		r = sp_store_each(e->t, community, SP_DEFINITION_COLLECTION,
+		    strlen(SP_DEFINITION_COLLECTION), NULL, 0, each_definition, e);
+	sp_txn_abort(e->t);
+out:
+	free(e);
+	return r;
+}
