@@ -154,6 +154,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 			log_error("cannot open the store: %s", why);
 		goto out;
 	}
+	sp_node_set_hub(d->node, opt->hub);
 	if ((r = uv_loop_init(&d->loop)) != 0) {
 		r = SP_EINTERNAL;
 		goto out;

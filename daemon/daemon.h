@@ -6,6 +6,8 @@
 #ifndef SP_DAEMON_H
 #define SP_DAEMON_H
 
+#include <stdbool.h>
+
 #include "log.h"
 
 typedef struct sp_daemon_options {
@@ -13,6 +15,7 @@ typedef struct sp_daemon_options {
 	enum sp_log_level log_level;
 	const char *listen;        /* "HOST:PORT" for peers; NULL: do not listen */
 	const char *network_key;   /* a 32-byte federation key file, or NULL */
+	bool hub;                  /* a hub: stores only what hubs keep (docs/HUBS.md) */
 } sp_daemon_options;
 
 /*

@@ -13,7 +13,7 @@
 
 #define DEFAULT_LISTEN "0.0.0.0:7770"
 
-enum opt_id { OPT_DATA, OPT_LISTEN, OPT_NETWORK_KEY, OPT_LOG_LEVEL, OPT_VERSION, OPT_HELP };
+enum opt_id { OPT_DATA, OPT_LISTEN, OPT_NETWORK_KEY, OPT_HUB, OPT_LOG_LEVEL, OPT_VERSION, OPT_HELP };
 
 /*
  * Every option in one table: getopt's table and --help are made from it,
@@ -31,6 +31,8 @@ static const struct sp_option {
 	    N_("where peers connect (default 0.0.0.0:7770; 'none': only dial out)") },
 	[OPT_NETWORK_KEY] = { "network-key", 1, "FILE",
 	    N_("a 32-byte federation key (0600): only nodes holding it can connect") },
+	[OPT_HUB] = { "hub", 0, NULL,
+	    N_("run as a district hub: store only charters, consents and summaries (docs/HUBS.md)") },
 	[OPT_LOG_LEVEL] = { "log-level", 1, "LEVEL",
 	    N_("error, warn, info (default) or debug") },
 	[OPT_VERSION] = { "version", 0, NULL, N_("print the version and exit") },
@@ -85,6 +87,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_NETWORK_KEY:
 			opt.network_key = optarg;
+			break;
+		case OPT_HUB:
+			opt.hub = true;
 			break;
 		case OPT_LOG_LEVEL:
 			if (sp_log_parse_level(optarg, &opt.log_level) != 0) {

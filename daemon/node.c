@@ -106,6 +106,18 @@ sp_node_dir(const sp_node *n)
 	return n->dir;
 }
 
+void
+sp_node_set_hub(sp_node *n, bool hub)
+{
+	n->hub = hub;
+}
+
+bool
+sp_node_is_hub(const sp_node *n)
+{
+	return n->hub;
+}
+
 uint64_t
 sp_node_now_ms(const sp_node *n)
 {

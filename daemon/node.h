@@ -41,6 +41,14 @@ int sp_node_noise_key(const sp_node *n, uint8_t x_sk[32]);
 sp_store *sp_node_store(sp_node *n);
 const char *sp_node_dir(const sp_node *n);
 
+/*
+ * A hub (simpuld --hub) stores from its peers only the system records
+ * whose row says hubs keep them (syscoll.h); anything else it receives is
+ * refused with SP_EHUBONLY. Set once, before any record is received.
+ */
+void sp_node_set_hub(sp_node *n, bool hub);
+bool sp_node_is_hub(const sp_node *n);
+
 /* The wall clock in milliseconds (the injected one). */
 uint64_t sp_node_now_ms(const sp_node *n);
 

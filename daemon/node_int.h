@@ -9,6 +9,7 @@
 #define SP_NODE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "charter.h"
@@ -30,6 +31,7 @@ struct sp_node {
 	uint64_t (*now_ms)(void);
 	pthread_mutex_t hlc_lock;  /* sign_rows runs on several threads */
 	sp_hlc hlc;
+	bool hub;                  /* stores only what hubs keep */
 };
 
 /* node.c */

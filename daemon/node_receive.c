@@ -160,7 +160,11 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 		sp_incoming *in = &v[i];
 		const sp_syscoll *sc = sp_syscoll_find(in->rec.collection, in->rec.collection_len);
 
-		in->result = sc != NULL ? check_system(&k, sc, &in->rec) : check_received(&k, &in->rec);
+		if (n->hub && (sc == NULL || !sc->at_hubs))
+			in->result = SP_EHUBONLY;
+		else
+			in->result = sc != NULL ? check_system(&k, sc, &in->rec) :
+			    check_received(&k, &in->rec);
 		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
 			r = in->result;
 			goto out;

@@ -52,6 +52,7 @@ typedef struct sp_syscoll {
 	enum sp_sys_writer writer;
 	bool tombstones;               /* may be deleted (never erased) */
 	enum sp_sys_travel travel;
+	bool at_hubs;                  /* a hub stores it (docs/HUBS.md); nothing else */
 	/*
 	 * Reconciliation phase: every system area of phase 0 is reconciled
 	 * before anything else (what the rest is checked against comes first).

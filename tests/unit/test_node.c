@@ -449,6 +449,91 @@ test_system_records(void **state)
 	sp_buf_free(&con);
 }
 
+/* A record signed here with sk, decoded into in (its bytes in out). */
+static void
+received(const fixture *f, const uint8_t *sk, const char *collection, const char *key,
+    enum sp_label label, const sp_buf *body, sp_buf *out, sp_incoming *in)
+{
+	sp_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.community, f->c.id, 32);
+	memcpy(rec.author, sk + 32, 32);
+	snprintf(rec.collection, sizeof(rec.collection), "%s", collection);
+	rec.collection_len = strlen(rec.collection);
+	snprintf(rec.key, sizeof(rec.key), "%s", key);
+	rec.key_len = strlen(rec.key);
+	rec.timestamp = (g_now - 1000) << 16;
+	rec.label = label;
+	rec.body = body->data;
+	rec.body_len = body->len;
+	sp_buf_init(out);
+	memset(in, 0, sizeof(*in));
+	assert_int_equal(sp_record_sign(&rec, sk, out, in->id), 0);
+	assert_int_equal(sp_record_decode(out->data, out->len, &in->rec), 0);
+	in->data = out->data;
+	in->len = out->len;
+}
+
+/*
+ * A hub stores from peers only what its row says hubs keep: a user
+ * record (of any label) and a summary definition are refused with
+ * SP_EHUBONLY and not stored; a consent is stored.
+ */
+static void
+test_hub_stores_only(void **state)
+{
+	fixture *f = *state;
+	char consents[SP_COLLECTION_MAX + 1];
+	uint8_t sk[64], pk[32], hub[32] = { 9 };
+	sp_incoming in[3];
+	sp_buf recs[3], body, def, con;
+	sp_definition d;
+	sp_consent c;
+	bool charters;
+	size_t i;
+
+	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
+	sp_buf_init(&body);
+	sp_pack_map(&body, 1);
+	sp_pack_cstr(&body, "v");
+	sp_pack_int(&body, 1);
+	memset(&d, 0, sizeof(d));
+	snprintf(d.from, sizeof(d.from), "cases");
+	snprintf(d.by[0], sizeof(d.by[0]), "category");
+	d.nby = 1;
+	d.k = 5;
+	sp_buf_init(&def);
+	assert_int_equal(sp_definition_encode(&d, &def), 0);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "pmks");
+	memcpy(c.hub, hub, 32);
+	sp_buf_init(&con);
+	assert_int_equal(sp_consent_encode(&c, &con), 0);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub, consents);
+	received(f, sk, "households", "h-1", SP_LABEL_PUBLIC, &body, &recs[0], &in[0]);
+	received(f, sk, SP_DEFINITION_COLLECTION, "pmks", SP_LABEL_COMMUNITY, &def, &recs[1], &in[1]);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &recs[2], &in[2]);
+	sp_node_set_hub(f->n, true);
+	assert_true(sp_node_is_hub(f->n));
+	assert_int_equal(sp_node_receive(f->n, in, 3, &charters), 0);
+	assert_int_equal(in[0].result, SP_EHUBONLY);
+	assert_int_equal(in[1].result, SP_EHUBONLY);
+	assert_int_equal(in[2].result, 0);
+	assert_int_equal(live_label(f, "households", "h-1"), -1);
+	assert_int_equal(live_label(f, SP_DEFINITION_COLLECTION, "pmks"), -1);
+	assert_int_equal(live_label(f, consents, "pmks"), SP_LABEL_PUBLIC);
+	/* Not a hub: the same user record is stored. */
+	sp_node_set_hub(f->n, false);
+	assert_int_equal(sp_node_receive(f->n, in, 1, &charters), 0);
+	assert_int_equal(in[0].result, 0);
+	for (i = 0; i < 3; i++)
+		sp_buf_free(&recs[i]);
+	sp_buf_free(&body);
+	sp_buf_free(&def);
+	sp_buf_free(&con);
+}
+
 int
 main(void)
 {
@@ -459,6 +544,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_damaged_community_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_stores_only, setup, teardown),
 	};
 
 	if (sp_crypto_init() != 0)
