@@ -66,6 +66,7 @@
 	X(SP_EDEFINITION,     90, "malformed summary definition") \
 	X(SP_ECONSENT,        91, "malformed consent") \
 	X(SP_EHUBONLY,        92, "a hub stores only charters, consents, summaries, aggregates and heartbeats") \
+	X(SP_ESUMMARY,        93, "malformed summary") \
 	/* store */ \
 	X(SP_ESCHEMA,        100, "the data directory was written by a newer simpul; upgrade simpul") \
 	X(SP_ESTORE,         101, "storage error (LMDB); see the daemon log") \
