@@ -6,6 +6,7 @@
 #include "charter.h"
 #include "definition.h"
 #include "sp_err.h"
+#include "summary.h"
 
 static int
 check_charter_body(const sp_record *rec, const uint8_t *hub)
@@ -50,6 +51,38 @@ check_consent_body(const sp_record *rec, const uint8_t *hub)
 	return 0;
 }
 
+/* A summary's key: NAME/PERIOD. */
+static int
+check_summary_key(const char *key, size_t len)
+{
+	const char *slash = memchr(key, '/', len);
+
+	if (slash == NULL || sp_alias_check(key, (size_t)(slash - key)) != 0 ||
+	    !sp_period_valid(slash + 1, len - (size_t)(slash - key) - 1))
+		return SP_ESUMMARY;
+	return 0;
+}
+
+/* A summary's body names the summary and period of its key. */
+static int
+check_summary_body(const sp_record *rec, const uint8_t *hub)
+{
+	sp_summary *s;
+	size_t n;
+	int r;
+
+	(void)hub;
+	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
+		return r;
+	n = strlen(sp_summary_name(s));
+	if (rec->key_len != n + 1 + strlen(sp_summary_period(s)) ||
+	    memcmp(rec->key, sp_summary_name(s), n) != 0 ||
+	    memcmp(rec->key + n + 1, sp_summary_period(s), rec->key_len - n - 1) != 0)
+		r = SP_ESUMMARY;
+	sp_summary_free(s);
+	return r;
+}
+
 static const sp_syscoll syscolls[] = {
 	{
 		.name = SP_CHARTER_COLLECTION,
@@ -85,6 +118,19 @@ static const sp_syscoll syscolls[] = {
 		.phase = 1,
 		.check_body = check_consent_body,
 		.shape_error = SP_ECONSENT,
+	},
+	{
+		.name = SP_SUMMARY_COLLECTION,
+		.per_hub = true,
+		.check_key = check_summary_key,
+		.label = SP_LABEL_PUBLIC,
+		.writer = SP_SYS_WRITER,
+		.tombstones = true,
+		.travel = SP_SYS_HUB,
+		.at_hubs = true,
+		.phase = 1,
+		.check_body = check_summary_body,
+		.shape_error = SP_ESUMMARY,
 	},
 };
 

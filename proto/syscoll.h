@@ -1,7 +1,7 @@
 /*
  * syscoll.h - the system collections: the records simpul itself keeps in a
- * community beside the users' data (the charter, summary definitions and
- * consents; summaries, aggregates and heartbeats are to join them:
+ * community beside the users' data (the charter, summary definitions,
+ * consents and summaries; aggregates and heartbeats are to join them:
  * docs/HUBS.md). Each is declared once, in one table: its name, its keys,
  * its label, who may write it, whether it may be deleted, how a record is
  * checked, when it is reconciled and to which peers it travels. A row

@@ -14,6 +14,7 @@
 #include "charter.h"
 #include "definition.h"
 #include "sp_err.h"
+#include "summary.h"
 #include "syscoll.h"
 
 static const uint8_t member[SP_PUBKEY_BYTES] = { 1 };
@@ -173,6 +174,49 @@ test_consent_shape(void **state)
 	sp_buf_free(&body);
 }
 
+/* A summary is kept under NAME/PERIOD, the name and period its body gives. */
+static void
+test_summary_shape(void **state)
+{
+	const sp_syscoll *sc = sp_syscoll_row(SP_SUMMARY_COLLECTION);
+	sp_summary *s;
+	sp_record rec;
+	sp_buf body;
+
+	(void)state;
+	assert_non_null(sc);
+	assert_int_equal(sc->writer, SP_SYS_WRITER);
+	assert_true(sc->at_hubs);
+	assert_int_equal(sp_summary_new(1, 0, 0, &s), 0);
+	strcpy(sp_summary_name(s), "pmks");
+	strcpy(sp_summary_period(s), "2026-11");
+	*sp_summary_k(s) = 5;
+	strcpy(sp_summary_row(s, 0), "anak");
+	sp_buf_init(&body);
+	assert_int_equal(sp_summary_encode(s, &body), 0);
+	sp_summary_free(s);
+	memset(&rec, 0, sizeof(rec));
+	sp_syscoll_hub_collection(sc, hub_id, rec.collection);
+	rec.collection_len = strlen(rec.collection);
+	strcpy(rec.key, "pmks/2026-11");
+	rec.key_len = strlen(rec.key);
+	rec.label = SP_LABEL_PUBLIC;
+	rec.body = body.data;
+	rec.body_len = body.len;
+	assert_int_equal(sp_syscoll_check(sc, &rec), 0);
+	strcpy(rec.key, "pmks/2026-12");
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ESUMMARY);
+	strcpy(rec.key, "pmk/2026-11");
+	rec.key_len = strlen(rec.key);
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ESUMMARY);
+	strcpy(rec.key, "pmks-2026-11");
+	rec.key_len = strlen(rec.key);
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ESUMMARY);
+	strcpy(rec.key, "pmks/2026-1x");
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_ESUMMARY);
+	sp_buf_free(&body);
+}
+
 int
 main(void)
 {
@@ -181,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_per_hub_rows),
 		cmocka_unit_test(test_consent_shape),
+		cmocka_unit_test(test_summary_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
