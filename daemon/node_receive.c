@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "charter.h"
+#include "definition.h"
 #include "node_int.h"
 #include "sp_err.h"
+#include "summary.h"
 #include "syscoll.h"
 
 /* The charters a received batch needs, decoded once each. */
@@ -132,6 +134,57 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 	}
 }
 
+/*
+ * At a hub, what names a hub must name this one: a consent's collection,
+ * and a summary's, whose consent must also be held here, live, unexpired
+ * and signed by an admin of the community's current charter.
+ */
+static int
+check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+{
+	char consents[SP_COLLECTION_MAX + 1];
+	const charter_cache *ch;
+	uint8_t hub[SP_PUBKEY_BYTES];
+	sp_summary *s = NULL;
+	sp_record crec;
+	sp_consent c;
+	sp_stored st;
+	int r;
+
+	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
+		return 0;
+	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
+		return SP_ECONSENT_HUB;
+	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
+		return 0;
+	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
+		return r;
+	r = sp_store_get_by_id(k->t, sp_summary_consent(s), &st);
+	sp_summary_free(s);
+	if (r == SP_ENOTFOUND)
+		return SP_ENOCONSENT;
+	if (r != 0)
+		return r;
+	if (sp_record_decode(st.data, st.len, &crec) != 0)
+		return SP_ECORRUPT;
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub, consents);
+	/* The consent of this summary: same community, this hub, this name, not withdrawn. */
+	if (memcmp(crec.community, rec->community, SP_PUBKEY_BYTES) != 0 ||
+	    strlen(consents) != crec.collection_len ||
+	    memcmp(crec.collection, consents, crec.collection_len) != 0 ||
+	    (crec.flags & SP_FLAG_TOMBSTONE) ||
+	    sp_consent_decode(crec.body, crec.body_len, &c) != 0 ||
+	    strncmp(rec->key, c.name, strlen(c.name)) != 0 || rec->key[strlen(c.name)] != '/')
+		return SP_ENOCONSENT;
+	if (c.until_ms != 0 && c.until_ms <= n->now_ms())
+		return SP_ECONSENT_EXPIRED;
+	if ((r = cached_charter(k->t, k->cache, &k->ncache, rec->community, &ch)) != 0)
+		return r;
+	if (ch->c == NULL || !sp_charter_is_admin(ch->c, crec.author))
+		return SP_ECONSENT_ADMIN;
+	return 0;
+}
+
 /* Any other record: by a writer; a deletion by the deleted version's author or an admin. */
 static int
 check_received(checker *k, const sp_record *rec)
@@ -162,9 +215,10 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 
 		if (n->hub && (sc == NULL || !sc->at_hubs))
 			in->result = SP_EHUBONLY;
-		else
-			in->result = sc != NULL ? check_system(&k, sc, &in->rec) :
-			    check_received(&k, &in->rec);
+		else if (sc == NULL)
+			in->result = check_received(&k, &in->rec);
+		else if ((in->result = check_system(&k, sc, &in->rec)) == 0 && n->hub)
+			in->result = check_at_hub(&k, n, sc, &in->rec);
 		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
 			r = in->result;
 			goto out;

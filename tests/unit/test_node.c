@@ -24,6 +24,7 @@
 #include "record.h"
 #include "sp_err.h"
 #include "store.h"
+#include "summary.h"
 #include "syscoll.h"
 
 static uint64_t g_now = 1700000000000ull;
@@ -463,7 +464,7 @@ received(const fixture *f, const uint8_t *sk, const char *collection, const char
 	rec.collection_len = strlen(rec.collection);
 	snprintf(rec.key, sizeof(rec.key), "%s", key);
 	rec.key_len = strlen(rec.key);
-	rec.timestamp = (g_now - 1000) << 16;
+	rec.timestamp = (g_now - 500) << 16;
 	rec.label = label;
 	rec.body = body->data;
 	rec.body_len = body->len;
@@ -475,63 +476,152 @@ received(const fixture *f, const uint8_t *sk, const char *collection, const char
 	in->len = out->len;
 }
 
+/* The body of a consent to hub for definition def (the id of its version). */
+static void
+consent_body(sp_buf *out, const uint8_t hub[32], const uint8_t def[32], uint64_t until_ms)
+{
+	sp_consent c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "pmks");
+	memcpy(c.hub, hub, 32);
+	memcpy(c.definition, def, 32);
+	c.until_ms = until_ms;
+	sp_buf_init(out);
+	assert_int_equal(sp_consent_encode(&c, out), 0);
+}
+
+/* A one-way summary body for period 2026-11 naming consent (a record id). */
+static void
+summary_body(sp_buf *out, const uint8_t consent[32])
+{
+	sp_summary *s;
+
+	assert_int_equal(sp_summary_new(1, 0, 0, &s), 0);
+	strcpy(sp_summary_name(s), "pmks");
+	strcpy(sp_summary_period(s), "2026-11");
+	memcpy(sp_summary_consent(s), consent, 32);
+	*sp_summary_k(s) = 5;
+	strcpy(sp_summary_row(s, 0), "anak");
+	sp_buf_init(out);
+	assert_int_equal(sp_summary_encode(s, out), 0);
+	sp_summary_free(s);
+}
+
+/* Receives one record; returns its result. */
+static int
+receive_one(fixture *f, sp_incoming *in)
+{
+	bool charters;
+
+	assert_int_equal(sp_node_receive(f->n, in, 1, &charters), 0);
+	return in->result;
+}
+
 /*
  * A hub stores from peers only what its row says hubs keep: a user
  * record (of any label) and a summary definition are refused with
- * SP_EHUBONLY and not stored; a consent is stored.
+ * SP_EHUBONLY and not stored. A consent or summary for another hub is
+ * refused; a summary needs its consent held here, live, unexpired and by
+ * an admin of the current charter.
  */
 static void
 test_hub_stores_only(void **state)
 {
 	fixture *f = *state;
-	char consents[SP_COLLECTION_MAX + 1];
-	uint8_t sk[64], pk[32], hub[32] = { 9 };
-	sp_incoming in[3];
-	sp_buf recs[3], body, def, con;
+	char consents[SP_COLLECTION_MAX + 1], others[SP_COLLECTION_MAX + 1];
+	char summaries[SP_COLLECTION_MAX + 1];
+	uint8_t sk[64], pk[32], other[32], other_sk[64], def[32] = { 0xde }, nobody[32] = { 0x77 };
+	sp_buf body, b_def, b_con, b_sum, rec;
+	sp_incoming in;
 	sp_definition d;
-	sp_consent c;
-	bool charters;
-	size_t i;
 
 	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
+	sp_sign_keypair(other, other_sk);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), pk, consents);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), other, others);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), pk, summaries);
+	sp_node_set_hub(f->n, true);
+	assert_true(sp_node_is_hub(f->n));
+
 	sp_buf_init(&body);
 	sp_pack_map(&body, 1);
 	sp_pack_cstr(&body, "v");
 	sp_pack_int(&body, 1);
+	received(f, sk, "households", "h-1", SP_LABEL_PUBLIC, &body, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_EHUBONLY);
+	assert_int_equal(live_label(f, "households", "h-1"), -1);
+	sp_buf_free(&rec);
 	memset(&d, 0, sizeof(d));
 	snprintf(d.from, sizeof(d.from), "cases");
 	snprintf(d.by[0], sizeof(d.by[0]), "category");
 	d.nby = 1;
 	d.k = 5;
-	sp_buf_init(&def);
-	assert_int_equal(sp_definition_encode(&d, &def), 0);
-	memset(&c, 0, sizeof(c));
-	snprintf(c.name, sizeof(c.name), "pmks");
-	memcpy(c.hub, hub, 32);
-	sp_buf_init(&con);
-	assert_int_equal(sp_consent_encode(&c, &con), 0);
-	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub, consents);
-	received(f, sk, "households", "h-1", SP_LABEL_PUBLIC, &body, &recs[0], &in[0]);
-	received(f, sk, SP_DEFINITION_COLLECTION, "pmks", SP_LABEL_COMMUNITY, &def, &recs[1], &in[1]);
-	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &recs[2], &in[2]);
-	sp_node_set_hub(f->n, true);
-	assert_true(sp_node_is_hub(f->n));
-	assert_int_equal(sp_node_receive(f->n, in, 3, &charters), 0);
-	assert_int_equal(in[0].result, SP_EHUBONLY);
-	assert_int_equal(in[1].result, SP_EHUBONLY);
-	assert_int_equal(in[2].result, 0);
-	assert_int_equal(live_label(f, "households", "h-1"), -1);
-	assert_int_equal(live_label(f, SP_DEFINITION_COLLECTION, "pmks"), -1);
-	assert_int_equal(live_label(f, consents, "pmks"), SP_LABEL_PUBLIC);
-	/* Not a hub: the same user record is stored. */
+	sp_buf_init(&b_def);
+	assert_int_equal(sp_definition_encode(&d, &b_def), 0);
+	received(f, sk, SP_DEFINITION_COLLECTION, "pmks", SP_LABEL_COMMUNITY, &b_def, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_EHUBONLY);
+	sp_buf_free(&rec);
+
+	/* A consent for another hub, then one for this hub. */
+	consent_body(&b_con, other, def, 0);
+	received(f, sk, others, "pmks", SP_LABEL_PUBLIC, &b_con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ECONSENT_HUB);
+	sp_buf_free(&rec);
+	sp_buf_free(&b_con);
+	summary_body(&b_sum, nobody);
+	received(f, sk, summaries, "pmks/2026-11", SP_LABEL_PUBLIC, &b_sum, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ENOCONSENT);
+	sp_buf_free(&rec);
+	sp_buf_free(&b_sum);
+
+	consent_body(&b_con, pk, def, 0);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &b_con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	summary_body(&b_sum, in.id);
+	sp_buf_free(&rec);
+	received(f, sk, summaries, "pmks/2026-11", SP_LABEL_PUBLIC, &b_sum, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	assert_int_equal(live_label(f, summaries, "pmks/2026-11"), SP_LABEL_PUBLIC);
+	sp_buf_free(&rec);
+	sp_buf_free(&b_sum);
+	sp_buf_free(&b_con);
+
+	/* Expired: a consent that ended before now. */
+	g_now += 1000;
+	consent_body(&b_con, pk, def, g_now - 1);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &b_con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	summary_body(&b_sum, in.id);
+	sp_buf_free(&rec);
+	received(f, sk, summaries, "pmks/2026-11", SP_LABEL_PUBLIC, &b_sum, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ECONSENT_EXPIRED);
+	sp_buf_free(&rec);
+	sp_buf_free(&b_sum);
+	sp_buf_free(&b_con);
+
+	/* By an admin who is one no more. */
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, true), 0);
+	g_now += 1000;
+	consent_body(&b_con, pk, def, 0);
+	received(f, other_sk, consents, "pmks", SP_LABEL_PUBLIC, &b_con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	summary_body(&b_sum, in.id);
+	sp_buf_free(&rec);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, false), 0);
+	received(f, sk, summaries, "pmks/2026-11", SP_LABEL_PUBLIC, &b_sum, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ECONSENT_ADMIN);
+	sp_buf_free(&rec);
+	sp_buf_free(&b_sum);
+	sp_buf_free(&b_con);
+
+	/* Not a hub: the user record is stored. */
 	sp_node_set_hub(f->n, false);
-	assert_int_equal(sp_node_receive(f->n, in, 1, &charters), 0);
-	assert_int_equal(in[0].result, 0);
-	for (i = 0; i < 3; i++)
-		sp_buf_free(&recs[i]);
+	received(f, sk, "households", "h-1", SP_LABEL_PUBLIC, &body, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	sp_buf_free(&rec);
 	sp_buf_free(&body);
-	sp_buf_free(&def);
-	sp_buf_free(&con);
+	sp_buf_free(&b_def);
 }
 
 int
