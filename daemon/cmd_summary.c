@@ -168,8 +168,11 @@ summary_done(sp_job *job)
 			sp_pack_bin(&b, sj->written.ids[i], SP_ID_BYTES);
 	}
 	sp_reply_final(job->conn, &b);
-	for (i = 0; i < sj->written.n; i++)
-		sp_cmd_push_written(job->env, sj->written.ids[i]);
+	if (sj->written.more)
+		sp_sessions_resync_all(job->env->sessions);
+	else
+		for (i = 0; i < sj->written.n; i++)
+			sp_cmd_push_written(job->env, sj->written.ids[i]);
 	summary_job_free(sj);
 }
 

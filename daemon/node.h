@@ -132,13 +132,16 @@ int sp_node_put_system(sp_node *n, const sp_write *w, bool tombstone, uint8_t id
  * receiving the summaries of the current definition of NAME (SP_ENOTFOUND
  * without a live one), until until_ms (wall clock, 0: no end); again
  * after an edit of the definition, since a consent names one version.
- * withdraw: deletes that consent (SP_ENOTFOUND when none is live). The ids
- * of the records written go to out, for the caller to push to peers.
+ * withdraw: deletes that consent and every summary published under it
+ * (SP_ENOTFOUND when no consent is live). The ids of the records written
+ * go to out, for the caller to push to peers; past SP_NODE_MAX_WRITTEN
+ * only more is set (too many to push: reconcile instead).
  */
-#define SP_NODE_MAX_WRITTEN 65
+#define SP_NODE_MAX_WRITTEN 64
 typedef struct sp_written {
 	uint8_t ids[SP_NODE_MAX_WRITTEN][SP_ID_BYTES];
 	size_t n;
+	bool more;
 } sp_written;
 int sp_node_summary_define(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
     const char *name, const uint8_t *body, size_t len, sp_written *out);

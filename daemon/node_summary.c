@@ -11,10 +11,11 @@
 #include "charter.h"
 #include "node_int.h"
 #include "sp_err.h"
+#include "summary.h"
 #include "syscoll.h"
 
-/* Live consents a definition may have (one per hub); more is refused. */
-#define MAX_HUBS (SP_NODE_MAX_WRITTEN - 1)
+/* Hubs a community may have consent collections for; more is refused. */
+#define MAX_HUBS 256
 
 static void
 system_write(sp_write *w, const uint8_t community[SP_PUBKEY_BYTES], const char *collection,
@@ -30,13 +31,20 @@ system_write(sp_write *w, const uint8_t community[SP_PUBKEY_BYTES], const char *
 	w->body_len = len;
 }
 
-/* One system write in t, its id added to out. */
+/* One system write in t, its id added to out (past its room, out->more is set instead). */
 static int
 put(sp_node *n, sp_txn *t, const sp_write *w, bool tombstone, sp_written *out)
 {
+	uint8_t id[SP_ID_BYTES];
+	int r;
+
+	if ((r = sp_node_put_system_in(n, t, w, tombstone, id)) != 0)
+		return r;
 	if (out->n == SP_NODE_MAX_WRITTEN)
-		return SP_ETOOBIG;
-	return sp_node_put_system_in(n, t, w, tombstone, out->ids[out->n++]);
+		out->more = true;
+	else
+		memcpy(out->ids[out->n++], id, SP_ID_BYTES);
+	return 0;
 }
 
 static void
@@ -84,11 +92,13 @@ in_txn(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
 	int r;
 
 	out->n = 0;
+	out->more = false;
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		return r;
 	if ((r = check_admin(n, t, community)) != 0 || (r = fn(n, t, arg)) != 0) {
 		sp_txn_abort(t);
 		out->n = 0;
+		out->more = false;
 		return r;
 	}
 	return sp_txn_commit(t);
@@ -154,16 +164,59 @@ consent_hubs(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], struct hubs *h
 	return sp_store_areas_each(t, community, collect_hub, h);
 }
 
+/* The live summaries of NAME (keys NAME/PERIOD) in one hub's collection: a period each. */
+#define MAX_PUBLISHED 4096
+struct published {
+	char keys[MAX_PUBLISHED][SP_SUMMARY_KEY_MAX + 1];
+	size_t n;
+	const char *name;
+};
+
+static int
+collect_published(void *arg, const sp_stored *st)
+{
+	struct published *p = arg;
+	size_t len = strlen(p->name);
+	sp_record rec;
+
+	if (sp_record_decode(st->data, st->len, &rec) != 0)
+		return SP_ECORRUPT;
+	if ((rec.flags & SP_FLAG_TOMBSTONE) || rec.key_len <= len ||
+	    memcmp(rec.key, p->name, len) != 0 || rec.key[len] != '/')
+		return 0;
+	if (p->n == MAX_PUBLISHED || rec.key_len > SP_SUMMARY_KEY_MAX)
+		return SP_ETOOBIG;
+	memcpy(p->keys[p->n++], rec.key, rec.key_len + 1);
+	return 0;
+}
+
+/* Withdraws a consent: its tombstone, then one for each summary published under it. */
 static int
 withdraw_in(sp_node *n, sp_txn *t, void *arg)
 {
 	struct op *op = arg;
 	char collection[SP_COLLECTION_MAX + 1];
+	struct published *p;
 	sp_write w;
+	size_t i;
+	int r;
 
 	consent_collection(op->hub, collection);
 	system_write(&w, op->community, collection, op->name, NULL, 0);
-	return put(n, t, &w, true, op->out);
+	if ((r = put(n, t, &w, true, op->out)) != 0)
+		return r;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return SP_ENOMEM;
+	p->name = op->name;
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), op->hub, collection);
+	r = sp_store_each(t, op->community, collection, strlen(collection), NULL, 0,
+	    collect_published, p);
+	for (i = 0; r == 0 && i < p->n; i++) {
+		system_write(&w, op->community, collection, p->keys[i], NULL, 0);
+		r = put(n, t, &w, true, op->out);
+	}
+	free(p);
+	return r;
 }
 
 static int

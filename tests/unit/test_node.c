@@ -624,6 +624,71 @@ test_hub_stores_only(void **state)
 	sp_buf_free(&b_def);
 }
 
+/*
+ * summary define, consent, withdraw: the consent names the definition's
+ * current version; withdrawing it deletes it and every summary published
+ * under it (each period), and leaves other hubs' alone.
+ */
+static void
+test_withdraw_summaries(void **state)
+{
+	fixture *f = *state;
+	char summaries[SP_COLLECTION_MAX + 1], others[SP_COLLECTION_MAX + 1], key[32];
+	uint8_t hub[32] = { 0x4b }, other[32] = { 0x4c }, id[32];
+	static const char *const periods[] = { "2026-10", "2026-11" };
+	sp_definition d;
+	sp_written out;
+	sp_summary *s;
+	sp_buf def, sum;
+	sp_write w;
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.from, sizeof(d.from), "cases");
+	snprintf(d.by[0], sizeof(d.by[0]), "category");
+	d.nby = 1;
+	d.k = 5;
+	sp_buf_init(&def);
+	assert_int_equal(sp_definition_encode(&d, &def), 0);
+	assert_int_equal(sp_node_summary_define(f->n, f->c.id, "pmks", def.data, def.len, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hub, 0, &out), 0);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", other, 0, &out), 0);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "nope", hub, 0, &out), SP_ENOTFOUND);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), hub, summaries);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), other, others);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(sp_summary_new(1, 0, 0, &s), 0);
+		strcpy(sp_summary_name(s), "pmks");
+		strcpy(sp_summary_period(s), periods[i]);
+		*sp_summary_k(s) = 5;
+		strcpy(sp_summary_row(s, 0), "anak");
+		sp_buf_init(&sum);
+		assert_int_equal(sp_summary_encode(s, &sum), 0);
+		sp_summary_free(s);
+		snprintf(key, sizeof(key), "pmks/%s", periods[i]);
+		w = sys_write(f, summaries, key, &sum);
+		assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
+		w = sys_write(f, others, key, &sum);
+		assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
+		sp_buf_free(&sum);
+	}
+	assert_int_equal(sp_node_summary_withdraw(f->n, f->c.id, "pmks", hub, &out), 0);
+	assert_int_equal(out.n, 3);
+	assert_false(out.more);
+	assert_int_equal(live_label(f, summaries, "pmks/2026-10"), -1);
+	assert_int_equal(live_label(f, summaries, "pmks/2026-11"), -1);
+	assert_int_equal(live_label(f, others, "pmks/2026-11"), SP_LABEL_PUBLIC);
+	assert_int_equal(sp_node_summary_withdraw(f->n, f->c.id, "pmks", hub, &out), SP_ENOTFOUND);
+	assert_int_equal(out.n, 0);
+	/* rm: the definition, the other consent and its summaries. */
+	assert_int_equal(sp_node_summary_rm(f->n, f->c.id, "pmks", &out), 0);
+	assert_int_equal(out.n, 4);
+	assert_int_equal(live_label(f, others, "pmks/2026-10"), -1);
+	assert_int_equal(live_label(f, SP_DEFINITION_COLLECTION, "pmks"), -1);
+	sp_buf_free(&def);
+}
+
 int
 main(void)
 {
@@ -635,6 +700,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_stores_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withdraw_summaries, setup, teardown),
 	};
 
 	if (sp_crypto_init() != 0)
