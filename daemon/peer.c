@@ -103,8 +103,13 @@ struct sp_conn {
 	sp_peers *mgr;
 	peer_rt *peer;           /* known when dialling; after the handshake when accepted */
 	sp_conn *prev, *next;
-	unsigned refs;           /* tcp and timer handles; the memory goes with the last */
+	/*
+	 * The tcp and timer handles, and a name resolution in progress: the
+	 * memory goes with the last.
+	 */
+	unsigned refs;
 	bool initiator;
+	bool resolving;          /* gai is with libuv's thread pool */
 	bool handshaking;        /* counted in nhandshaking */
 	bool established;
 	bool closing;
@@ -278,11 +283,10 @@ find_peer_by_name(sp_peers *m, const char *name)
 
 /* Connections. */
 
+/* Drops one of c's references (see refs). */
 static void
-conn_handle_closed(uv_handle_t *h)
+conn_unref(sp_conn *c)
 {
-	sp_conn *c = h->data;
-
 	if (--c->refs > 0)
 		return;
 	if (c->peer != NULL)
@@ -292,6 +296,12 @@ conn_handle_closed(uv_handle_t *h)
 	sp_cipher_wipe(&c->tx);
 	sp_cipher_wipe(&c->rx);
 	free(c);
+}
+
+static void
+conn_handle_closed(uv_handle_t *h)
+{
+	conn_unref(h->data);
 }
 
 static sp_conn *
@@ -345,6 +355,9 @@ conn_close(sp_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	m->nconns--;
+	/* A resolution not started yet is dropped; its callback comes all the same. */
+	if (c->resolving)
+		(void)uv_cancel((uv_req_t *)&c->gai);
 	if (c->upper != NULL) {
 		m->h.closed(c->upper);
 		c->upper = NULL;
@@ -1007,29 +1020,29 @@ on_connect(uv_connect_t *req, int status)
 		conn_close(c);
 }
 
+/* The resolution holds a reference to c (see dial), dropped here whatever happened. */
 static void
 on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	sp_conn *c = req->data;
 	int r;
 
-	if (c->closing) {
-		uv_freeaddrinfo(res);
-		return;
-	}
+	c->resolving = false;
+	if (c->closing)
+		goto out;
 	if (status != 0 || res == NULL) {
 		set_error(c, "cannot resolve %s: %s", c->peer->pol.address, uv_strerror(status));
-		uv_freeaddrinfo(res);
 		conn_close(c);
-		return;
+		goto out;
 	}
 	c->connect_req.data = c;
-	r = uv_tcp_connect(&c->connect_req, &c->tcp, res->ai_addr, on_connect);
-	uv_freeaddrinfo(res);
-	if (r != 0) {
+	if ((r = uv_tcp_connect(&c->connect_req, &c->tcp, res->ai_addr, on_connect)) != 0) {
 		set_error(c, "cannot connect to %s: %s", c->peer->pol.address, uv_strerror(r));
 		conn_close(c);
 	}
+out:
+	uv_freeaddrinfo(res);
+	conn_unref(c);
 }
 
 static void
@@ -1065,7 +1078,15 @@ dial(peer_rt *p)
 	if (uv_getaddrinfo(m->loop, &c->gai, on_resolved, host, port, &hints) != 0) {
 		set_error(c, "cannot resolve %s", p->pol.address);
 		conn_close(c);
+		return;
 	}
+	/*
+	 * The request lives in c and runs on the thread pool, where it cannot
+	 * be stopped once it has started: c's memory waits for its callback,
+	 * which comes even when c closes first.
+	 */
+	c->resolving = true;
+	c->refs++;
 }
 
 static void

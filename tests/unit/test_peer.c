@@ -95,6 +95,10 @@ typedef struct fixture {
 	side a, b;               /* a dials b */
 	int raw[MAX_RAW];
 	size_t nraw;
+	/* Work that holds libuv's thread pool (one thread, see main) until go is posted. */
+	uv_work_t hold;
+	uv_sem_t go;
+	bool holding;
 } fixture;
 
 static void
@@ -222,6 +226,25 @@ stats_cb(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 	*(sp_peer_stats *)arg = *st;
 }
 
+static void
+state_cb(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
+    const sp_peer_stats *st)
+{
+	(void)pol;
+	(void)st;
+	*(enum sp_peer_state *)arg = state;
+}
+
+/* The state of the side's one peer. */
+static enum sp_peer_state
+state_of(side *s)
+{
+	enum sp_peer_state state = SP_PEER_IDLE;
+
+	sp_peers_each(s->peers, state_cb, &state);
+	return state;
+}
+
 /* The stats of the side's one peer. */
 static sp_peer_stats
 stats_of(side *s)
@@ -333,13 +356,49 @@ setup(void **state)
 	return 0;
 }
 
+static void
+hold_work(uv_work_t *w)
+{
+	fixture *f = w->data;
+
+	uv_sem_wait(&f->go);
+}
+
+static void
+hold_done(uv_work_t *w, int status)
+{
+	(void)w;
+	(void)status;
+}
+
+/* Keeps libuv's thread pool busy until pool_release: what is queued behind waits. */
+static void
+pool_hold(fixture *f)
+{
+	assert_int_equal(uv_sem_init(&f->go, 0), 0);
+	f->hold.data = f;
+	assert_int_equal(uv_queue_work(&f->loop, &f->hold, hold_work, hold_done), 0);
+	f->holding = true;
+}
+
+static void
+pool_release(fixture *f)
+{
+	if (!f->holding)
+		return;
+	f->holding = false;
+	uv_sem_post(&f->go);
+}
+
 static int
 teardown(void **state)
 {
 	fixture *f = *state;
+	bool held = f->holding;
 	uint64_t deadline;
 	size_t i;
 
+	pool_release(f);
 	for (i = 0; i < f->nraw; i++)
 		if (f->raw[i] >= 0)
 			close(f->raw[i]);
@@ -350,6 +409,8 @@ teardown(void **state)
 	while (uv_run(&f->loop, UV_RUN_NOWAIT) != 0 && uv_hrtime() < deadline)
 		;
 	assert_int_equal(uv_loop_close(&f->loop), 0);
+	if (held)
+		uv_sem_destroy(&f->go);
 	assert_int_equal(f->a.handler_errors, 0);
 	assert_int_equal(f->b.handler_errors, 0);
 	side_free(&f->a);
@@ -756,6 +817,32 @@ test_error_closes(void **state)
 	assert_string_equal(stats_of(&f->a).last_error, "the peer closed the connection: going away");
 }
 
+/*
+ * A dial closed while its address is resolved (the peer removed, the
+ * node stopping): the resolution, on libuv's thread pool, keeps the
+ * connection's memory until its callback has run. The pool is held busy
+ * so that the resolution is still queued when the connection's handles
+ * have closed; were the memory freed with them, the pool would run a
+ * request in freed memory (ASan reports it).
+ */
+static void
+test_closed_while_resolving(void **state)
+{
+	fixture *f = *state;
+
+	/* b's timers keep the loop turning once a has closed. */
+	side_start(&f->b, true);
+	pool_hold(f);
+	add_peer(&f->a, "b", &f->b, f->b.listen);
+	side_start(&f->a, false);
+	run_for(f, SETTLE_MS);
+	assert_int_equal(state_of(&f->a), SP_PEER_CONNECTING);
+	side_close(&f->a);
+	/* The handles close; the resolution still waits for the pool. */
+	run_for(f, SETTLE_MS);
+	pool_release(f);
+}
+
 int
 main(void)
 {
@@ -770,7 +857,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_handshakes_per_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_nonce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_while_resolving, setup, teardown),
 	};
+
+	/*
+	 * One thread in libuv's pool (read when it first starts), so that one
+	 * piece of work holds it (pool_hold).
+	 */
+	if (setenv("UV_THREADPOOL_SIZE", "1", 1) != 0)
+		return 1;
 
 	/* Closing a connection the other side already closed must not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
