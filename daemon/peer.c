@@ -17,6 +17,7 @@
 #define MAX_CONNS            64      /* connections of every kind */
 #define MAX_HANDSHAKING      16      /* of which before their handshake finished */
 #define MAX_HANDSHAKING_FROM 4       /* of those, from one address */
+#define CONNECT_TIMEOUT_MS   10000   /* a dial's TCP connect; its SYNs may be dropped */
 #define HANDSHAKE_TIMEOUT_MS 10000
 #define DEFAULT_TICK_MS      1000    /* how often timeouts and keepalives are checked */
 #define PING_AFTER_MS        30000   /* send a ping after this much silence from us */
@@ -110,6 +111,7 @@ struct sp_conn {
 	unsigned refs;
 	bool initiator;
 	bool resolving;          /* gai is with libuv's thread pool */
+	bool connecting;         /* connect_req is with the kernel */
 	bool handshaking;        /* counted in nhandshaking */
 	bool established;
 	bool closing;
@@ -123,7 +125,10 @@ struct sp_conn {
 	size_t have;             /* bytes of the current frame read so far */
 	uint8_t plain[SP_NOISE_MSG_MAX];
 	sp_wire_reasm reasm;
-	/* Monotonic times (sp_peers.clock). */
+	/*
+	 * Monotonic times (sp_peers.clock). started_ms: the connection's
+	 * current stage began (its TCP connect, its handshake).
+	 */
 	uint64_t started_ms, last_rx_ms, last_tx_ms;
 	uint64_t drained_ms;     /* the backlog last shrank, or was empty */
 	size_t pending;          /* bytes handed to uv_write, not yet written */
@@ -140,6 +145,7 @@ struct conn_write {
 };
 
 static void conn_close(sp_conn *c);
+static void on_tick(uv_timer_t *t);
 static void schedule_redial(peer_rt *p);
 
 const char *
@@ -317,6 +323,12 @@ conn_new(sp_peers *m)
 	uv_tcp_init(m->loop, &c->tcp);
 	uv_timer_init(m->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
+	/*
+	 * Every tick checks the deadlines against the monotonic clock: a
+	 * tick timed for a deadline itself would wait it out in real time
+	 * whatever the injected clock says.
+	 */
+	uv_timer_start(&c->timer, on_tick, m->tick_ms, m->tick_ms);
 	c->refs = 2;
 	c->next = m->conns;
 	if (m->conns != NULL)
@@ -836,6 +848,21 @@ on_tick(uv_timer_t *t)
 	uint64_t now = now_ms(c->mgr);
 	sp_buf b;
 
+	/* Resolving takes as long as the system's resolver lets it (resolv.conf). */
+	if (c->resolving)
+		return;
+	/*
+	 * Where SYNs are dropped, the kernel would try for minutes, the peer
+	 * showing as connecting all along.
+	 */
+	if (c->connecting) {
+		if (now - c->started_ms >= CONNECT_TIMEOUT_MS) {
+			set_error(c, "cannot connect to %s: no answer within %d s",
+			    c->peer->pol.address, CONNECT_TIMEOUT_MS / 1000);
+			conn_close(c);
+		}
+		return;
+	}
 	if (!c->established) {
 		if (now - c->started_ms >= HANDSHAKE_TIMEOUT_MS) {
 			stranger_error(c, EV_HANDSHAKE_TIMEOUT, "handshake timed out");
@@ -882,17 +909,12 @@ conn_start(sp_conn *c)
 		}
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
+	c->started_ms = now_ms(c->mgr);
 	r = sp_noise_hs_new(c->mgr->have_psk ? SP_NOISE_XXPSK3 : SP_NOISE_XX, c->initiator,
 	    (const uint8_t *)SP_WIRE_PROLOGUE, strlen(SP_WIRE_PROLOGUE), c->mgr->x_sk,
 	    c->mgr->have_psk ? c->mgr->psk : NULL, &c->hs);
 	if (r != 0)
 		return r;
-	/*
-	 * Every tick checks the deadlines against the monotonic clock, the
-	 * handshake's first: a tick timed for the deadline itself would wait
-	 * out HANDSHAKE_TIMEOUT_MS of real time whatever the injected clock says.
-	 */
-	uv_timer_start(&c->timer, on_tick, c->mgr->tick_ms, c->mgr->tick_ms);
 	update_reading(c);
 	if (c->initiator)
 		return send_handshake(c, NULL, 0);
@@ -1009,6 +1031,7 @@ on_connect(uv_connect_t *req, int status)
 {
 	sp_conn *c = req->data;
 
+	c->connecting = false;
 	if (c->closing)
 		return;
 	if (status != 0) {
@@ -1039,7 +1062,10 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	if ((r = uv_tcp_connect(&c->connect_req, &c->tcp, res->ai_addr, on_connect)) != 0) {
 		set_error(c, "cannot connect to %s: %s", c->peer->pol.address, uv_strerror(r));
 		conn_close(c);
+		goto out;
 	}
+	c->connecting = true;
+	c->started_ms = now_ms(c->mgr);
 out:
 	uv_freeaddrinfo(res);
 	conn_unref(c);
