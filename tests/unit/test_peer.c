@@ -1,5 +1,5 @@
 /*
- * test_peer.c - peer connections (daemon/peer.c) on a real libuv loop:
+ * test_peer.c - peer connections (daemon/peer*.c) on a real libuv loop:
  * two nodes in temporary data directories, each with its own sp_peers,
  * connected over 127.0.0.1, and this file's handlers in place of the
  * sessions. Timers run on an injected monotonic clock that the tests step;
