@@ -1,5 +1,5 @@
 /*
- * test_peer.c - peer connections (daemon/peer.c) on a real libuv loop:
+ * test_peer.c - peer connections (daemon/peer*.c) on a real libuv loop:
  * two nodes in temporary data directories, each with its own sp_peers,
  * connected over 127.0.0.1, and this file's handlers in place of the
  * sessions. Timers run on an injected monotonic clock that the tests step;
@@ -95,6 +95,10 @@ typedef struct fixture {
 	side a, b;               /* a dials b */
 	int raw[MAX_RAW];
 	size_t nraw;
+	/* Work that holds libuv's thread pool (one thread, see main) until go is posted. */
+	uv_work_t hold;
+	uv_sem_t go;
+	bool holding;
 } fixture;
 
 static void
@@ -222,6 +226,25 @@ stats_cb(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 	*(sp_peer_stats *)arg = *st;
 }
 
+static void
+state_cb(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
+    const sp_peer_stats *st)
+{
+	(void)pol;
+	(void)st;
+	*(enum sp_peer_state *)arg = state;
+}
+
+/* The state of the side's one peer. */
+static enum sp_peer_state
+state_of(side *s)
+{
+	enum sp_peer_state state = SP_PEER_IDLE;
+
+	sp_peers_each(s->peers, state_cb, &state);
+	return state;
+}
+
 /* The stats of the side's one peer. */
 static sp_peer_stats
 stats_of(side *s)
@@ -333,13 +356,49 @@ setup(void **state)
 	return 0;
 }
 
+static void
+hold_work(uv_work_t *w)
+{
+	fixture *f = w->data;
+
+	uv_sem_wait(&f->go);
+}
+
+static void
+hold_done(uv_work_t *w, int status)
+{
+	(void)w;
+	(void)status;
+}
+
+/* Keeps libuv's thread pool busy until pool_release: what is queued behind waits. */
+static void
+pool_hold(fixture *f)
+{
+	assert_int_equal(uv_sem_init(&f->go, 0), 0);
+	f->hold.data = f;
+	assert_int_equal(uv_queue_work(&f->loop, &f->hold, hold_work, hold_done), 0);
+	f->holding = true;
+}
+
+static void
+pool_release(fixture *f)
+{
+	if (!f->holding)
+		return;
+	f->holding = false;
+	uv_sem_post(&f->go);
+}
+
 static int
 teardown(void **state)
 {
 	fixture *f = *state;
+	bool held = f->holding;
 	uint64_t deadline;
 	size_t i;
 
+	pool_release(f);
 	for (i = 0; i < f->nraw; i++)
 		if (f->raw[i] >= 0)
 			close(f->raw[i]);
@@ -350,6 +409,8 @@ teardown(void **state)
 	while (uv_run(&f->loop, UV_RUN_NOWAIT) != 0 && uv_hrtime() < deadline)
 		;
 	assert_int_equal(uv_loop_close(&f->loop), 0);
+	if (held)
+		uv_sem_destroy(&f->go);
 	assert_int_equal(f->a.handler_errors, 0);
 	assert_int_equal(f->b.handler_errors, 0);
 	side_free(&f->a);
@@ -756,6 +817,130 @@ test_error_closes(void **state)
 	assert_string_equal(stats_of(&f->a).last_error, "the peer closed the connection: going away");
 }
 
+/*
+ * A dial closed while its address is resolved (the peer removed, the
+ * node stopping): the resolution, on libuv's thread pool, keeps the
+ * connection's memory until its callback has run. The pool is held busy
+ * so that the resolution is still queued when the connection's handles
+ * have closed; were the memory freed with them, the pool would run a
+ * request in freed memory (ASan reports it).
+ */
+static void
+test_closed_while_resolving(void **state)
+{
+	fixture *f = *state;
+
+	/* b's timers keep the loop turning once a has closed. */
+	side_start(&f->b, true);
+	pool_hold(f);
+	add_peer(&f->a, "b", &f->b, f->b.listen);
+	side_start(&f->a, false);
+	/* The resolver's own timeouts bound a resolution: simpuld's clock does not. */
+	f->a.mono += 60000;
+	run_for(f, SETTLE_MS);
+	assert_int_equal(state_of(&f->a), SP_PEER_CONNECTING);
+	assert_string_equal(stats_of(&f->a).last_error, "");
+	side_close(&f->a);
+	/* The handles close; the resolution still waits for the pool. */
+	run_for(f, SETTLE_MS);
+	pool_release(f);
+}
+
+/*
+ * An address on 127.0.0.1 ("127.0.0.1:PORT" in out) where nobody ever
+ * speaks: a listener with a backlog of 0 that accepts nothing. The kernel
+ * completes one connection into its queue; with drop_syns that one is
+ * made here, and the kernel (Linux) then drops every SYN that comes, so a
+ * client's connect waits for its own timeout (about 2 minutes). A closed
+ * port does not (RST), nor can a non-routable address be relied on: where
+ * this was written, a connect to 10.255.255.1 succeeded at once (the
+ * sandbox's network answers for any address) and one to 192.0.2.1
+ * (TEST-NET-1, its gateway) was refused.
+ */
+static void
+quiet_address(fixture *f, bool drop_syns, char *out, size_t size)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	int listener, queued;
+
+	assert_true(f->nraw + 2 <= MAX_RAW);
+	assert_true((listener = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	f->raw[f->nraw++] = listener;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(listener, 0), 0);
+	assert_int_equal(getsockname(listener, (struct sockaddr *)&sa, &salen), 0);
+	snprintf(out, size, "127.0.0.1:%u", ntohs(sa.sin_port));
+	if (!drop_syns)
+		return;
+	assert_true((queued = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	f->raw[f->nraw++] = queued;
+	assert_int_equal(connect(queued, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+/*
+ * A dial whose SYNs go unanswered gives up 10 s (of the monotonic clock)
+ * after its connect began, not when the kernel does: the peer goes to
+ * backoff with the reason as its last error. The reason also shows that
+ * the address held the SYNs: connected, the dial would time out in its
+ * handshake instead.
+ */
+static void
+test_connect_timeout(void **state)
+{
+	fixture *f = *state;
+	char addr[64], want[128];
+	uint64_t t0 = f->a.mono;
+
+	quiet_address(f, true, addr, sizeof(addr));
+	add_peer(&f->a, "b", &f->b, addr);
+	side_start(&f->a, false);
+	/* The address is resolved and the connect begins, at t0. */
+	run_for(f, SETTLE_MS);
+	f->a.mono = t0 + 9999;
+	run_for(f, SETTLE_MS);
+	assert_int_equal(state_of(&f->a), SP_PEER_CONNECTING);
+	assert_string_equal(stats_of(&f->a).last_error, "");
+	f->a.mono = t0 + 10000;
+	WAIT_UNTIL(f, state_of(&f->a) == SP_PEER_BACKOFF);
+	snprintf(want, sizeof(want), "cannot connect to %s: no answer within 10 s", addr);
+	assert_string_equal(stats_of(&f->a).last_error, want);
+}
+
+/*
+ * Each stage of a dial has its own deadline. Here the resolution takes
+ * 5 s of the monotonic clock (the thread pool held meanwhile), and the
+ * address takes the connection but never answers the handshake: the
+ * handshake times out 10 s after the connection, 15 s after the dial.
+ */
+static void
+test_dial_deadlines(void **state)
+{
+	fixture *f = *state;
+	char addr[64];
+	uint64_t t0 = f->a.mono;
+
+	quiet_address(f, false, addr, sizeof(addr));
+	pool_hold(f);
+	add_peer(&f->a, "b", &f->b, addr);
+	side_start(&f->a, false);
+	f->a.mono = t0 + 5000;
+	run_for(f, SETTLE_MS);
+	pool_release(f);
+	/* Connected: the first handshake message is written. */
+	WAIT_UNTIL(f, stats_of(&f->a).bytes_out > 0);
+	f->a.mono = t0 + 14999;
+	run_for(f, SETTLE_MS);
+	assert_int_equal(state_of(&f->a), SP_PEER_CONNECTING);
+	assert_string_equal(stats_of(&f->a).last_error, "");
+	f->a.mono = t0 + 15000;
+	WAIT_UNTIL(f, state_of(&f->a) == SP_PEER_BACKOFF);
+	assert_string_equal(stats_of(&f->a).last_error, "handshake timed out");
+}
+
 int
 main(void)
 {
@@ -770,7 +955,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_handshakes_per_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_nonce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_while_resolving, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dial_deadlines, setup, teardown),
 	};
+
+	/*
+	 * One thread in libuv's pool (read when it first starts), so that one
+	 * piece of work holds it (pool_hold).
+	 */
+	if (setenv("UV_THREADPOOL_SIZE", "1", 1) != 0)
+		return 1;
 
 	/* Closing a connection the other side already closed must not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
