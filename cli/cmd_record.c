@@ -155,14 +155,17 @@ sp_cli_cmd_get(sp_cli *cli)
 static void
 print_collection(const sp_ctl_msg *m)
 {
-	char name[SP_COLLECTION_MAX + 1];
+	char name[SP_COLLECTION_MAX + 1], system[128];
 	uint64_t live = 0, deleted = 0;
 
 	if (sp_ctl_get_cstr(m, "collection", name, sizeof(name)) != 0)
 		return;
 	(void)sp_ctl_get_uint(m, "records", &live);
 	(void)sp_ctl_get_uint(m, "deleted", &deleted);
-	printf("%-24s %10llu %10llu\n", name, (unsigned long long)live, (unsigned long long)deleted);
+	if (sp_ctl_get_cstr(m, "system", system, sizeof(system)) != 0)
+		system[0] = '\0';
+	printf("%-24s %10llu %10llu%s%s\n", name, (unsigned long long)live,
+	    (unsigned long long)deleted, system[0] != '\0' ? "  " : "", system);
 }
 
 /* ls COMMUNITY COLLECTION: one line per key. */

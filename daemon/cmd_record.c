@@ -8,6 +8,7 @@
 #include "pack.h"
 #include "reader.h"
 #include "sp_err.h"
+#include "syscoll.h"
 
 /* Records per streamed page of ls/export, and the bytes one page may queue. */
 #define PAGE_RECORDS 256
@@ -407,14 +408,21 @@ count_done(sp_job *job)
 	}
 	sp_buf_init(&b);
 	for (i = 0; i < cj->cs.n; i++) {
+		const collection_count *cc = &cj->cs.v[i];
+		const sp_syscoll *sc = sp_syscoll_find(cc->name, strlen(cc->name));
+
 		start = b.len;
-		sp_ctl_begin_reply(&b, SP_CTL_MORE, 3);
+		sp_ctl_begin_reply(&b, SP_CTL_MORE, sc != NULL ? 4 : 3);
 		sp_pack_cstr(&b, "collection");
-		sp_pack_cstr(&b, cj->cs.v[i].name);
+		sp_pack_cstr(&b, cc->name);
 		sp_pack_cstr(&b, "records");
-		sp_pack_uint(&b, cj->cs.v[i].live);
+		sp_pack_uint(&b, cc->live);
 		sp_pack_cstr(&b, "deleted");
-		sp_pack_uint(&b, cj->cs.v[i].deleted);
+		sp_pack_uint(&b, cc->deleted);
+		if (sc != NULL) {
+			sp_pack_cstr(&b, "system");
+			sp_pack_cstr(&b, sc->shown_as);
+		}
 		(void)sp_ctl_end(&b, start);
 	}
 	start = b.len;

@@ -86,6 +86,7 @@ check_summary_body(const sp_record *rec, const uint8_t *hub)
 static const sp_syscoll syscolls[] = {
 	{
 		.name = SP_CHARTER_COLLECTION,
+		.shown_as = "the community's charter: its writers and admins",
 		.key = SP_CHARTER_KEY,
 		.label = SP_LABEL_PUBLIC,
 		.writer = SP_SYS_COMMUNITY_KEY,
@@ -97,6 +98,7 @@ static const sp_syscoll syscolls[] = {
 	},
 	{
 		.name = SP_DEFINITION_COLLECTION,
+		.shown_as = "summary definitions ('simpul summary ls')",
 		.check_key = check_name_key,
 		.label = SP_LABEL_COMMUNITY,
 		.writer = SP_SYS_ADMIN,
@@ -108,6 +110,7 @@ static const sp_syscoll syscolls[] = {
 	},
 	{
 		.name = SP_CONSENT_COLLECTION,
+		.shown_as = "consents to the hub named after the dot",
 		.per_hub = true,
 		.check_key = check_name_key,
 		.label = SP_LABEL_PUBLIC,
@@ -121,6 +124,7 @@ static const sp_syscoll syscolls[] = {
 	},
 	{
 		.name = SP_SUMMARY_COLLECTION,
+		.shown_as = "summaries published to the hub named after the dot",
 		.per_hub = true,
 		.check_key = check_summary_key,
 		.label = SP_LABEL_PUBLIC,

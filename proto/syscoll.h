@@ -4,7 +4,8 @@
  * consents and summaries; aggregates and heartbeats are to join them:
  * docs/HUBS.md). Each is declared once, in one table: its name, its keys,
  * its label, who may write it, whether it may be deleted, how a record is
- * checked, when it is reconciled and to which peers it travels. A row
+ * checked, when it is reconciled, to which peers it travels and how it is
+ * shown. A row
  * "per hub" is a family of collections, NAME + a hub's node id in base32
  * (".consent." + 52 characters), one for each hub. Collection names
  * starting with '.' or '_' are reserved for this table: a record in a
@@ -45,6 +46,7 @@ enum sp_sys_travel {
 
 typedef struct sp_syscoll {
 	const char *name;              /* the collection, or a per-hub row's prefix */
+	const char *shown_as;          /* what 'simpul ls' says it is */
 	bool per_hub;                  /* name + a hub id: one collection per hub */
 	const char *key;               /* the only key it holds; NULL: any check_key takes */
 	int (*check_key)(const char *key, size_t len);

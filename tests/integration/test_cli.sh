@@ -77,6 +77,7 @@ expect_exit 2 "an unknown option" sp ls rt03 --frob
 expect_exit 2 "too many arguments" sp get rt03 households h-001 extra
 expect_exit 0 "ls collections" sp ls rt03
 check "ls lists households" contains "$OUT" "households"
+check "ls says what a system collection is" contains "$OUT" "the community's charter: its writers and admins"
 expect_exit 0 "ls keys" sp ls rt03 households
 check "ls lists h-001 and h-003" contains "$OUT" "h-003"
 expect_exit 0 "rm h-003" sp rm rt03 households h-003
