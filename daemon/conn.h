@@ -1,9 +1,10 @@
 /*
- * conn.h - one authenticated peer connection as the layer above peer.c
- * (the sessions, sync.c) sees it: the handlers it registers, what it may
- * do with a connection, and the per-connection figures status shows.
- * peer.c implements it over libuv and Noise; the session tests implement
- * it with a fake (tests/unit/fake_conn.c), so sessions run without sockets.
+ * conn.h - one authenticated peer connection as the layer above the peer
+ * module (the sessions, sync.c) sees it: the handlers it registers, what
+ * it may do with a connection, and the per-connection figures status
+ * shows. peer_conn.c implements it over libuv and Noise; the session tests
+ * implement it with a fake (tests/unit/fake_conn.c), so sessions run
+ * without sockets.
  */
 #ifndef SP_CONN_H
 #define SP_CONN_H

@@ -1,9 +1,9 @@
 /*
  * fake_conn.h - conn.h without sockets, for the session tests: a session
- * (daemon/sync.c) runs over it exactly as over peer.c, while the test
+ * (daemon/sync.c) runs over it exactly as over peer_conn.c, while the test
  * plays the peer. What the session sends is kept, in order; what the
  * test delivers reaches the session's message handler at once. As in
- * peer.c, a closed connection tells the session at once, a connection
+ * peer_conn.c, a closed connection tells the session at once, a connection
  * paused (or over its output budget) is read no further, and the status
  * figures outlive the connection (the test owns them).
  */
@@ -48,7 +48,7 @@ sp_conn *fake_conn_open(const sp_conn_handlers *h, bool initiator, const sp_peer
 /*
  * The peer's message reaches the session. Returns false (nothing
  * delivered) when the connection is closed or is not being read: paused,
- * or over its output budget, as peer.c would read nothing then.
+ * or over its output budget, as peer_conn.c would read nothing then.
  */
 bool fake_conn_deliver(sp_conn *c, const sp_buf *msg);
 /* The peer read everything pending: the session is told it drained. */

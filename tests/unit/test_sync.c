@@ -5,7 +5,7 @@
  * over a fake connection (fake_conn.c, conn.h without sockets), its slow
  * work (signature checks, writes) on sp_work and a real store in a
  * temporary directory. The tests play b: they deliver b's messages one by
- * one and read what a sent. peer.c, which the fake stands in for, has its
+ * one and read what a sent. The peer module, which the fake stands in for, has its
  * own tests (test_peer.c). Waits for the thread pool are bounded in real
  * time and never assert on speed.
  */
@@ -1283,7 +1283,7 @@ test_charter_to_partner(void **state)
 /*
  * Which messages a session takes in each phase, per role: the rules of
  * "The conversation" in docs/PROTOCOL.md, written here from the doc, not
- * from sync.c's tables. Keepalives and ERROR are peer.c's and never reach
+ * from sync.c's tables. Keepalives and ERROR are the peer module's and never reach
  * a session. NULL: taken (whatever its content then makes of it).
  */
 enum test_phase { T_HELLO, T_CHARTERS, T_AREAS, T_LIVE, T_PHASES };
