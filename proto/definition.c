@@ -59,10 +59,11 @@ sp_period_format(enum sp_period p, uint64_t ms, char out[8])
 	out[7] = '\0';
 }
 
-/* A field name or a value: 1..max bytes of UTF-8 without control characters. */
-static bool
-text_ok(const char *s, size_t len, size_t max)
+bool
+sp_def_text_ok(const char *s, size_t max)
 {
+	size_t len = strlen(s);
+
 	return len >= 1 && len <= max && sp_key_check(s, len) == 0;
 }
 
@@ -96,57 +97,30 @@ sp_definition_check(const sp_definition *d)
 	    d->k < SP_DEF_K_MIN || d->k > SP_DEF_K_MAX || (unsigned)d->period > SP_PERIOD_YEAR)
 		return SP_EDEFINITION;
 	for (i = 0; i < d->nby; i++)
-		if (!text_ok(d->by[i], strlen(d->by[i]), SP_DEF_FIELD_MAX))
+		if (!sp_def_text_ok(d->by[i], SP_DEF_FIELD_MAX))
 			return SP_EDEFINITION;
 	if (d->nby == 2 && strcmp(d->by[0], d->by[1]) == 0)
 		return SP_EDEFINITION;
 	for (i = 0; i < d->ncategories; i++)
-		if (!text_ok(d->categories[i], strlen(d->categories[i]), SP_DEF_VALUE_MAX) ||
+		if (!sp_def_text_ok(d->categories[i], SP_DEF_VALUE_MAX) ||
 		    strcmp(d->categories[i], SP_DEF_OTHER) == 0)
 			return SP_EDEFINITION;
 	if (!distinct(d->categories[0], sizeof(d->categories[0]), d->ncategories))
 		return SP_EDEFINITION;
 	for (i = 0; i < d->nsums; i++)
-		if (!text_ok(d->sums[i], strlen(d->sums[i]), SP_DEF_FIELD_MAX))
+		if (!sp_def_text_ok(d->sums[i], SP_DEF_FIELD_MAX))
 			return SP_EDEFINITION;
 	if (!distinct(d->sums[0], sizeof(d->sums[0]), d->nsums))
 		return SP_EDEFINITION;
 	for (i = 0; i < d->nwhere; i++) {
-		if (!text_ok(d->where[i].field, strlen(d->where[i].field), SP_DEF_FIELD_MAX) ||
-		    !text_ok(d->where[i].value, strlen(d->where[i].value), SP_DEF_VALUE_MAX))
+		if (!sp_def_text_ok(d->where[i].field, SP_DEF_FIELD_MAX) ||
+		    !sp_def_text_ok(d->where[i].value, SP_DEF_VALUE_MAX))
 			return SP_EDEFINITION;
 		if (i > 0 && sp_key_cmp(d->where[i - 1].field, strlen(d->where[i - 1].field),
 		    d->where[i].field, strlen(d->where[i].field)) >= 0)
 			return SP_EDEFINITION;
 	}
 	return 0;
-}
-
-/* The next map key must be exactly name. */
-static bool
-read_name(sp_reader *r, const char *name)
-{
-	const char *s;
-	size_t len;
-
-	return sp_read_str(r, &s, &len) == 0 && len == strlen(name) && memcmp(s, name, len) == 0;
-}
-
-/*
- * A string of 1..max bytes without control characters (so no NUL: what
- * is copied into out, max + 1 bytes, is all of it).
- */
-static bool
-read_text(sp_reader *r, char *out, size_t max)
-{
-	const char *s;
-	size_t len;
-
-	if (sp_read_str(r, &s, &len) != 0 || !text_ok(s, len, max))
-		return false;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
 }
 
 /* An array of at most max strings of at most len bytes each, into v (stride bytes apart). */
@@ -158,7 +132,7 @@ read_texts(sp_reader *r, char *v, size_t stride, size_t max, size_t len, size_t 
 	if (sp_read_array(r, &count) != 0 || count > max)
 		return false;
 	for (i = 0; i < count; i++)
-		if (!read_text(r, v + i * stride, len))
+		if (!sp_read_text(r, v + i * stride, len))
 			return false;
 	*n = count;
 	return true;
@@ -173,26 +147,26 @@ read_definition(sp_reader *r, sp_definition *d)
 	uint32_t n, i;
 	char period[8];
 
-	if (sp_read_map(r, &n) != 0 || n != 7 || !read_name(r, "by") ||
+	if (sp_read_map(r, &n) != 0 || n != 7 || !sp_read_name(r, "by") ||
 	    !read_texts(r, d->by[0], sizeof(d->by[0]), SP_DEF_MAX_BY, SP_DEF_FIELD_MAX, &d->nby) ||
-	    !read_name(r, "categories") ||
+	    !sp_read_name(r, "categories") ||
 	    !read_texts(r, d->categories[0], sizeof(d->categories[0]), SP_DEF_MAX_CATEGORIES,
 	    SP_DEF_VALUE_MAX, &d->ncategories) ||
-	    !read_name(r, "from") || !read_text(r, d->from, SP_COLLECTION_MAX) ||
-	    !read_name(r, "k") || sp_read_uint(r, &k) != 0 || k > SP_DEF_K_MAX ||
-	    !read_name(r, "period") || sp_read_str(r, &s, &len) != 0 || len >= sizeof(period))
+	    !sp_read_name(r, "from") || !sp_read_text(r, d->from, SP_COLLECTION_MAX) ||
+	    !sp_read_name(r, "k") || sp_read_uint(r, &k) != 0 || k > SP_DEF_K_MAX ||
+	    !sp_read_name(r, "period") || sp_read_str(r, &s, &len) != 0 || len >= sizeof(period))
 		return SP_EDEFINITION;
 	d->k = (unsigned)k;
 	memcpy(period, s, len);
 	period[len] = '\0';
-	if (sp_period_parse(period, &d->period) != 0 || !read_name(r, "sums") ||
+	if (sp_period_parse(period, &d->period) != 0 || !sp_read_name(r, "sums") ||
 	    !read_texts(r, d->sums[0], sizeof(d->sums[0]), SP_DEF_MAX_SUMS, SP_DEF_FIELD_MAX,
 	    &d->nsums) ||
-	    !read_name(r, "where") || sp_read_map(r, &n) != 0 || n > SP_DEF_MAX_WHERE)
+	    !sp_read_name(r, "where") || sp_read_map(r, &n) != 0 || n > SP_DEF_MAX_WHERE)
 		return SP_EDEFINITION;
 	for (i = 0; i < n; i++)
-		if (!read_text(r, d->where[i].field, SP_DEF_FIELD_MAX) ||
-		    !read_text(r, d->where[i].value, SP_DEF_VALUE_MAX))
+		if (!sp_read_text(r, d->where[i].field, SP_DEF_FIELD_MAX) ||
+		    !sp_read_text(r, d->where[i].value, SP_DEF_VALUE_MAX))
 			return SP_EDEFINITION;
 	d->nwhere = n;
 	if (sp_reader_end(r) != 0)
@@ -275,11 +249,11 @@ sp_consent_decode(const uint8_t *body, size_t len, sp_consent *out)
 	memset(out, 0, sizeof(*out));
 	sp_reader_init(&r, body, len);
 	if (sp_read_map(&r, &n) != 0 || n != 4 ||
-	    !read_name(&r, "definition") || !read_bin32(&r, out->definition) ||
-	    !read_name(&r, "hub") || !read_bin32(&r, out->hub) ||
-	    !read_name(&r, "name") || !read_text(&r, out->name, SP_SUMMARY_NAME_MAX) ||
+	    !sp_read_name(&r, "definition") || !read_bin32(&r, out->definition) ||
+	    !sp_read_name(&r, "hub") || !read_bin32(&r, out->hub) ||
+	    !sp_read_name(&r, "name") || !sp_read_text(&r, out->name, SP_SUMMARY_NAME_MAX) ||
 	    sp_alias_check(out->name, strlen(out->name)) != 0 ||
-	    !read_name(&r, "until") || sp_read_uint(&r, &out->until_ms) != 0 ||
+	    !sp_read_name(&r, "until") || sp_read_uint(&r, &out->until_ms) != 0 ||
 	    sp_reader_end(&r) != 0) {
 		memset(out, 0, sizeof(*out));
 		return SP_ECONSENT;

@@ -69,6 +69,8 @@ typedef struct sp_definition {
  * 0 or SP_EDEFINITION.
  */
 int sp_definition_check(const sp_definition *d);
+/* A field name, category or label: 1..max bytes of UTF-8 without control characters. */
+bool sp_def_text_ok(const char *s, size_t max);
 /* Decodes a body into *out (cleared first): 0 or SP_EDEFINITION. */
 int sp_definition_decode(const uint8_t *body, size_t len, sp_definition *out);
 /* Appends the canonical body of a checked definition: 0, SP_EDEFINITION or out->err. */

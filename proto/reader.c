@@ -591,3 +591,40 @@ sp_key_cmp(const void *a, size_t alen, const void *b, size_t blen)
 		return c;
 	return alen < blen ? -1 : 1;
 }
+
+bool
+sp_utf8_printable(const char *s, size_t len)
+{
+	size_t i;
+
+	/*
+	 * In valid UTF-8 every byte below 0x80 is a character of its own, so
+	 * the control characters can be found bytewise.
+	 */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+bool
+sp_read_name(sp_reader *r, const char *name)
+{
+	const char *s;
+	size_t len;
+
+	return sp_read_str(r, &s, &len) == 0 && len == strlen(name) && memcmp(s, name, len) == 0;
+}
+
+bool
+sp_read_text(sp_reader *r, char *out, size_t max)
+{
+	const char *s;
+	size_t len;
+
+	if (sp_read_str(r, &s, &len) != 0 || len < 1 || len > max || !sp_utf8_printable(s, len))
+		return false;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}

@@ -70,11 +70,21 @@ int sp_read_map(sp_reader *r, uint32_t *n);
  */
 int sp_read_value(sp_reader *r, unsigned depth);
 
+/* The next item is the string name, exactly (a map key a format fixes). */
+bool sp_read_name(sp_reader *r, const char *name);
+/*
+ * A string of 1..max bytes without control characters, copied
+ * NUL-terminated into out (max + 1 bytes; so no NUL inside either).
+ */
+bool sp_read_text(sp_reader *r, char *out, size_t max);
+
 /* Returns SP_ETRAILING unless every byte was consumed. */
 int sp_reader_end(const sp_reader *r);
 
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)? */
 bool sp_utf8_valid(const void *s, size_t len);
+/* Whether valid UTF-8 s holds no control character (U+0000-U+001F, U+007F). */
+bool sp_utf8_printable(const char *s, size_t len);
 
 /* Bytewise key order used by canonical maps: <0, 0, >0 like memcmp. */
 int sp_key_cmp(const void *a, size_t alen, const void *b, size_t blen);

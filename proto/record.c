@@ -41,17 +41,8 @@ sp_collection_check(const char *s, size_t len, bool allow_reserved)
 int
 sp_key_check(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len == 0 || len > SP_KEY_MAX || !sp_utf8_valid(s, len))
+	if (len == 0 || len > SP_KEY_MAX || !sp_utf8_valid(s, len) || !sp_utf8_printable(s, len))
 		return SP_EKEY;
-	/*
-	 * In valid UTF-8 every byte below 0x80 is a character of its own, so
-	 * the control characters can be found bytewise.
-	 */
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return SP_EKEY;
 	return 0;
 }
 

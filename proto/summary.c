@@ -125,20 +125,12 @@ sp_period_valid(const char *p, size_t len)
 }
 
 static bool
-text_ok(const char *s, size_t max)
-{
-	size_t len = strlen(s);
-
-	return len >= 1 && len <= max && sp_key_check(s, len) == 0;
-}
-
-static bool
 labels_ok(const label_text *v, size_t n)
 {
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		if (!text_ok(v[i], SP_DEF_VALUE_MAX))
+		if (!sp_def_text_ok(v[i], SP_DEF_VALUE_MAX))
 			return false;
 		for (j = 0; j < i; j++)
 			if (strcmp(v[i], v[j]) == 0)
@@ -161,7 +153,7 @@ sp_summary_check(const sp_summary *s)
 	    !labels_ok((const label_text *)s->cols, s->ncols))
 		return SP_ESUMMARY;
 	for (i = 0; i < s->nsums; i++) {
-		if (!text_ok(s->sum_fields[i], SP_DEF_FIELD_MAX) ||
+		if (!sp_def_text_ok(s->sum_fields[i], SP_DEF_FIELD_MAX) ||
 		    (i > 0 && strcmp(s->sum_fields[i - 1], s->sum_fields[i]) >= 0))
 			return SP_ESUMMARY;
 	}
@@ -310,28 +302,6 @@ sp_summary_encode(const sp_summary *s, sp_buf *out)
 /* Decoding. */
 
 static bool
-read_name(sp_reader *r, const char *name)
-{
-	const char *s;
-	size_t len;
-
-	return sp_read_str(r, &s, &len) == 0 && len == strlen(name) && memcmp(s, name, len) == 0;
-}
-
-static bool
-read_text(sp_reader *r, char *out, size_t max)
-{
-	const char *s;
-	size_t len;
-
-	if (sp_read_str(r, &s, &len) != 0 || len < 1 || len > max || sp_key_check(s, len) != 0)
-		return false;
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
-}
-
-static bool
 read_cell(sp_reader *r, sp_cell *c)
 {
 	uint32_t n;
@@ -389,14 +359,14 @@ read_totals(sp_reader *r, const sp_summary *s, bool cells, void *base)
 {
 	uint32_t n, i;
 
-	if (sp_read_map(r, &n) != 0 || n != 3 || !read_name(r, "all") ||
-	    !read_entry(r, cells, base, at_total(s)) || !read_name(r, "cols") ||
+	if (sp_read_map(r, &n) != 0 || n != 3 || !sp_read_name(r, "all") ||
+	    !read_entry(r, cells, base, at_total(s)) || !sp_read_name(r, "cols") ||
 	    sp_read_array(r, &n) != 0 || n != s->ncols)
 		return false;
 	for (i = 0; i < n; i++)
 		if (!read_entry(r, cells, base, at_col_total(s, i)))
 			return false;
-	if (!read_name(r, "rows") || sp_read_array(r, &n) != 0 ||
+	if (!sp_read_name(r, "rows") || sp_read_array(r, &n) != 0 ||
 	    n != (s->ncols > 0 ? s->nrows : 0))
 		return false;
 	for (i = 0; i < n; i++)
@@ -413,7 +383,7 @@ read_labels(sp_reader *r, label_text *v, size_t n)
 	if (sp_read_array(r, &count) != 0 || count != n)
 		return false;
 	for (i = 0; i < count; i++)
-		if (!read_text(r, v[i], SP_DEF_VALUE_MAX))
+		if (!sp_read_text(r, v[i], SP_DEF_VALUE_MAX))
 			return false;
 	return true;
 }
@@ -426,23 +396,23 @@ read_shape(const uint8_t *body, size_t len, size_t *nrows, size_t *ncols, size_t
 	sp_reader r;
 
 	sp_reader_init(&r, body, len);
-	if (sp_read_map(&r, &n) != 0 || n != 9 || !read_name(&r, "cells") ||
+	if (sp_read_map(&r, &n) != 0 || n != 9 || !sp_read_name(&r, "cells") ||
 	    sp_read_array(&r, &n) != 0 || n > SP_SUMMARY_MAX_ROWS)
 		return SP_ESUMMARY;
 	*nrows = n;
 	for (i = 0; i < *nrows; i++)
 		if (sp_read_value(&r, 2) != 0)
 			return SP_ESUMMARY;
-	if (!read_name(&r, "cols") || sp_read_array(&r, &n) != 0 || n > SP_SUMMARY_MAX_COLS)
+	if (!sp_read_name(&r, "cols") || sp_read_array(&r, &n) != 0 || n > SP_SUMMARY_MAX_COLS)
 		return SP_ESUMMARY;
 	*ncols = n;
 	for (i = 0; i < *ncols; i++)
 		if (sp_read_value(&r, 1) != 0)
 			return SP_ESUMMARY;
-	if (!read_name(&r, "consent") || sp_read_value(&r, 1) != 0 || !read_name(&r, "k") ||
-	    sp_read_value(&r, 1) != 0 || !read_name(&r, "name") || sp_read_value(&r, 1) != 0 ||
-	    !read_name(&r, "period") || sp_read_value(&r, 1) != 0 || !read_name(&r, "rows") ||
-	    sp_read_value(&r, 2) != 0 || !read_name(&r, "sums") || sp_read_map(&r, &n) != 0 ||
+	if (!sp_read_name(&r, "consent") || sp_read_value(&r, 1) != 0 || !sp_read_name(&r, "k") ||
+	    sp_read_value(&r, 1) != 0 || !sp_read_name(&r, "name") || sp_read_value(&r, 1) != 0 ||
+	    !sp_read_name(&r, "period") || sp_read_value(&r, 1) != 0 || !sp_read_name(&r, "rows") ||
+	    sp_read_value(&r, 2) != 0 || !sp_read_name(&r, "sums") || sp_read_map(&r, &n) != 0 ||
 	    n > SP_DEF_MAX_SUMS)
 		return SP_ESUMMARY;
 	*nsums = n;
@@ -457,28 +427,28 @@ read_summary(sp_reader *r, sp_summary *s)
 	uint32_t n;
 	size_t len, i;
 
-	if (sp_read_map(r, &n) != 0 || n != 9 || !read_name(r, "cells") ||
-	    !read_table(r, s, true, s->cells) || !read_name(r, "cols") ||
-	    !read_labels(r, s->cols, s->ncols) || !read_name(r, "consent") ||
+	if (sp_read_map(r, &n) != 0 || n != 9 || !sp_read_name(r, "cells") ||
+	    !read_table(r, s, true, s->cells) || !sp_read_name(r, "cols") ||
+	    !read_labels(r, s->cols, s->ncols) || !sp_read_name(r, "consent") ||
 	    sp_read_bin(r, &p, &len) != 0 || len != SP_ID_BYTES)
 		return SP_ESUMMARY;
 	memcpy(s->consent, p, SP_ID_BYTES);
-	if (!read_name(r, "k") || sp_read_uint(r, &k) != 0 || k > SP_DEF_K_MAX ||
-	    !read_name(r, "name") || !read_text(r, s->name, SP_SUMMARY_NAME_MAX) ||
-	    !read_name(r, "period") || !read_text(r, s->period, sizeof(s->period) - 1) ||
-	    !read_name(r, "rows") || !read_labels(r, s->rows, s->nrows) ||
-	    !read_name(r, "sums") || sp_read_map(r, &n) != 0)
+	if (!sp_read_name(r, "k") || sp_read_uint(r, &k) != 0 || k > SP_DEF_K_MAX ||
+	    !sp_read_name(r, "name") || !sp_read_text(r, s->name, SP_SUMMARY_NAME_MAX) ||
+	    !sp_read_name(r, "period") || !sp_read_text(r, s->period, sizeof(s->period) - 1) ||
+	    !sp_read_name(r, "rows") || !read_labels(r, s->rows, s->nrows) ||
+	    !sp_read_name(r, "sums") || sp_read_map(r, &n) != 0)
 		return SP_ESUMMARY;
 	s->k = (unsigned)k;
 	for (i = 0; i < s->nsums; i++) {
 		sp_sum *base = &s->sums[i * entries(s)];
 
-		if (!read_text(r, s->sum_fields[i], SP_DEF_FIELD_MAX) || sp_read_map(r, &n) != 0 ||
-		    n != 2 || !read_name(r, "cells") || !read_table(r, s, false, base) ||
-		    !read_name(r, "totals") || !read_totals(r, s, false, base))
+		if (!sp_read_text(r, s->sum_fields[i], SP_DEF_FIELD_MAX) || sp_read_map(r, &n) != 0 ||
+		    n != 2 || !sp_read_name(r, "cells") || !read_table(r, s, false, base) ||
+		    !sp_read_name(r, "totals") || !read_totals(r, s, false, base))
 			return SP_ESUMMARY;
 	}
-	if (!read_name(r, "totals") || !read_totals(r, s, true, s->cells) ||
+	if (!sp_read_name(r, "totals") || !read_totals(r, s, true, s->cells) ||
 	    sp_reader_end(r) != 0)
 		return SP_ESUMMARY;
 	return sp_summary_check(s);
