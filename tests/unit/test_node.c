@@ -347,6 +347,21 @@ test_import_batches(void **state)
 	sp_buf_free(&body);
 }
 
+/* The body of a one-way definition: cases by category. */
+static void
+small_definition(sp_buf *out)
+{
+	sp_definition d;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.from, sizeof(d.from), "cases");
+	snprintf(d.by[0], sizeof(d.by[0]), "category");
+	d.nby = 1;
+	d.k = 5;
+	sp_buf_init(out);
+	assert_int_equal(sp_definition_encode(&d, out), 0);
+}
+
 /* A system write of body to collection/key in the fixture's community. */
 static sp_write
 sys_write(const fixture *f, const char *collection, const char *key, const sp_buf *body)
@@ -396,18 +411,11 @@ test_system_records(void **state)
 	fixture *f = *state;
 	char consents[SP_COLLECTION_MAX + 1];
 	uint8_t id[32], other[32], other_sk[64];
-	sp_definition d;
 	sp_consent c;
 	sp_buf def, con;
 	sp_write w;
 
-	memset(&d, 0, sizeof(d));
-	snprintf(d.from, sizeof(d.from), "cases");
-	snprintf(d.by[0], sizeof(d.by[0]), "category");
-	d.nby = 1;
-	d.k = 5;
-	sp_buf_init(&def);
-	assert_int_equal(sp_definition_encode(&d, &def), 0);
+	small_definition(&def);
 	w = sys_write(f, SP_DEFINITION_COLLECTION, "pmks", &def);
 	assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
 	assert_int_equal(live_label(f, SP_DEFINITION_COLLECTION, "pmks"), SP_LABEL_COMMUNITY);
@@ -534,7 +542,6 @@ test_hub_stores_only(void **state)
 	uint8_t sk[64], pk[32], other[32], other_sk[64], def[32] = { 0xde }, nobody[32] = { 0x77 };
 	sp_buf body, b_def, b_con, b_sum, rec;
 	sp_incoming in;
-	sp_definition d;
 
 	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
 	sp_sign_keypair(other, other_sk);
@@ -552,13 +559,7 @@ test_hub_stores_only(void **state)
 	assert_int_equal(receive_one(f, &in), SP_EHUBONLY);
 	assert_int_equal(live_label(f, "households", "h-1"), -1);
 	sp_buf_free(&rec);
-	memset(&d, 0, sizeof(d));
-	snprintf(d.from, sizeof(d.from), "cases");
-	snprintf(d.by[0], sizeof(d.by[0]), "category");
-	d.nby = 1;
-	d.k = 5;
-	sp_buf_init(&b_def);
-	assert_int_equal(sp_definition_encode(&d, &b_def), 0);
+	small_definition(&b_def);
 	received(f, sk, SP_DEFINITION_COLLECTION, "pmks", SP_LABEL_COMMUNITY, &b_def, &rec, &in);
 	assert_int_equal(receive_one(f, &in), SP_EHUBONLY);
 	sp_buf_free(&rec);
@@ -636,20 +637,13 @@ test_withdraw_summaries(void **state)
 	char summaries[SP_COLLECTION_MAX + 1], others[SP_COLLECTION_MAX + 1], key[32];
 	uint8_t hub[32] = { 0x4b }, other[32] = { 0x4c }, id[32];
 	static const char *const periods[] = { "2026-10", "2026-11" };
-	sp_definition d;
 	sp_written out;
 	sp_summary *s;
 	sp_buf def, sum;
 	sp_write w;
 	size_t i;
 
-	memset(&d, 0, sizeof(d));
-	snprintf(d.from, sizeof(d.from), "cases");
-	snprintf(d.by[0], sizeof(d.by[0]), "category");
-	d.nby = 1;
-	d.k = 5;
-	sp_buf_init(&def);
-	assert_int_equal(sp_definition_encode(&d, &def), 0);
+	small_definition(&def);
 	assert_int_equal(sp_node_summary_define(f->n, f->c.id, "pmks", def.data, def.len, &out), 0);
 	assert_int_equal(out.n, 1);
 	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hub, 0, &out), 0);

@@ -464,6 +464,20 @@ assert_closed_with(fixture *f, const char *why)
 	assert_string_equal(f->conn->close_why, why);
 }
 
+/* a, the responder, offers b households (shared); b wants it and has said HELLO. */
+static void
+serve_households(fixture *f, sp_area *households)
+{
+	sp_want want;
+
+	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
+	f->a_pol.noffers = 1;
+	connect_sides(f, false);
+	make_area(f, households, "households", SP_LABEL_SHARED);
+	make_want(f, &want, "households", SP_LABEL_SHARED);
+	b_hello(f, NULL, 0, &want, 1);
+}
+
 /* The i-th message a sent b is about area. */
 static void
 assert_area(fixture *f, size_t i, const sp_area *area)
@@ -603,19 +617,13 @@ test_want(void **state)
 	fixture *f = *state;
 	uint8_t ids[4][SP_ID_BYTES], got[8][SP_ID_BYTES], ask[3][SP_ID_BYTES];
 	sp_area households, community;
-	sp_want want;
 	size_t n;
 
 	a_put(f, "households", "h-1", SP_LABEL_SHARED, ids[0]);
 	a_put(f, "households", "h-2", SP_LABEL_SHARED, ids[1]);
 	a_put(f, "households", "h-3", SP_LABEL_SHARED, ids[2]);
 	memset(ids[3], 0x77, SP_ID_BYTES);
-	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
-	f->a_pol.noffers = 1;
-	connect_sides(f, false);
-	make_area(f, &households, "households", SP_LABEL_SHARED);
-	make_want(f, &want, "households", SP_LABEL_SHARED);
-	b_hello(f, NULL, 0, &want, 1);
+	serve_households(f, &households);
 	b_want(f, &households, ids, 2);
 	memcpy(ask[0], ids[1], SP_ID_BYTES);
 	memcpy(ask[1], ids[3], SP_ID_BYTES);
@@ -1480,16 +1488,10 @@ test_push_over_budget(void **state)
 	sp_area households;
 	uint8_t id[SP_ID_BYTES];
 	sp_stored st;
-	sp_want want;
 	sp_txn *t;
 	size_t before;
 
-	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
-	f->a_pol.noffers = 1;
-	connect_sides(f, false);
-	make_area(f, &households, "households", SP_LABEL_SHARED);
-	make_want(f, &want, "households", SP_LABEL_SHARED);
-	b_hello(f, NULL, 0, &want, 1);
+	serve_households(f, &households);
 	f->conn->stalled = true;
 	f->conn->pending = SP_CONN_OUT_BUDGET;
 	before = f->conn->nsent;
@@ -1526,7 +1528,6 @@ test_send_follows_reader(void **state)
 	sp_area households;
 	sp_buf body;
 	sp_write w;
-	sp_want want;
 	size_t n, drains = 0;
 	int i;
 
@@ -1552,12 +1553,7 @@ test_send_follows_reader(void **state)
 		w.label_given = true;
 		assert_int_equal(sp_node_put(f->a_node, &w, ids[i]), 0);
 	}
-	make_want(f, &f->a_pol.offers[0], "households", SP_LABEL_SHARED);
-	f->a_pol.noffers = 1;
-	connect_sides(f, false);
-	make_area(f, &households, "households", SP_LABEL_SHARED);
-	make_want(f, &want, "households", SP_LABEL_SHARED);
-	b_hello(f, NULL, 0, &want, 1);
+	serve_households(f, &households);
 	f->conn->stalled = true;
 	b_want(f, &households, ids, N);
 	WAIT_UNTIL(f, records_seen(f, got, N) > 0);
