@@ -104,7 +104,14 @@
 	X(SP_EADDRINUSE,     182, "the listening address is in use: another program (or simpuld) listens there; use --listen HOST:PORT") \
 	X(SP_ESHUTDOWN,      183, "the node is shutting down") \
 	X(SP_EOUTSIDE,       184, "record outside the areas agreed with this peer") \
-	X(SP_ENETKEY,        185, "bad network key file: it must hold exactly 32 bytes (make one with: head -c 32 /dev/urandom > FILE)")
+	X(SP_ENETKEY,        185, "bad network key file: it must hold exactly 32 bytes (make one with: head -c 32 /dev/urandom > FILE)") \
+	/* summaries: disclosure control (docs/DISCLOSURE.md) */ \
+	X(SP_ETABLE_SIZE,    200, "summary table of the wrong size: it must have 1 to 256 categories and 1 to 16 values of the second field") \
+	X(SP_ETABLE_K,       201, "the minimum count k must be from 3 to 1000") \
+	X(SP_ETABLE_COUNT,   202, "a count in a summary table is negative or larger than 1000000000") \
+	X(SP_ETABLE_TOTALS,  203, "summary table inconsistent: no table of counts agrees with its published cells and totals") \
+	X(SP_ETABLE_SMALL,   204, "summary table publishes a count from 1 to k-1") \
+	X(SP_ETABLE_PINNED,  205, "summary table does not protect a suppressed count: what is published fixes it, or shows it is below k")
 
 enum sp_err {
 #define SP_ERR_ENUM(name, off, msg) name = SP_ERR_BASE - (off),
