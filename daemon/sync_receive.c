@@ -1,0 +1,327 @@
+/*
+ * sync_receive.c - receiving records: a RECORDS message becomes a receive
+ * task (its records checked against what the session accepts, copied into
+ * a batch), verified on the thread pool and stored on the write queue;
+ * after the commit, the records stored go on to the other sessions and
+ * those that must wait are held: for a charter (waiting), or by an author
+ * not known yet (unsure), which get a last chance once everything
+ * received before them is stored. The path is docs/ARCHITECTURE.md's.
+ */
+#include "sync.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "batch.h"
+#include "hlc.h"
+#include "log.h"
+#include "sp_err.h"
+#include "sync_int.h"
+
+/* Records waiting for their charter, at most. */
+#define MAX_WAITING_BYTES (8u * 1024 * 1024)
+/* Rejections logged per session (the count goes on in the status). */
+#define LOG_REJECTS       8
+
+typedef struct receive_job {
+	sp_task task;
+	int err;
+	sp_session *s;
+	sp_buf records;            /* a batch (batch.h) */
+	size_t count;
+	sp_incoming *in;
+	bool charters;
+	bool last_chance;          /* the unsure records: an unknown author is refused now */
+} receive_job;
+
+static void receive_write_run(sp_task *task);
+static void receive_write_done(sp_task *task);
+static void resubmit(sp_session *s, sp_buf *held, size_t *n, bool last_chance);
+
+static void
+receive_job_free(receive_job *j)
+{
+	sp_session *s = j->s;
+	uint8_t *msg;
+
+	sp_buf_free(&j->records);
+	free(j->in);
+	free(j);
+	s->receive_jobs--;
+	sp_session_update_input(s);
+	if (s->receive_jobs == 0 && s->deferred != NULL && s->conn != NULL) {
+		msg = s->deferred;
+		s->deferred = NULL;
+		/* The job's reference holds the session meanwhile. */
+		sp_session_message(s, msg, s->deferred_len);
+		free(msg);
+	}
+	/* Everything received before the unsure records is stored: their last chance. */
+	if (s->receive_jobs == 0 && s->conn != NULL)
+		resubmit(s, &s->unsure, &s->nunsure, true);
+	sp_session_unref(s);
+}
+
+static receive_job *
+receive_job_new(sp_session *s)
+{
+	receive_job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	sp_buf_init(&j->records);
+	j->s = s;
+	s->refs++;
+	s->receive_jobs++;
+	sp_session_update_input(s);
+	return j;
+}
+
+static void
+reject(sp_session *s, int why, const sp_record *rec)
+{
+	sp_peer_stats *st = sp_session_stats(s);
+	char key[64];
+
+	if (st != NULL)
+		st->records_rejected++;
+	if (s->rejects_logged++ >= LOG_REJECTS)
+		return;
+	sp_log_escape(key, sizeof(key), rec != NULL ? rec->key : "?",
+	    rec != NULL ? rec->key_len : 1);
+	if (why == SP_EFUTURE && rec != NULL) {
+		uint64_t ms = SP_HLC_MS(rec->timestamp), now = sp_node_now_ms(s->ss->node);
+
+		/* Either clock may be wrong: a board without a battery-backed clock boots in the past. */
+		log_warn("peer %s: rejected record %s/%s: its timestamp is %llu minutes ahead of "
+		    "this node's clock; check the clocks of this node and of the writing device",
+		    s->pol.name, rec->collection, key,
+		    (unsigned long long)(ms > now ? (ms - now + 30000) / 60000 : 0));
+		return;
+	}
+	log_warn("peer %s: rejected record %s/%s: %s", s->pol.name,
+	    rec != NULL ? rec->collection : "?", key, sp_strerror(why));
+}
+
+/* On a worker thread: the session's node pointer never changes. */
+static void
+verify_run(sp_task *task)
+{
+	receive_job *j = (receive_job *)task;
+	uint64_t now = sp_node_now_ms(j->s->ss->node);
+	const uint8_t *rec, *p = j->records.data;
+	size_t left = j->records.len, len, i;
+
+	if ((j->in = calloc(j->count, sizeof(*j->in))) == NULL) {
+		j->err = SP_ENOMEM;
+		return;
+	}
+	/* The batch was built here: every record in it is whole. */
+	for (i = 0; i < j->count && sp_batch_next(&p, &left, &rec, &len) == 0; i++) {
+		j->in[i].data = rec;
+		j->in[i].len = len;
+		j->in[i].result = sp_record_open(rec, len, now, &j->in[i].rec, j->in[i].id);
+	}
+}
+
+static void
+verify_done(sp_task *task)
+{
+	receive_job *j = (receive_job *)task;
+	sp_session *s = j->s;
+	sp_record rec;
+	size_t i;
+
+	if (j->err != 0) {
+		sp_session_fail(s, j->err, "out of memory");
+		receive_job_free(j);
+		return;
+	}
+	/* A bad signature or clock: decoded again (it did decode) so the log names the record. */
+	for (i = 0; i < j->count; i++)
+		if (j->in[i].result != 0)
+			reject(s, j->in[i].result, sp_record_decode(j->in[i].data, j->in[i].len,
+			    &rec) == 0 ? &rec : NULL);
+	j->task.run = receive_write_run;
+	j->task.done = receive_write_done;
+	sp_work_write(s->ss->work, &j->task);
+}
+
+static void
+receive_write_run(sp_task *task)
+{
+	receive_job *j = (receive_job *)task;
+	sp_incoming *v;
+	size_t i, n = 0;
+
+	/* Only the verified ones go to the store; keep the others' results. */
+	if ((v = calloc(j->count, sizeof(*v))) == NULL) {
+		j->err = SP_ENOMEM;
+		return;
+	}
+	for (i = 0; i < j->count; i++)
+		if (j->in[i].result == 0)
+			v[n++] = j->in[i];
+	j->err = sp_node_receive(j->s->ss->node, v, n, &j->charters);
+	for (i = 0, n = 0; i < j->count; i++)
+		if (j->in[i].result == 0)
+			j->in[i].result = v[n++].result;
+	free(v);
+}
+
+/* Sends a batch held back (*held, *n records) through verification and the store again. */
+static void
+resubmit(sp_session *s, sp_buf *held, size_t *n, bool last_chance)
+{
+	receive_job *j;
+
+	if (*n == 0 || (j = receive_job_new(s)) == NULL)
+		return;
+	/* Verified again (cheap next to a round trip), then stored. */
+	j->records = *held;
+	j->count = *n;
+	j->last_chance = last_chance;
+	sp_buf_init(held);
+	*n = 0;
+	j->task.run = verify_run;
+	j->task.done = verify_done;
+	sp_work_run(s->ss->work, &j->task);
+}
+
+void
+sp_session_retry_waiting(sp_session *s)
+{
+	resubmit(s, &s->waiting, &s->nwaiting, false);
+}
+
+/*
+ * Keeps a record back to try again (past MAX_WAITING_BYTES it is dropped,
+ * not counted: the next reconciliation brings it again).
+ */
+static void
+hold(sp_buf *held, size_t *n, const sp_incoming *in)
+{
+	if (held->len + in->len < MAX_WAITING_BYTES) {
+		sp_batch_append(held, in->data, in->len);
+		(*n)++;
+	}
+}
+
+static void
+receive_write_done(sp_task *task)
+{
+	receive_job *j = (receive_job *)task;
+	sp_session *s = j->s;
+	sp_peer_stats *st = sp_session_stats(s);
+	sp_area a;
+	size_t i;
+	int pass;
+
+	if (j->err != 0) {
+		log_error("peer %s: storing received records failed: %s", s->pol.name,
+		    sp_strerror(j->err));
+		sp_session_fail(s, j->err, "storage error");
+		receive_job_free(j);
+		return;
+	}
+	for (i = 0; i < j->count; i++) {
+		sp_incoming *in = &j->in[i];
+
+		/* Whatever became of it, it is no longer awaited. */
+		if (st != NULL && st->to_receive > 0)
+			st->to_receive--;
+		if (in->result == 0) {
+			if (st != NULL)
+				st->records_accepted++;
+		} else if (in->result == SP_ENOCHARTER) {
+			hold(&s->waiting, &s->nwaiting, in);
+		} else if (in->result == SP_EAUTHOR_UNKNOWN && !j->last_chance) {
+			hold(&s->unsure, &s->nunsure, in);
+		} else if (in->result != SP_ESTALE && in->result != SP_ESIG &&
+		    in->result != SP_EFUTURE &&
+		    sp_record_decode(in->data, in->len, &in->rec) == 0) {
+			reject(s, in->result == SP_EAUTHOR_UNKNOWN ? SP_ENOTWRITER : in->result,
+			    &in->rec);
+		}
+	}
+	/*
+	 * New charters change what every session shares and which records
+	 * wait no longer; then what was stored goes on to the other peers,
+	 * the system records (charters) before those checked against them.
+	 */
+	if (j->charters)
+		sp_sessions_charters_changed(s->ss);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < j->count; i++) {
+			sp_incoming *in = &j->in[i];
+
+			if (in->result != 0)
+				continue;
+			sp_area_of(&in->rec, &a);
+			if (sp_sync_is_system_area(&a) == (pass == 0))
+				sp_sessions_stored_from(s->ss, &a, in->data, in->len, s);
+		}
+	}
+	/* The job's reference may be the last one (the connection closed meanwhile). */
+	s->refs++;
+	receive_job_free(j);
+	sp_session_maybe_complete(s);
+	sp_session_unref(s);
+}
+
+void
+sp_session_on_records(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, size_t raw_len)
+{
+	const uint8_t *p = m->data, *rec;
+	size_t left = m->data_len, len;
+	sp_peer_stats *st = sp_session_stats(s);
+	receive_job *j;
+	sp_record r;
+	sp_area a;
+	uint32_t i;
+	int err;
+
+	(void)raw;
+	(void)raw_len;
+	if ((j = receive_job_new(s)) == NULL) {
+		sp_session_fail(s, SP_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < m->count; i++) {
+		if (sp_wire_next_bin(&p, &left, &rec, &len) != 0)
+			break;
+		/* Counted here, before any filtering: what arrived, whatever it is. */
+		if (st != NULL)
+			st->records_in++;
+		if ((err = sp_record_decode(rec, len, &r)) != 0) {
+			reject(s, err, NULL);
+			continue;
+		}
+		if (st != NULL)
+			st->records_in_label[r.label]++;
+		sp_area_of(&r, &a);
+		if (!sp_session_accepts(s, &a)) {
+			reject(s, SP_EOUTSIDE, &r);
+			continue;
+		}
+		sp_batch_append(&j->records, rec, len);
+		j->count++;
+	}
+	if (j->records.err != 0 || j->count == 0) {
+		if (j->records.err != 0)
+			sp_session_fail(s, j->records.err, "out of memory");
+		receive_job_free(j);
+		return;
+	}
+	j->task.run = verify_run;
+	j->task.done = verify_done;
+	sp_work_run(s->ss->work, &j->task);
+}
+
+void
+sp_session_receive_clear(sp_session *s)
+{
+	free(s->deferred);
+	sp_buf_free(&s->waiting);
+	sp_buf_free(&s->unsure);
+}
