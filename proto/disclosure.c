@@ -538,29 +538,26 @@ out:
 
 /*
  * Secondary suppression: each suppressed entry in edge order that does not
- * meet the criterion gets a cycle of complements. Suppressing an entry only
- * adds tables that agree with the grid, so an entry that meets the
- * criterion keeps meeting it, and every entry on a new cycle can move along
- * it: one pass suffices. The second pass confirms it.
+ * meet the criterion gets a cycle of complements. One pass suffices.
+ * Suppressing an entry only adds tables that agree with the grid (its
+ * value was >= 1), so an entry that meets the criterion keeps meeting it;
+ * a complement added before the current entry lies on a cycle along which
+ * it can move, and was published, so it is >= k. The ranges computed after
+ * this prove it.
  */
 static int
 table_suppress(struct table *t, unsigned k)
 {
-	bool added;
 	uint32_t e;
 	int r;
 
-	do {
-		added = false;
-		for (e = 0; e < t->net.nedges; e++) {
-			if (!t->suppressed[e] || table_protects(t, e, k))
-				continue;
-			if ((r = table_complete_cycle(t, e, t->value[e] < (int64_t)k ?
-			    (int64_t)k - t->value[e] : 1)) != 0)
-				return r;
-			added = true;
-		}
-	} while (added);
+	for (e = 0; e < t->net.nedges; e++) {
+		if (!t->suppressed[e] || table_protects(t, e, k))
+			continue;
+		if ((r = table_complete_cycle(t, e, t->value[e] < (int64_t)k ?
+		    (int64_t)k - t->value[e] : 1)) != 0)
+			return r;
+	}
 	return 0;
 }
 
