@@ -101,7 +101,13 @@ read_categories(sp_cli *cli, sp_definition *d)
 	return 0;
 }
 
-/* --sum FIELD... and --where FIELD=VALUE..., the latter sorted by field. */
+static int
+compare_fields(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* --sum FIELD... and --where FIELD=VALUE..., both sorted by field. */
 static int
 parse_sums_and_wheres(sp_cli *cli, sp_definition *d)
 {
@@ -114,6 +120,10 @@ parse_sums_and_wheres(sp_cli *cli, sp_definition *d)
 			return sp_cli_usage(cli, _("--sum takes a field name of 1-%d bytes"),
 			    SP_DEF_FIELD_MAX);
 	d->nsums = cli->nsums;
+	qsort(d->sums, d->nsums, sizeof(d->sums[0]), compare_fields);
+	for (i = 1; i < d->nsums; i++)
+		if (strcmp(d->sums[i - 1], d->sums[i]) == 0)
+			return sp_cli_usage(cli, _("--sum %s is given twice"), d->sums[i]);
 	for (i = 0; i < cli->nwheres; i++) {
 		eq = strchr(cli->wheres[i], '=');
 		if (eq == NULL ||

@@ -107,11 +107,11 @@ sp_definition_check(const sp_definition *d)
 			return SP_EDEFINITION;
 	if (!distinct(d->categories[0], sizeof(d->categories[0]), d->ncategories))
 		return SP_EDEFINITION;
+	/* Sums in bytewise order, as a summary's map of them has its keys. */
 	for (i = 0; i < d->nsums; i++)
-		if (!sp_def_text_ok(d->sums[i], SP_DEF_FIELD_MAX))
+		if (!sp_def_text_ok(d->sums[i], SP_DEF_FIELD_MAX) ||
+		    (i > 0 && strcmp(d->sums[i - 1], d->sums[i]) >= 0))
 			return SP_EDEFINITION;
-	if (!distinct(d->sums[0], sizeof(d->sums[0]), d->nsums))
-		return SP_EDEFINITION;
 	for (i = 0; i < d->nwhere; i++) {
 		if (!sp_def_text_ok(d->where[i].field, SP_DEF_FIELD_MAX) ||
 		    !sp_def_text_ok(d->where[i].value, SP_DEF_VALUE_MAX))

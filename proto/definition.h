@@ -64,7 +64,8 @@ typedef struct sp_definition {
 /*
  * Checks a definition's contents: 1-2 distinct grouping fields, a user
  * collection, k in range, categories distinct and not "other", sums
- * distinct, where sorted by field without duplicates, every string
+ * distinct and in bytewise order, where sorted by field without
+ * duplicates, every string
  * within its limit, valid UTF-8 and without control characters.
  * 0 or SP_EDEFINITION.
  */

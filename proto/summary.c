@@ -1,9 +1,11 @@
 #include "summary.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "body.h"
+#include "disclosure.h"
 #include "pack.h"
 #include "reader.h"
 #include "sp_err.h"
@@ -474,4 +476,132 @@ sp_summary_decode(const uint8_t *body, size_t len, sp_summary **out)
 	}
 	*out = s;
 	return 0;
+}
+
+/* Grid entry i as a summary cell. */
+static void
+grid_cell(sp_cell *c, const int64_t *published, const sp_disclosure_range *ranges, size_t i)
+{
+	memset(c, 0, sizeof(*c));
+	if (published[i] != SP_DISCLOSURE_SUPPRESSED) {
+		c->value = (uint64_t)published[i];
+		return;
+	}
+	c->suppressed = true;
+	c->lo = (uint64_t)ranges[i].lo;
+	c->unbounded = ranges[i].hi == SP_DISCLOSURE_UNBOUNDED;
+	c->hi = c->unbounded ? 0 : (uint64_t)ranges[i].hi;
+}
+
+static void
+grid_sum(sp_sum *m, const sp_disclosure_sum *sums, size_t i)
+{
+	m->suppressed = sums[i].suppressed;
+	m->value = sums[i].suppressed ? 0 : sums[i].value;
+}
+
+/*
+ * The grid (rows + 1) x (cols + 1) into the summary's layout: cells, then
+ * for a two-way table each row's and column's total; the grand total.
+ */
+static void
+from_grid(sp_summary *s, size_t cols, const int64_t *published, const sp_disclosure_range *ranges,
+    const sp_disclosure_sum *sums, size_t m)
+{
+	size_t r, c, i;
+
+	for (r = 0; r < s->nrows; r++) {
+		for (c = 0; c < s->width; c++) {
+			i = sp_disclosure_index(cols, r, c);
+			if (sums != NULL)
+				grid_sum(sp_summary_sum_cell(s, m, r, c), sums, i);
+			else
+				grid_cell(sp_summary_cell(s, r, c), published, ranges, i);
+		}
+	}
+	for (r = 0; s->ncols > 0 && r < s->nrows; r++) {
+		i = sp_disclosure_index(cols, r, cols);
+		if (sums != NULL)
+			grid_sum(sp_summary_sum_row_total(s, m, r), sums, i);
+		else
+			grid_cell(sp_summary_row_total(s, r), published, ranges, i);
+	}
+	for (c = 0; c < s->ncols; c++) {
+		i = sp_disclosure_index(cols, s->nrows, c);
+		if (sums != NULL)
+			grid_sum(sp_summary_sum_col_total(s, m, c), sums, i);
+		else
+			grid_cell(sp_summary_col_total(s, c), published, ranges, i);
+	}
+	i = sp_disclosure_index(cols, s->nrows, cols);
+	if (sums != NULL)
+		grid_sum(sp_summary_sum_total(s, m), sums, i);
+	else
+		grid_cell(sp_summary_total(s), published, ranges, i);
+}
+
+int
+sp_summary_of_tally(const sp_tally *t, unsigned k, sp_summary **out)
+{
+	size_t rows = sp_tally_rows(t), cols = sp_tally_cols(t), nsums = sp_tally_nsums(t);
+	bool two_way = sp_tally_col(t, 0) != NULL;
+	sp_disclosure_range *ranges = NULL;
+	sp_disclosure_sum *sums = NULL;
+	int64_t *counts = NULL, *published = NULL, *cell_sums = NULL;
+	size_t r, c, m, n;
+	sp_summary *s = NULL;
+	int rc;
+
+	*out = NULL;
+	if (rows == 0 || cols == 0)
+		rows = cols = 0;
+	two_way = two_way && cols > 0;
+	if ((rc = sp_summary_new(rows, two_way ? cols : 0, nsums, &s)) != 0)
+		return rc;
+	for (r = 0; r < rows; r++)
+		snprintf(s->rows[r], sizeof(s->rows[r]), "%s", sp_tally_row(t, r));
+	for (c = 0; two_way && c < cols; c++)
+		snprintf(s->cols[c], sizeof(s->cols[c]), "%s", sp_tally_col(t, c));
+	for (m = 0; m < nsums; m++)
+		snprintf(s->sum_fields[m], sizeof(s->sum_fields[m]), "%s", sp_tally_sum_field(t, m));
+	s->k = k;
+	if (rows == 0)
+		goto done;
+	n = SP_DISCLOSURE_ENTRIES(rows, cols);
+	counts = calloc(rows * cols, sizeof(*counts));
+	cell_sums = calloc(rows * cols, sizeof(*cell_sums));
+	published = calloc(n, sizeof(*published));
+	ranges = calloc(n, sizeof(*ranges));
+	sums = calloc(n, sizeof(*sums));
+	if (counts == NULL || cell_sums == NULL || published == NULL || ranges == NULL ||
+	    sums == NULL) {
+		rc = SP_ENOMEM;
+		goto out;
+	}
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < cols; c++)
+			counts[r * cols + c] = (int64_t)sp_tally_count(t, r, c);
+	if ((rc = sp_disclosure_protect(counts, rows, cols, k, published, ranges)) != 0)
+		goto out;
+	from_grid(s, cols, published, ranges, NULL, 0);
+	for (m = 0; m < nsums; m++) {
+		for (r = 0; r < rows; r++)
+			for (c = 0; c < cols; c++)
+				cell_sums[r * cols + c] = sp_tally_sum(t, m, r, c);
+		if ((rc = sp_disclosure_sums(published, rows, cols, cell_sums, sums)) != 0)
+			goto out;
+		from_grid(s, cols, published, ranges, sums, m);
+	}
+done:
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	sp_summary_free(s);
+	free(counts);
+	free(cell_sums);
+	free(published);
+	free(ranges);
+	free(sums);
+	return rc;
 }

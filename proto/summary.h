@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "definition.h"
 #include "record.h"
+#include "tally.h"
 
 #define SP_SUMMARY_COLLECTION ".summary."   /* + the hub's id: one collection per hub */
 #define SP_SUMMARY_MAX_ROWS   256
@@ -90,6 +91,18 @@ int sp_summary_check(const sp_summary *s);
 int sp_summary_encode(const sp_summary *s, sp_buf *out);
 /* Decodes a body; *out owned by the caller. SP_ESUMMARY, SP_ENOMEM. */
 int sp_summary_decode(const uint8_t *body, size_t len, sp_summary **out);
+
+/*
+ * What a community publishes of a tally: its counts through disclosure
+ * control (disclosure.h) with minimum count k, each suppressed entry with
+ * the interval the published figures allow, and its sums on the counts'
+ * pattern; labels as the tally has them. Name, period and consent are
+ * the caller's to fill. A tally with no rows (no records, no category
+ * list) gives a table of none, its total 0. *out owned by the caller
+ * (sp_summary_free). The disclosure module's errors (SP_ETABLE_*),
+ * SP_ENOMEM.
+ */
+int sp_summary_of_tally(const sp_tally *t, unsigned k, sp_summary **out);
 
 /* Whether period is written as sp_period_format writes some period. */
 bool sp_period_valid(const char *period, size_t len);

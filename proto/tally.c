@@ -303,6 +303,18 @@ sp_tally_col(const sp_tally *t, size_t col)
 	return slot == COL_OTHER ? SP_DEF_OTHER : t->cols.v[slot];
 }
 
+size_t
+sp_tally_nsums(const sp_tally *t)
+{
+	return t->d.nsums;
+}
+
+const char *
+sp_tally_sum_field(const sp_tally *t, size_t s)
+{
+	return t->d.sums[s];
+}
+
 uint64_t
 sp_tally_total(const sp_tally *t)
 {

@@ -44,6 +44,9 @@ size_t sp_tally_rows(const sp_tally *t);
 size_t sp_tally_cols(const sp_tally *t);
 const char *sp_tally_row(const sp_tally *t, size_t row);
 const char *sp_tally_col(const sp_tally *t, size_t col);
+/* The definition's sum fields (its order). */
+size_t sp_tally_nsums(const sp_tally *t);
+const char *sp_tally_sum_field(const sp_tally *t, size_t s);
 /* Records matched, in total and per cell. */
 uint64_t sp_tally_total(const sp_tally *t);
 uint64_t sp_tally_count(const sp_tally *t, size_t row, size_t col);

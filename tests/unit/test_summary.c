@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "sp_err.h"
+#include "pack.h"
 #include "summary.h"
+#include "tally.h"
 
 static void
 published(sp_cell *c, uint64_t v)
@@ -221,6 +223,103 @@ test_too_big(void **state)
 	sp_summary_free(s);
 }
 
+static void
+add(sp_tally *t, const char *category, const char *sex, int64_t aid)
+{
+	sp_buf b;
+
+	sp_buf_init(&b);
+	sp_pack_map(&b, 3);
+	sp_pack_cstr(&b, "aid");
+	sp_pack_int(&b, aid);
+	sp_pack_cstr(&b, "category");
+	sp_pack_cstr(&b, category);
+	sp_pack_cstr(&b, "sex");
+	sp_pack_cstr(&b, sex);
+	assert_int_equal(sp_tally_add(t, b.data, b.len), 0);
+	sp_buf_free(&b);
+}
+
+/* Whether cell c shows true count v: published as v, or an interval holding it. */
+static bool
+shows(const sp_cell *c, uint64_t v)
+{
+	if (!c->suppressed)
+		return c->value == v;
+	return c->lo <= v && (c->unbounded || v <= c->hi);
+}
+
+/*
+ * A tally published: every small count hidden behind an interval that
+ * holds it, every other count as it is or hidden too; sums hidden exactly
+ * with their counts; labels as the tally's.
+ */
+static void
+test_of_tally(void **state)
+{
+	static const char *const cats[] = { "anak", "lansia", "disabilitas" };
+	static const int counts[3][2] = { { 9, 2 }, { 6, 8 }, { 0, 7 } };
+	sp_definition d;
+	sp_summary *s;
+	sp_tally *t;
+	size_t r, c;
+	int i;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	strcpy(d.from, "cases");
+	strcpy(d.by[0], "category");
+	strcpy(d.by[1], "sex");
+	d.nby = 2;
+	strcpy(d.sums[0], "aid");
+	d.nsums = 1;
+	d.k = 5;
+	assert_int_equal(sp_tally_new(&d, &t), 0);
+	for (r = 0; r < 3; r++)
+		for (c = 0; c < 2; c++)
+			for (i = 0; i < counts[r][c]; i++)
+				add(t, cats[r], c == 0 ? "L" : "P", 100);
+	assert_int_equal(sp_summary_of_tally(t, 5, &s), 0);
+	assert_int_equal(sp_summary_rows(s), 3);
+	assert_int_equal(sp_summary_cols(s), 2);
+	strcpy(sp_summary_name(s), "pmks");
+	strcpy(sp_summary_period(s), "2026-11");
+	assert_int_equal(sp_summary_check(s), 0);
+	for (r = 0; r < 3; r++) {
+		/* The tally's rows are bytewise: anak, disabilitas, lansia. */
+		const char *row = sp_summary_row(s, r);
+		size_t k = strcmp(row, "anak") == 0 ? 0 : strcmp(row, "lansia") == 0 ? 1 : 2;
+
+		for (c = 0; c < 2; c++) {
+			sp_cell *cell = sp_summary_cell(s, r, c);
+
+			assert_true(shows(cell, (uint64_t)counts[k][c]));
+			if (counts[k][c] > 0 && counts[k][c] < 5)
+				assert_true(cell->suppressed);
+			assert_int_equal(sp_summary_sum_cell(s, 0, r, c)->suppressed, cell->suppressed);
+			if (!cell->suppressed)
+				assert_int_equal(sp_summary_sum_cell(s, 0, r, c)->value, 100 * counts[k][c]);
+		}
+	}
+	assert_true(shows(sp_summary_total(s), 32));
+	assert_true(sp_summary_cell(s, 0, 1)->suppressed);   /* anak P = 2 */
+	assert_round_trip(s);
+	sp_summary_free(s);
+	sp_tally_free(t);
+
+	/* Nothing counted and no list: a table of nothing, its total 0. */
+	assert_int_equal(sp_tally_new(&d, &t), 0);
+	assert_int_equal(sp_summary_of_tally(t, 5, &s), 0);
+	assert_int_equal(sp_summary_rows(s), 0);
+	assert_false(sp_summary_total(s)->suppressed);
+	assert_int_equal(sp_summary_total(s)->value, 0);
+	strcpy(sp_summary_name(s), "pmks");
+	strcpy(sp_summary_period(s), "2026-11");
+	assert_round_trip(s);
+	sp_summary_free(s);
+	sp_tally_free(t);
+}
+
 int
 main(void)
 {
@@ -229,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_one_way),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_of_tally),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
