@@ -95,21 +95,3 @@ sp_req_community(sp_cmd_env *env, sp_ctl_conn *c, const sp_ctl_msg *req,
 	}
 	return r;
 }
-
-/* Hands a record just written here to the peers whose agreed areas hold it. */
-void
-sp_cmd_push_written(sp_cmd_env *env, const uint8_t id[SP_ID_BYTES])
-{
-	sp_stored st;
-	sp_record rec;
-	sp_area a;
-	sp_txn *t;
-
-	if (sp_txn_begin(sp_node_store(env->node), false, &t) != 0)
-		return;
-	if (sp_store_get_by_id(t, id, &st) == 0 && sp_record_decode(st.data, st.len, &rec) == 0) {
-		sp_area_of(&rec, &a);
-		sp_sessions_stored(env->sessions, &a, st.data, st.len);
-	}
-	sp_txn_abort(t);
-}

@@ -72,9 +72,6 @@ int sp_req_community(sp_cmd_env *env, sp_ctl_conn *c, const sp_ctl_msg *req,
 /* Fetches a required string field into buf; replies with SP_EINVAL naming it when missing. */
 int sp_req_cstr(sp_ctl_conn *c, const sp_ctl_msg *req, const char *name, char *buf, size_t size);
 
-/* Hands a record just written here to the peers whose agreed areas hold it. */
-void sp_cmd_push_written(sp_cmd_env *env, const uint8_t id[SP_ID_BYTES]);
-
 /* Handlers, one per command (see the table in commands.c). */
 void sp_cmd_ping(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_status(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);

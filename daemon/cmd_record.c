@@ -52,7 +52,7 @@ write_done(sp_job *job)
 		sp_pack_cstr(&b, "id");
 		sp_pack_bin(&b, wj->id, SP_ID_BYTES);
 		sp_reply_final(job->conn, &b);
-		sp_cmd_push_written(job->env, wj->id);
+		sp_sessions_stored_id(job->env->sessions, wj->id);
 	}
 	free(wj);
 }

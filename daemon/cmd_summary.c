@@ -172,7 +172,7 @@ summary_done(sp_job *job)
 		sp_sessions_resync_all(job->env->sessions);
 	else
 		for (i = 0; i < sj->written.n; i++)
-			sp_cmd_push_written(job->env, sj->written.ids[i]);
+			sp_sessions_stored_id(job->env->sessions, sj->written.ids[i]);
 	summary_job_free(sj);
 }
 

@@ -18,6 +18,7 @@
 #include "noise.h"
 #include "pack.h"
 #include "peer.h"
+#include "publish.h"
 #include "sp_err.h"
 #include "sync.h"
 
@@ -31,6 +32,7 @@ typedef struct sp_daemon {
 	sp_work *work;
 	sp_ctl_server *ctl;
 	sp_sessions *sessions;
+	sp_publisher *publisher;    /* NULL on a hub */
 	sp_peers *peers;
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
@@ -68,6 +70,7 @@ daemon_stop(void *arg)
 	d->stopping = 1;
 	log_info("shutting down");
 	sp_work_stop(d->work);
+	sp_publisher_close(d->publisher);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	/* Work already queued finishes first: the loop runs until it is done. */
@@ -179,6 +182,10 @@ sp_daemon_run(const sp_daemon_options *opt)
 		}
 		popt.network_key = netkey;
 	}
+	/* A community node publishes its consented summaries; a hub aggregates them. */
+	if (!opt->hub && (r = sp_publisher_start(&d->loop, d->node, d->work, d->sessions,
+	    &d->publisher)) != 0)
+		goto out;
 	sp_sessions_handlers(d->sessions, &handlers);
 	r = sp_peers_start(&d->loop, d->node, &popt, &handlers, &d->peers);
 	sp_memzero(netkey, sizeof(netkey));
@@ -204,12 +211,14 @@ out:
 	if (loop_ok) {
 		if (d->work != NULL)
 			sp_work_stop(d->work);
+		sp_publisher_close(d->publisher);
 		if (d->peers != NULL)
 			sp_peers_close(d->peers);
 		if (d->ctl != NULL)
 			sp_ctl_server_close(d->ctl, on_ctl_closed, d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 		sp_peers_free(d->peers);
+		sp_publisher_free(d->publisher);
 		sp_sessions_free(d->sessions);
 		sp_work_free(d->work);
 		if (uv_loop_close(&d->loop) != 0)

@@ -153,6 +153,21 @@ int sp_node_summary_withdraw(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES
     const char *name, const uint8_t hub[SP_PUBKEY_BYTES], sp_written *out);
 
 /*
+ * Publishes summary NAME of the community for the period holding now_ms
+ * (UTC) to each hub whose consent holds and was signed here (live, for
+ * the definition's current version, unexpired, by an admin of the current
+ * charter; the device that consented publishes, from the records it
+ * holds, so that two devices never publish different counts): the
+ * counts of the current records of the definition's collection through
+ * disclosure control (summary.h), as .summary.HUB NAME/PERIOD, unless the
+ * live version there says the same already. By a writer, in one durable
+ * transaction; nothing written without a consent that holds. The ids
+ * written go to out. SP_ENOTFOUND without a live definition.
+ */
+int sp_node_summary_publish(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, uint64_t now_ms, sp_written *out);
+
+/*
  * The live definitions of a community in name order, each with its live
  * consents (current: whether the consent names the definition's current
  * version). A non-zero return from a callback stops the walk and is

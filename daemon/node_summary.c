@@ -5,6 +5,7 @@
  */
 #include "node.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "node_int.h"
 #include "sp_err.h"
 #include "summary.h"
+#include "tally.h"
 #include "syscoll.h"
 
 /* Hubs a community may have consent collections for; more is refused. */
@@ -373,5 +375,148 @@ sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
 	sp_txn_abort(e->t);
 out:
 	free(e);
+	return r;
+}
+
+/* Publishing. */
+
+static int
+tally_record(void *arg, const sp_stored *st)
+{
+	sp_record rec;
+
+	if (sp_record_decode(st->data, st->len, &rec) != 0)
+		return SP_ECORRUPT;
+	if (rec.flags & SP_FLAG_TOMBSTONE)
+		return 0;
+	return sp_tally_add(arg, rec.body, rec.body_len);
+}
+
+/*
+ * Whether this node publishes under a live consent: one it signed (the
+ * device that consented computes what it consented to, from the records
+ * it holds; another device of the community may lack some), for this
+ * version of the definition, unexpired, while it is an admin.
+ */
+static bool
+consent_holds(const sp_node *n, const sp_consent *c, const sp_record *crec,
+    const uint8_t def_id[SP_ID_BYTES], const sp_charter *charter, uint64_t now_ms)
+{
+	return memcmp(crec->author, n->pk, SP_PUBKEY_BYTES) == 0 &&
+	    memcmp(c->definition, def_id, SP_ID_BYTES) == 0 &&
+	    (c->until_ms == 0 || c->until_ms > now_ms) && sp_charter_is_admin(charter, crec->author);
+}
+
+/* Writes body under collection/key unless the live version there has it already. */
+static int
+publish_to(sp_node *n, sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *collection, const char *key, const sp_buf *body, sp_written *out)
+{
+	sp_stored st;
+	sp_record rec;
+	sp_write w;
+	int r;
+
+	r = live(t, community, collection, key, &st, &rec);
+	if (r == 0 && rec.body_len == body->len && memcmp(rec.body, body->data, body->len) == 0)
+		return 0;
+	if (r != 0 && r != SP_ENOTFOUND)
+		return r;
+	system_write(&w, community, collection, key, body->data, body->len);
+	return put(n, t, &w, false, out);
+}
+
+struct publish {
+	const uint8_t *community;
+	const char *name;
+	uint64_t now_ms;
+	sp_written *out;
+	sp_definition d;
+	struct hubs hubs;
+};
+
+static int
+publish_in(sp_node *n, sp_txn *t, void *arg)
+{
+	struct publish *pb = arg;
+	char collection[SP_COLLECTION_MAX + 1], key[SP_SUMMARY_KEY_MAX + 1];
+	sp_charter *charter = NULL;
+	sp_summary *s = NULL;
+	sp_tally *tally = NULL;
+	sp_stored dst, cst;
+	sp_record drec, crec;
+	sp_consent c;
+	sp_buf body;
+	size_t i;
+	int r;
+
+	sp_buf_init(&body);
+	if ((r = live(t, pb->community, SP_DEFINITION_COLLECTION, pb->name, &dst, &drec)) != 0 ||
+	    (r = sp_definition_decode(drec.body, drec.body_len, &pb->d)) != 0 ||
+	    (r = sp_node_charter(t, pb->community, &charter)) != 0 ||
+	    (r = consent_hubs(t, pb->community, &pb->hubs)) != 0 ||
+	    (r = sp_tally_new(&pb->d, &tally)) != 0 ||
+	    (r = sp_store_each(t, pb->community, pb->d.from, strlen(pb->d.from), NULL, 0,
+	    tally_record, tally)) != 0 ||
+	    (r = sp_summary_of_tally(tally, pb->d.k, &s)) != 0)
+		goto out;
+	memcpy(sp_summary_name(s), pb->name, strlen(pb->name) + 1);
+	sp_period_format(pb->d.period, pb->now_ms, sp_summary_period(s));
+	snprintf(key, sizeof(key), "%s/%s", pb->name, sp_summary_period(s));
+	for (i = 0; i < pb->hubs.n; i++) {
+		consent_collection(pb->hubs.id[i], collection);
+		r = live(t, pb->community, collection, pb->name, &cst, &crec);
+		if (r == SP_ENOTFOUND)
+			continue;
+		if (r != 0)
+			goto out;
+		if (sp_consent_decode(crec.body, crec.body_len, &c) != 0 ||
+		    !consent_holds(n, &c, &crec, dst.id, charter, pb->now_ms))
+			continue;
+		memcpy(sp_summary_consent(s), cst.id, SP_ID_BYTES);
+		sp_buf_reset(&body);
+		if ((r = sp_summary_encode(s, &body)) != 0)
+			goto out;
+		sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), pb->hubs.id[i],
+		    collection);
+		if ((r = publish_to(n, t, pb->community, collection, key, &body, pb->out)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	sp_buf_free(&body);
+	sp_summary_free(s);
+	sp_tally_free(tally);
+	sp_charter_free(charter);
+	return r;
+}
+
+int
+sp_node_summary_publish(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES], const char *name,
+    uint64_t now_ms, sp_written *out)
+{
+	struct publish *pb;
+	sp_txn *t;
+	int r;
+
+	out->n = 0;
+	out->more = false;
+	if ((pb = calloc(1, sizeof(*pb))) == NULL)
+		return SP_ENOMEM;
+	pb->community = community;
+	pb->name = name;
+	pb->now_ms = now_ms;
+	pb->out = out;
+	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
+		goto done;
+	if ((r = publish_in(n, t, pb)) != 0) {
+		sp_txn_abort(t);
+		out->n = 0;
+		out->more = false;
+		goto done;
+	}
+	r = sp_txn_commit(t);
+done:
+	free(pb);
 	return r;
 }

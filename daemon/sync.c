@@ -366,6 +366,8 @@ sp_sessions_stored_from(sp_sessions *ss, const sp_area *area, const uint8_t *rec
 {
 	struct push_arg p = { area, rec, len, from };
 
+	if (ss->observer != NULL)
+		ss->observer(ss->observer_arg, area);
 	each_session(ss, push_one, &p);
 }
 
@@ -420,9 +422,35 @@ sp_sessions_stored(sp_sessions *ss, const sp_area *area, const uint8_t *rec, siz
 }
 
 void
+sp_sessions_stored_id(sp_sessions *ss, const uint8_t id[SP_ID_BYTES])
+{
+	sp_stored st;
+	sp_record rec;
+	sp_area a;
+	sp_txn *t;
+
+	if (sp_txn_begin(sp_node_store(ss->node), false, &t) != 0)
+		return;
+	if (sp_store_get_by_id(t, id, &st) == 0 && sp_record_decode(st.data, st.len, &rec) == 0) {
+		sp_area_of(&rec, &a);
+		sp_sessions_stored(ss, &a, st.data, st.len);
+	}
+	sp_txn_abort(t);
+}
+
+void
 sp_sessions_resync_all(sp_sessions *ss)
 {
+	if (ss->observer != NULL)
+		ss->observer(ss->observer_arg, NULL);
 	each_session(ss, resync_one, NULL);
+}
+
+void
+sp_sessions_observe(sp_sessions *ss, void (*cb)(void *arg, const sp_area *area), void *arg)
+{
+	ss->observer = cb;
+	ss->observer_arg = arg;
 }
 
 int

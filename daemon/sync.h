@@ -41,8 +41,19 @@ void sp_sessions_handlers(sp_sessions *ss, sp_conn_handlers *h);
  */
 void sp_sessions_stored(sp_sessions *ss, const sp_area *area, const uint8_t *rec, size_t len);
 
+/* A record written here by id: as sp_sessions_stored, read from the store. */
+void sp_sessions_stored_id(sp_sessions *ss, const uint8_t id[SP_ID_BYTES]);
+
 /* Many records changed at once (an import): every session reconciles again. */
 void sp_sessions_resync_all(sp_sessions *ss);
+
+/*
+ * Tells cb of every record stored here, written or received, once it is
+ * committed, on the loop thread (area NULL: many changed at once, as
+ * sp_sessions_resync_all says). One observer (a publisher of summaries);
+ * cb NULL removes it.
+ */
+void sp_sessions_observe(sp_sessions *ss, void (*cb)(void *arg, const sp_area *area), void *arg);
 
 /* Reconcile with the named peer again ('peer sync'); SP_ENOTFOUND when it has no session. */
 int sp_sessions_resync(sp_sessions *ss, const char *peer);

@@ -61,6 +61,8 @@ struct sp_sessions {
 	sp_node *node;
 	sp_work *work;
 	sp_session *list;          /* those whose connection is open */
+	void (*observer)(void *arg, const sp_area *area);
+	void *observer_arg;
 };
 
 /* Each group of fields belongs to the file named: the others may read it. */

@@ -87,4 +87,27 @@ check "nothing defined" contains "$OUT" "No summaries defined in rt03"
 expect_exit 0 "ls --all shows the consent's tombstone" sp "$A" ls rt03 ".consent.$HUB" --all
 check "consent deleted" contains "$OUT" "pmks"
 expect_exit 3 "rm again" sp "$A" summary rm rt03 pmks
+
+# Publishing: a consented summary is computed from the current records and
+# kept up to date (a second after they change), small counts hidden.
+MONTH=$(date -u +%Y-%m)
+for i in 1 2 3 4 5 6; do sp "$A" put rt03 groups "g$i" --body '{"kind":"arisan"}' >/dev/null; done
+sp "$A" put rt03 groups g7 --body '{"kind":"majelis taklim"}' >/dev/null
+expect_exit 0 "define groups" sp "$A" summary define rt03 groups --from groups --count-by kind
+sleep 1.5   # past the publisher's second
+check "nothing published without consent" not sp "$A" get rt03 ".summary.$HUB" "groups/$MONTH"
+expect_exit 0 "consent to groups" sp "$A" summary consent rt03 groups --to "$HUB"
+published() { sp "$A" --json get rt03 ".summary.$HUB" "groups/$MONTH" 2>/dev/null | tr -d ' \n'; }
+wait_for 10 "the summary is published" sh -c "'$SIMPUL' --data '$A' get rt03 '.summary.$HUB' 'groups/$MONTH'"
+check "ls says what the collection is" contains "$(sp "$A" ls rt03)" "summaries published to the hub named after the dot"
+check "the rows are the kinds found" contains "$(published)" '"rows":["arisan","majelistaklim"]'
+# majelis taklim (1) hidden, and arisan with it (else 7 - 6 gives it away): each 1 to 6.
+check "majelis taklim (1) is hidden, and arisan with it" contains "$(published)" '"cells":[[[1,6]],[[1,6]]]'
+check "the total is published" contains "$(published)" '"totals":{"all":7,'
+for i in 8 9 10 11; do sp "$A" put rt03 groups "g$i" --body '{"kind":"majelis taklim"}' >/dev/null; done
+wait_for 10 "the summary follows the records" sh -c "'$SIMPUL' --data '$A' --json get rt03 '.summary.$HUB' 'groups/$MONTH' | tr -d ' \n' | grep -q '\"cells\":\[\[6\],\[5\]\]'"
+# W, a writer that holds none of the groups, did not consent: it publishes nothing.
+check "the summary is A's, the device that consented" contains "$(published)" "\"author\":\"$(sp "$A" id)\""
+expect_exit 0 "withdraw" sp "$A" summary withdraw rt03 groups --to "$HUB"
+expect_exit 3 "the summary is withdrawn with its consent" sp "$A" get rt03 ".summary.$HUB" "groups/$MONTH"
 finish

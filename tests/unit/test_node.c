@@ -683,6 +683,122 @@ test_withdraw_summaries(void **state)
 	sp_buf_free(&def);
 }
 
+/* A case record in the fixture's community, put here. */
+static void
+put_case(fixture *f, const char *key, const char *category)
+{
+	sp_buf body;
+	sp_write w;
+	uint8_t id[32];
+
+	sp_buf_init(&body);
+	sp_pack_map(&body, 1);
+	sp_pack_cstr(&body, "category");
+	sp_pack_cstr(&body, category);
+	memset(&w, 0, sizeof(w));
+	memcpy(w.community, f->c.id, 32);
+	w.collection = "cases";
+	w.collection_len = 5;
+	w.key = key;
+	w.key_len = strlen(key);
+	w.body = body.data;
+	w.body_len = body.len;
+	assert_int_equal(sp_node_put(f->n, &w, id), 0);
+	sp_buf_free(&body);
+}
+
+/* The live summary published to collection under key, decoded; NULL if none. */
+static sp_summary *
+published_summary(fixture *f, const char *collection, const char *key)
+{
+	sp_summary *s = NULL;
+	sp_stored st;
+	sp_record rec;
+	sp_txn *t;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	if (sp_store_get(t, f->c.id, collection, strlen(collection), key, strlen(key), &st) == 0) {
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		if (!(rec.flags & SP_FLAG_TOMBSTONE))
+			assert_int_equal(sp_summary_decode(rec.body, rec.body_len, &s), 0);
+	}
+	sp_txn_abort(t);
+	return s;
+}
+
+/*
+ * publish: the counts of the current cases through disclosure control, to
+ * each hub whose consent holds; nothing new when nothing changed; nothing
+ * without a consent that holds (withdrawn, expired, or for an earlier
+ * version of the definition).
+ */
+static void
+test_publish(void **state)
+{
+	fixture *f = *state;
+	char summaries[SP_COLLECTION_MAX + 1], key[16];
+	uint8_t hub[32] = { 0x4b };
+	sp_written out;
+	sp_summary *s;
+	sp_buf def;
+	int i;
+
+	small_definition(&def);
+	assert_int_equal(sp_node_summary_define(f->n, f->c.id, "pmks", def.data, def.len, &out), 0);
+	for (i = 0; i < 7; i++) {
+		snprintf(key, sizeof(key), "c-%d", i);
+		put_case(f, key, i < 6 ? "anak" : "lansia");
+	}
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), hub, summaries);
+	/* No consent: nothing. */
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hub, 0, &out), 0);
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_non_null(s = published_summary(f, summaries, "pmks/2023-11"));
+	assert_int_equal(sp_summary_rows(s), 2);
+	assert_string_equal(sp_summary_row(s, 0), "anak");
+	/* lansia: 1, hidden, and one more entry with it (anak or the total), or 1 = 7 - 6. */
+	assert_true(sp_summary_cell(s, 1, 0)->suppressed);
+	assert_true(sp_summary_cell(s, 0, 0)->suppressed || sp_summary_total(s)->suppressed);
+	assert_true(sp_summary_cell(s, 0, 0)->suppressed || sp_summary_cell(s, 0, 0)->value == 6);
+	sp_summary_free(s);
+	/* The same counts: nothing new. */
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now, &out), 0);
+	assert_int_equal(out.n, 0);
+	/* Five in lansia: published. */
+	for (i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "l-%d", i);
+		put_case(f, key, "lansia");
+	}
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_non_null(s = published_summary(f, summaries, "pmks/2023-11"));
+	assert_int_equal(sp_summary_cell(s, 1, 0)->value, 5);
+	assert_int_equal(sp_summary_total(s)->value, 11);
+	sp_summary_free(s);
+	/* Next month: a new record; the last one of November stays. */
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now + 31ull * 86400000,
+	    &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_non_null(s = published_summary(f, summaries, "pmks/2023-12"));
+	sp_summary_free(s);
+	assert_non_null(s = published_summary(f, summaries, "pmks/2023-11"));
+	sp_summary_free(s);
+	/* An edited definition: the consent no longer holds. */
+	assert_int_equal(sp_node_summary_define(f->n, f->c.id, "pmks", def.data, def.len, &out), 0);
+	put_case(f, "x", "anak");
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now, &out), 0);
+	assert_int_equal(out.n, 0);
+	/* Consented again, until yesterday: expired. */
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hub, g_now - 1, &out), 0);
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "pmks", g_now, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(sp_node_summary_publish(f->n, f->c.id, "nope", g_now, &out), SP_ENOTFOUND);
+	sp_buf_free(&def);
+}
+
 int
 main(void)
 {
@@ -695,6 +811,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_system_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_stores_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_summaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
 	};
 
 	if (sp_crypto_init() != 0)
