@@ -381,7 +381,7 @@ brute_force(const struct case_ *c, struct brute *b)
 {
 	size_t ncells = c->rows * c->cols, n = SP_DISCLOSURE_ENTRIES(c->rows, c->cols), g, i, j, s;
 	struct set reach[MAX_CELLS + 1], alive[MAX_CELLS + 1];
-	int64_t first[MAX_CELLS], last[MAX_CELLS], cols[MAX_COLS] = { 0 }, v, row_total, sum;
+	int64_t first[MAX_CELLS], last[MAX_CELLS], cols[MAX_COLS] = { 0 }, v, row_total = 0, sum;
 	bool free_cell[MAX_CELLS];
 	static struct rest r;
 	uint64_t to;
