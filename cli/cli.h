@@ -181,6 +181,7 @@ int sp_cli_cmd_peer_rm(sp_cli *cli);
 int sp_cli_cmd_peer_sync(sp_cli *cli);
 int sp_cli_cmd_summary_define(sp_cli *cli);
 int sp_cli_cmd_summary_ls(sp_cli *cli);
+int sp_cli_cmd_summary_show(sp_cli *cli);
 int sp_cli_cmd_summary_rm(sp_cli *cli);
 int sp_cli_cmd_summary_consent(sp_cli *cli);
 int sp_cli_cmd_summary_withdraw(sp_cli *cli);

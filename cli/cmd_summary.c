@@ -10,9 +10,11 @@
 #include "cli.h"
 #include "definition.h"
 #include "i18n.h"
+#include "json_body.h"
 #include "pack.h"
 #include "reader.h"
 #include "sp_err.h"
+#include "summary.h"
 
 /* A categories file: one category a line (the ministry's PMKS list is 26). */
 /* Consents listed per definition, at most (one per hub). */
@@ -470,4 +472,148 @@ sp_cli_cmd_summary_ls(sp_cli *cli)
 	else if (ndef == 0)
 		printf(_("No summaries defined in %s (see 'simpul summary define').\n"), cli->argv[0]);
 	return SP_EXIT_OK;
+}
+
+/* show */
+
+/* A published cell as text: its count, lo-hi, or lo+ when unbounded. */
+static void
+cell_text(char *out, size_t size, const sp_cell *c)
+{
+	if (!c->suppressed)
+		snprintf(out, size, "%llu", (unsigned long long)c->value);
+	else if (c->unbounded)
+		snprintf(out, size, "%llu+", (unsigned long long)c->lo);
+	else
+		snprintf(out, size, "%llu-%llu", (unsigned long long)c->lo, (unsigned long long)c->hi);
+}
+
+static void
+print_row(const char *label, char (*cells)[32], size_t n)
+{
+	size_t i;
+
+	printf("  %-28.28s", label);
+	for (i = 0; i < n; i++)
+		printf(" %10s", cells[i]);
+	printf("\n");
+}
+
+/* The table header: the column labels (or "count"), then "total" for a two-way table. */
+static void
+print_header(sp_summary *s)
+{
+	char cells[SP_SUMMARY_MAX_COLS + 1][32];
+	size_t c, n = sp_summary_cols(s);
+
+	for (c = 0; c < n; c++)
+		snprintf(cells[c], sizeof(cells[c]), "%.10s", sp_summary_col(s, c));
+	snprintf(cells[n], sizeof(cells[n]), "%s", n > 0 ? _("total") : _("count"));
+	print_row("", cells, n + 1);
+}
+
+/* The published table, totals included. */
+static void
+print_published(sp_summary *s)
+{
+	char cells[SP_SUMMARY_MAX_COLS + 1][32];
+	size_t r, c, ncols = sp_summary_cols(s), w = ncols > 0 ? ncols : 1;
+
+	print_header(s);
+	for (r = 0; r < sp_summary_rows(s); r++) {
+		for (c = 0; c < w; c++)
+			cell_text(cells[c], sizeof(cells[c]), sp_summary_cell(s, r, c));
+		if (ncols > 0)
+			cell_text(cells[w], sizeof(cells[w]), sp_summary_row_total(s, r));
+		print_row(sp_summary_row(s, r), cells, ncols > 0 ? w + 1 : w);
+	}
+	for (c = 0; c < ncols; c++)
+		cell_text(cells[c], sizeof(cells[c]), sp_summary_col_total(s, c));
+	cell_text(cells[ncols], sizeof(cells[ncols]), sp_summary_total(s));
+	print_row(_("total"), cells, ncols + 1);
+}
+
+/* The exact counts (reply fields "cells", "total"), laid out as the published table. */
+static int
+print_exact(const sp_ctl_msg *m, sp_summary *s)
+{
+	char cells[SP_SUMMARY_MAX_COLS + 1][32];
+	uint64_t v, row_sum, col_sum[SP_SUMMARY_MAX_COLS] = { 0 }, total = 0;
+	size_t r, c, ncols = sp_summary_cols(s), w = ncols > 0 ? ncols : 1;
+	const uint8_t *raw;
+	uint32_t n, k;
+	sp_reader rd;
+	size_t len;
+
+	if (sp_ctl_get_raw(m, "cells", &raw, &len) != 0 || sp_ctl_get_uint(m, "total", &total) != 0)
+		return SP_EFRAME;
+	sp_reader_init(&rd, raw, len);
+	if (sp_read_array(&rd, &n) != 0 || n != sp_summary_rows(s))
+		return SP_EFRAME;
+	print_header(s);
+	for (r = 0; r < n; r++) {
+		if (sp_read_array(&rd, &k) != 0 || k != w)
+			return SP_EFRAME;
+		row_sum = 0;
+		for (c = 0; c < w; c++) {
+			if (sp_read_uint(&rd, &v) != 0)
+				return SP_EFRAME;
+			snprintf(cells[c], sizeof(cells[c]), "%llu", (unsigned long long)v);
+			row_sum += v;
+			col_sum[c] += v;
+		}
+		snprintf(cells[w], sizeof(cells[w]), "%llu", (unsigned long long)row_sum);
+		print_row(sp_summary_row(s, r), cells, ncols > 0 ? w + 1 : w);
+	}
+	for (c = 0; c < ncols; c++)
+		snprintf(cells[c], sizeof(cells[c]), "%llu", (unsigned long long)col_sum[c]);
+	snprintf(cells[ncols], sizeof(cells[ncols]), "%llu", (unsigned long long)total);
+	print_row(_("total"), cells, ncols + 1);
+	return 0;
+}
+
+int
+sp_cli_cmd_summary_show(sp_cli *cli)
+{
+	json_t *exact, *published;
+	const uint8_t *body;
+	sp_summary *s;
+	sp_ctl_msg m;
+	sp_buf req;
+	size_t len;
+	int r;
+
+	if ((r = sp_cli_request(cli, &req, "summary.show", 2)) != 0)
+		return r;
+	sp_pack_cstr(&req, "community");
+	sp_pack_cstr(&req, cli->argv[0]);
+	sp_pack_cstr(&req, "name");
+	sp_pack_cstr(&req, cli->argv[1]);
+	if ((r = sp_cli_call(cli, &req, &m)) != 0)
+		return r;
+	if (sp_ctl_get_bin(&m, "published", &body, &len) != 0 ||
+	    sp_summary_decode(body, len, &s) != 0)
+		return sp_cli_fail(cli, SP_EFRAME, "reply without the published summary");
+	if (cli->json) {
+		exact = json_object();
+		json_object_set_new(exact, "rows", sp_cli_field_json(&m, "rows"));
+		json_object_set_new(exact, "cols", sp_cli_field_json(&m, "cols"));
+		json_object_set_new(exact, "cells", sp_cli_field_json(&m, "cells"));
+		json_object_set_new(exact, "total", sp_cli_field_json(&m, "total"));
+		if (sp_body_to_json(body, len, &published) != 0)
+			published = json_null();
+		sp_cli_print_json(json_pack("{s:o, s:o}", "exact", exact, "published", published));
+		sp_summary_free(s);
+		return SP_EXIT_OK;
+	}
+	printf(_("%s in %s, period %s, k = %u\n\nCounted here (this never leaves the node):\n"),
+	    cli->argv[1], cli->argv[0], sp_summary_period(s), *sp_summary_k(s));
+	r = print_exact(&m, s);
+	if (r == 0) {
+		printf("%s", _("\nWhat hubs receive under a consent (a-b: hidden, somewhere "
+		    "from a to b; a+: hidden, at least a):\n"));
+		print_published(s);
+	}
+	sp_summary_free(s);
+	return r != 0 ? sp_cli_fail(cli, r, "malformed reply") : SP_EXIT_OK;
 }

@@ -70,6 +70,8 @@ const sp_cli_command sp_cli_commands[] = {
 	  sp_cli_cmd_summary_define },
 	{ { "summary", "ls" }, 1, 1, 0, "COMMUNITY",
 	  N_("list a community's summary definitions and their consents"), sp_cli_cmd_summary_ls },
+	{ { "summary", "show" }, 2, 2, 0, "COMMUNITY NAME",
+	  N_("the counts now, beside what hubs would receive of them"), sp_cli_cmd_summary_show },
 	{ { "summary", "rm" }, 2, 2, 0, "COMMUNITY NAME",
 	  N_("delete a summary definition and withdraw every consent to it"), sp_cli_cmd_summary_rm },
 	{ { "summary", "consent" }, 2, 2, SP_OPT_TO | SP_OPT_UNTIL,

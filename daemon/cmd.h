@@ -87,7 +87,8 @@ enum sp_community_op {
 void sp_cmd_community(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op);
 enum sp_write_op { SP_WRITE_PUT, SP_WRITE_RM, SP_WRITE_ERASE };
 enum sp_summary_op {
-	SP_SUMMARY_DEFINE, SP_SUMMARY_LS, SP_SUMMARY_RM, SP_SUMMARY_CONSENT, SP_SUMMARY_WITHDRAW
+	SP_SUMMARY_DEFINE, SP_SUMMARY_LS, SP_SUMMARY_SHOW, SP_SUMMARY_RM, SP_SUMMARY_CONSENT,
+	SP_SUMMARY_WITHDRAW
 };
 void sp_cmd_summary(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op);
 void sp_cmd_write(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op);

@@ -7,6 +7,8 @@
 #include "log.h"
 #include "pack.h"
 #include "sp_err.h"
+#include "summary.h"
+#include "tally.h"
 
 typedef struct summary_job {
 	sp_job base;
@@ -18,6 +20,9 @@ typedef struct summary_job {
 	uint8_t *definition;          /* define: an owned copy of the body */
 	size_t definition_len;
 	sp_written written;
+	/* show: the counts and what would be published of them. */
+	sp_tally *exact;
+	sp_summary *published;
 	/* ls: the definitions packed so far, and the one whose consents are coming. */
 	sp_buf listing;
 	uint32_t ndefinitions;
@@ -85,6 +90,44 @@ list_consent(void *arg, const sp_consent *c, bool current)
 	return b->err;
 }
 
+/*
+ * show's reply: the exact counts ("cells", "cols", "rows", "total") and
+ * the summary that would be published ("published", its body; zero
+ * consent). Fields in bytewise order.
+ */
+static void
+pack_show(sp_buf *b, summary_job *sj)
+{
+	const sp_tally *t = sj->exact;
+	size_t rows = sp_tally_rows(t), cols = sp_tally_cols(t), r, c;
+	bool two_way = sp_tally_col(t, 0) != NULL;
+	sp_buf body;
+
+	sp_buf_init(&body);
+	(void)sp_summary_encode(sj->published, &body);
+	sp_ctl_begin_reply(b, SP_CTL_OK, 5);
+	sp_pack_cstr(b, "cells");
+	sp_pack_array(b, (uint32_t)rows);
+	for (r = 0; r < rows; r++) {
+		sp_pack_array(b, (uint32_t)cols);
+		for (c = 0; c < cols; c++)
+			sp_pack_uint(b, sp_tally_count(t, r, c));
+	}
+	sp_pack_cstr(b, "cols");
+	sp_pack_array(b, two_way ? (uint32_t)cols : 0);
+	for (c = 0; two_way && c < cols; c++)
+		sp_pack_cstr(b, sp_tally_col(t, c));
+	sp_pack_cstr(b, "published");
+	sp_pack_bin(b, body.data, body.len);
+	sp_pack_cstr(b, "rows");
+	sp_pack_array(b, (uint32_t)rows);
+	for (r = 0; r < rows; r++)
+		sp_pack_cstr(b, sp_tally_row(t, r));
+	sp_pack_cstr(b, "total");
+	sp_pack_uint(b, sp_tally_total(t));
+	sp_buf_free(&body);
+}
+
 static void
 summary_run(sp_job *job)
 {
@@ -108,6 +151,10 @@ summary_run(sp_job *job)
 		job->err = sp_node_summary_withdraw(n, sj->community, sj->name, sj->hub,
 		    &sj->written);
 		break;
+	case SP_SUMMARY_SHOW:
+		job->err = sp_node_summary_compute(n, sj->community, sj->name, sp_node_now_ms(n),
+		    &sj->exact, &sj->published);
+		break;
 	case SP_SUMMARY_LS:
 		job->err = sp_node_summary_each(n, sj->community, &walk);
 		flush_definition(sj);
@@ -121,6 +168,8 @@ static void
 summary_job_free(summary_job *sj)
 {
 	free(sj->definition);
+	sp_tally_free(sj->exact);
+	sp_summary_free(sj->published);
 	sp_buf_free(&sj->listing);
 	sp_buf_free(&sj->open);
 	sp_buf_free(&sj->consents);
@@ -155,7 +204,9 @@ summary_done(sp_job *job)
 		return;
 	}
 	sp_buf_init(&b);
-	if (sj->op == SP_SUMMARY_LS) {
+	if (sj->op == SP_SUMMARY_SHOW) {
+		pack_show(&b, sj);
+	} else if (sj->op == SP_SUMMARY_LS) {
 		sp_ctl_begin_reply(&b, SP_CTL_OK, 1);
 		sp_pack_cstr(&b, "definitions");
 		sp_pack_array(&b, sj->ndefinitions);
@@ -244,7 +295,7 @@ sp_cmd_summary(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env, int op)
 	sj->base.conn = c;
 	sj->base.run = summary_run;
 	sj->base.done = summary_done;
-	if (op == SP_SUMMARY_LS)
+	if (op == SP_SUMMARY_LS || op == SP_SUMMARY_SHOW)
 		sp_job_run(env, &sj->base);
 	else
 		sp_job_write(env, &sj->base);

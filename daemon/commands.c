@@ -46,6 +46,7 @@ static const struct sp_command {
 	{ "peer.sync", sp_cmd_peer_sync, NULL, 0 },
 	{ "summary.define", NULL, sp_cmd_summary, SP_SUMMARY_DEFINE },
 	{ "summary.ls", NULL, sp_cmd_summary, SP_SUMMARY_LS },
+	{ "summary.show", NULL, sp_cmd_summary, SP_SUMMARY_SHOW },
 	{ "summary.rm", NULL, sp_cmd_summary, SP_SUMMARY_RM },
 	{ "summary.consent", NULL, sp_cmd_summary, SP_SUMMARY_CONSENT },
 	{ "summary.withdraw", NULL, sp_cmd_summary, SP_SUMMARY_WITHDRAW },

@@ -21,6 +21,8 @@
 #include "definition.h"
 #include "record.h"
 #include "store.h"
+#include "summary.h"
+#include "tally.h"
 
 typedef struct sp_node sp_node;
 
@@ -166,6 +168,16 @@ int sp_node_summary_withdraw(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES
  */
 int sp_node_summary_publish(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
     const char *name, uint64_t now_ms, sp_written *out);
+
+/*
+ * What summary NAME counts now and what of it would be published: the
+ * tally of the current records (*exact) and the summary after disclosure
+ * control (*published, name and period (now_ms) set, no consent). Both
+ * owned by the caller (sp_tally_free, sp_summary_free). SP_ENOTFOUND
+ * without a live definition. Reads only.
+ */
+int sp_node_summary_compute(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, uint64_t now_ms, sp_tally **exact, sp_summary **published);
 
 /*
  * The live definitions of a community in name order, each with its live

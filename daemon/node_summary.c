@@ -435,6 +435,56 @@ struct publish {
 	struct hubs hubs;
 };
 
+/*
+ * The definition NAME (live, its record in *dst, decoded into d), its
+ * tally over the current records and what would be published of it, for
+ * the period holding now_ms. *tally and *s owned by the caller.
+ */
+static int
+compute_in(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], const char *name,
+    uint64_t now_ms, sp_definition *d, sp_stored *dst, sp_tally **tally, sp_summary **s)
+{
+	sp_record drec;
+	int r;
+
+	*tally = NULL;
+	*s = NULL;
+	if ((r = live(t, community, SP_DEFINITION_COLLECTION, name, dst, &drec)) != 0 ||
+	    (r = sp_definition_decode(drec.body, drec.body_len, d)) != 0 ||
+	    (r = sp_tally_new(d, tally)) != 0 ||
+	    (r = sp_store_each(t, community, d->from, strlen(d->from), NULL, 0,
+	    tally_record, *tally)) != 0 ||
+	    (r = sp_summary_of_tally(*tally, d->k, s)) != 0) {
+		sp_tally_free(*tally);
+		*tally = NULL;
+		return r;
+	}
+	memcpy(sp_summary_name(*s), name, strlen(name) + 1);
+	sp_period_format(d->period, now_ms, sp_summary_period(*s));
+	return 0;
+}
+
+int
+sp_node_summary_compute(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
+    const char *name, uint64_t now_ms, sp_tally **exact, sp_summary **published)
+{
+	sp_definition *d;
+	sp_stored dst;
+	sp_txn *t;
+	int r;
+
+	*exact = NULL;
+	*published = NULL;
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return SP_ENOMEM;
+	if ((r = sp_txn_begin(n->store, false, &t)) == 0) {
+		r = compute_in(t, community, name, now_ms, d, &dst, exact, published);
+		sp_txn_abort(t);
+	}
+	free(d);
+	return r;
+}
+
 static int
 publish_in(sp_node *n, sp_txn *t, void *arg)
 {
@@ -444,24 +494,17 @@ publish_in(sp_node *n, sp_txn *t, void *arg)
 	sp_summary *s = NULL;
 	sp_tally *tally = NULL;
 	sp_stored dst, cst;
-	sp_record drec, crec;
+	sp_record crec;
 	sp_consent c;
 	sp_buf body;
 	size_t i;
 	int r;
 
 	sp_buf_init(&body);
-	if ((r = live(t, pb->community, SP_DEFINITION_COLLECTION, pb->name, &dst, &drec)) != 0 ||
-	    (r = sp_definition_decode(drec.body, drec.body_len, &pb->d)) != 0 ||
+	if ((r = compute_in(t, pb->community, pb->name, pb->now_ms, &pb->d, &dst, &tally, &s)) != 0 ||
 	    (r = sp_node_charter(t, pb->community, &charter)) != 0 ||
-	    (r = consent_hubs(t, pb->community, &pb->hubs)) != 0 ||
-	    (r = sp_tally_new(&pb->d, &tally)) != 0 ||
-	    (r = sp_store_each(t, pb->community, pb->d.from, strlen(pb->d.from), NULL, 0,
-	    tally_record, tally)) != 0 ||
-	    (r = sp_summary_of_tally(tally, pb->d.k, &s)) != 0)
+	    (r = consent_hubs(t, pb->community, &pb->hubs)) != 0)
 		goto out;
-	memcpy(sp_summary_name(s), pb->name, strlen(pb->name) + 1);
-	sp_period_format(pb->d.period, pb->now_ms, sp_summary_period(s));
 	snprintf(key, sizeof(key), "%s/%s", pb->name, sp_summary_period(s));
 	for (i = 0; i < pb->hubs.n; i++) {
 		consent_collection(pb->hubs.id[i], collection);

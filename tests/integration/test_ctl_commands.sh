@@ -79,6 +79,7 @@ TOUR=(
 	"0|peer rm|$SIMPUL peer rm rw07"
 	"0|summary define|$SIMPUL summary define rt03 pmks --from cases --count-by category"
 	"0|summary ls|$SIMPUL summary ls rt03"
+	"0|summary show|$SIMPUL summary show rt03 pmks"
 	"0|summary consent|$SIMPUL summary consent rt03 pmks --to $OTHER_ID"
 	"0|summary withdraw|$SIMPUL summary withdraw rt03 pmks --to $OTHER_ID"
 	"0|summary rm|$SIMPUL summary rm rt03 pmks"

@@ -96,6 +96,11 @@ sp "$A" put rt03 groups g7 --body '{"kind":"majelis taklim"}' >/dev/null
 expect_exit 0 "define groups" sp "$A" summary define rt03 groups --from groups --count-by kind
 sleep 1.5   # past the publisher's second
 check "nothing published without consent" not sp "$A" get rt03 ".summary.$HUB" "groups/$MONTH"
+expect_exit 0 "show groups" sp "$A" summary show rt03 groups
+check "show: the exact count of majelis taklim, here" contains "$OUT" "$(printf '  %-28s %10s' 'majelis taklim' 1)"
+check "show: what hubs receive hides it" contains "$OUT" "$(printf '  %-28s %10s' 'majelis taklim' 1-6)"
+check "show: the total is published" contains "$OUT" "$(printf '  %-28s %10s' total 7)"
+expect_exit 3 "show an undefined summary" sp "$A" summary show rt03 nope
 expect_exit 0 "consent to groups" sp "$A" summary consent rt03 groups --to "$HUB"
 published() { sp "$A" --json get rt03 ".summary.$HUB" "groups/$MONTH" 2>/dev/null | tr -d ' \n'; }
 wait_for 10 "the summary is published" sh -c "'$SIMPUL' --data '$A' get rt03 '.summary.$HUB' 'groups/$MONTH'"
