@@ -247,6 +247,12 @@ on_established(void *arg, sp_conn *c)
 		ss->list->prev = s;
 	ss->list = s;
 	sp_conn_set_state(c, SP_PEER_SYNCING);
+	/*
+	 * Communities this side names by itself (consents to the peer as their
+	 * hub) go into HELLO's offers. A store error leaves them out for now:
+	 * they are collected again from the peer's HELLO.
+	 */
+	(void)sp_session_collect_communities(s);
 	sp_session_send_offers(s, SP_WIRE_HELLO);
 	return s;
 }

@@ -75,6 +75,14 @@ sp_sync_is_system_area(const sp_area *a)
 	return sc != NULL && a->label == sc->label;
 }
 
+/* A system area reconciled first (phase 0: the charters), never as an offer. */
+static bool
+is_charter_area(const sp_area *a)
+{
+	return sp_sync_is_system_area(a) &&
+	    sp_syscoll_find(a->collection, strlen(a->collection))->phase == 0;
+}
+
 static bool
 session_names_community(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES])
 {
@@ -82,6 +90,18 @@ session_names_community(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES])
 
 	for (i = 0; i < s->ncommunities; i++)
 		if (memcmp(s->communities[i], c, SP_PUBKEY_BYTES) == 0)
+			return true;
+	return false;
+}
+
+/* Whether community c has consented here to the peer being its hub (docs/HUBS.md). */
+static bool
+consented_to_peer(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES])
+{
+	size_t i;
+
+	for (i = 0; i < s->nconsenting; i++)
+		if (memcmp(s->consenting[i], c, SP_PUBKEY_BYTES) == 0)
 			return true;
 	return false;
 }
@@ -183,6 +203,35 @@ agrees_community(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES],
 }
 
 /*
+ * May system records of area a go to the peer, by their row's travel
+ * rule? Members always; a charter also to a peer that shares an agreed
+ * area of the community (it must check what it is given) or that the
+ * community consented to as its hub; a definition to members only; a
+ * consent or summary also to the hub its collection names.
+ */
+static bool
+system_sends(const sp_session *s, const sp_area *a)
+{
+	const struct sp_membership *m = membership(s, a->community);
+	bool member = m != NULL && m->peer;
+	uint8_t hub[SP_PUBKEY_BYTES];
+	const sp_syscoll *sc;
+
+	if (!session_names_community(s, a->community))
+		return false;
+	sc = sp_syscoll_find_hub(a->collection, strlen(a->collection), hub);
+	switch (sc->travel) {
+	case SP_SYS_MEMBERS:
+		return member;
+	case SP_SYS_HUB:
+		return member || memcmp(hub, s->pol.node, SP_PUBKEY_BYTES) == 0;
+	default:
+		return member || consented_to_peer(s, a->community) ||
+		    agrees_community(s, a->community, m);
+	}
+}
+
+/*
  * May we send records of area a to the peer? A system record
  * (SP_SYS_MEMBERS_AND_PARTNERS) to a peer in the community's charter, or
  * one that shares an agreed area of it and must check what it is given: a
@@ -194,11 +243,8 @@ sp_session_sends(const sp_session *s, const sp_area *a)
 {
 	const struct sp_membership *m;
 
-	if (sp_sync_is_system_area(a)) {
-		m = membership(s, a->community);
-		return session_names_community(s, a->community) &&
-		    ((m != NULL && m->peer) || agrees_community(s, a->community, m));
-	}
+	if (sp_sync_is_system_area(a))
+		return system_sends(s, a);
 	/* A running import may still be rolled back: its rows must not leave. */
 	if (sp_work_claimed(s->ss->work, a->community, a->collection, strlen(a->collection)))
 		return false;
@@ -255,6 +301,7 @@ struct offer_walk {
 	sp_sync_area_list *list;
 	uint8_t community[SP_PUBKEY_BYTES];
 	bool for_hello;            /* before the peer's wants are known */
+	bool offers_only;          /* a community no offer names: its system areas only */
 };
 
 static int
@@ -267,10 +314,19 @@ offer_area(void *arg, const char *collection, size_t len, enum sp_label label)
 	memcpy(a.community, w->community, SP_PUBKEY_BYTES);
 	memcpy(a.collection, collection, len);
 	a.label = label;
-	/* Charters are not offered: they travel whatever the policies say. */
-	if (sp_sync_is_system_area(&a) || sp_sync_area_search(w->list->v, w->list->n, &a))
+	if (sp_sync_area_search(w->list->v, w->list->n, &a))
 		return 0;
-	if (w->for_hello) {
+	/*
+	 * Charters are not offered: they are reconciled first, whatever the
+	 * policies say. Other system records are, where their row lets them
+	 * travel to this peer: that is how the other side learns of them.
+	 */
+	if (sp_sync_is_system_area(&a)) {
+		if (sp_syscoll_find(a.collection, len)->phase == 0 || !system_sends(w->s, &a))
+			return 0;
+	} else if (w->offers_only) {
+		return 0;
+	} else if (w->for_hello) {
 		const struct sp_membership *m = membership(w->s, a.community);
 
 		if (!any_matches(w->s->pol.offers, w->s->pol.noffers, &a) ||
@@ -302,6 +358,13 @@ our_offers(sp_session *s, sp_txn *t, sp_sync_area_list *list, bool for_hello)
 	w.for_hello = for_hello;
 	for (i = 0; i < s->pol.noffers; i++) {
 		memcpy(w.community, s->pol.offers[i].community, SP_PUBKEY_BYTES);
+		if ((r = sp_store_areas_each(t, w.community, offer_area, &w)) != 0)
+			return r;
+	}
+	/* The communities named otherwise: their system areas only. */
+	w.offers_only = true;
+	for (i = 0; i < s->ncommunities; i++) {
+		memcpy(w.community, s->communities[i], SP_PUBKEY_BYTES);
 		if ((r = sp_store_areas_each(t, w.community, offer_area, &w)) != 0)
 			return r;
 	}
@@ -355,7 +418,70 @@ add_community(sp_session *s, sp_txn *t, const uint8_t c[SP_PUBKEY_BYTES])
 	memcpy(v[s->ncommunities++], c, SP_PUBKEY_BYTES);
 }
 
-/* The communities whose charters this session reconciles: known here, named by either side. */
+struct consent_walk {
+	sp_session *s;
+	sp_txn *t;
+	uint8_t community[SP_PUBKEY_BYTES];
+	char collection[SP_COLLECTION_MAX + 1];    /* .consent.PEER */
+	int err;
+};
+
+static int
+consent_area(void *arg, const char *collection, size_t len, enum sp_label label)
+{
+	struct consent_walk *w = arg;
+	uint8_t (*v)[SP_PUBKEY_BYTES];
+	sp_session *s = w->s;
+
+	(void)label;
+	if (len != strlen(w->collection) || memcmp(collection, w->collection, len) != 0 ||
+	    consented_to_peer(s, w->community))
+		return 0;
+	if ((v = realloc(s->consenting, (s->nconsenting + 1) * sizeof(*v))) == NULL)
+		return SP_ENOMEM;
+	s->consenting = v;
+	memcpy(v[s->nconsenting++], w->community, SP_PUBKEY_BYTES);
+	add_community(s, w->t, w->community);
+	return 0;
+}
+
+static int
+consent_community(void *arg, const sp_community_info *c)
+{
+	struct consent_walk *w = arg;
+	sp_charter *ch;
+
+	memcpy(w->community, c->id, SP_PUBKEY_BYTES);
+	/* A community the peer is a member of is named too: members share its system records. */
+	if (sp_node_charter(w->t, c->id, &ch) == 0) {
+		if (sp_charter_is_writer(ch, w->s->pol.node))
+			add_community(w->s, w->t, c->id);
+		sp_charter_free(ch);
+	}
+	return sp_store_areas_each(w->t, c->id, consent_area, w);
+}
+
+/*
+ * The communities this side names by itself: those the peer is a member
+ * of, and those that consented here to the peer as their hub.
+ */
+static int
+collect_consenting(sp_session *s, sp_txn *t)
+{
+	struct consent_walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.t = t;
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), s->pol.node, w.collection);
+	return sp_store_community_each(t, consent_community, &w);
+}
+
+/*
+ * The communities whose charters this session reconciles: known here,
+ * named by either side, the peer's as a member, or consented here to the
+ * peer as their hub.
+ */
 int
 sp_session_collect_communities(sp_session *s)
 {
@@ -365,6 +491,10 @@ sp_session_collect_communities(sp_session *s)
 
 	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
 		return r;
+	if ((r = collect_consenting(s, t)) != 0) {
+		sp_txn_abort(t);
+		return r;
+	}
 	for (i = 0; i < s->pol.noffers; i++)
 		add_community(s, t, s->pol.offers[i].community);
 	for (i = 0; i < s->pol.nwants; i++)
@@ -396,7 +526,7 @@ sp_session_agree(sp_session *s)
 	if ((r = load_membership(s, t)) != 0 || (r = our_offers(s, t, &out, false)) != 0)
 		goto out;
 	for (i = 0; i < s->nremote_offers; i++)
-		if (!sp_sync_is_system_area(&s->remote_offers[i]) &&
+		if (!is_charter_area(&s->remote_offers[i]) &&
 		    sp_session_accepts(s, &s->remote_offers[i]))
 			sp_sync_area_list_add(&in, &s->remote_offers[i]);
 	if ((r = in.err) != 0)
@@ -523,6 +653,7 @@ sp_session_agree_clear(sp_session *s)
 	free(s->remote_offers);
 	free(s->remote_wants);
 	free(s->communities);
+	free(s->consenting);
 	free(s->out);
 	free(s->in);
 	free(s->members);

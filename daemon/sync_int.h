@@ -84,6 +84,8 @@ struct sp_session {
 	size_t nremote_wants;
 	uint8_t (*communities)[SP_PUBKEY_BYTES]; /* known here and named in a HELLO */
 	size_t ncommunities;
+	uint8_t (*consenting)[SP_PUBKEY_BYTES];  /* communities with a consent to the peer here */
+	size_t nconsenting;
 	sp_area *out;              /* areas we hold that we would send (sorted) */
 	size_t nout;
 	sp_area *in;               /* areas the peer offered that we accept (sorted) */

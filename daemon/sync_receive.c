@@ -235,7 +235,9 @@ receive_write_done(sp_task *task)
 				st->records_accepted++;
 		} else if (in->result == SP_ENOCHARTER) {
 			hold(&s->waiting, &s->nwaiting, in);
-		} else if (in->result == SP_EAUTHOR_UNKNOWN && !j->last_chance) {
+		} else if ((in->result == SP_EAUTHOR_UNKNOWN || in->result == SP_ENOCONSENT) &&
+		    !j->last_chance) {
+			/* Its charter or consent may be in a batch stored after it. */
 			hold(&s->unsure, &s->nunsure, in);
 		} else if (in->result != SP_ESTALE && in->result != SP_ESIG &&
 		    in->result != SP_EFUTURE &&

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A community node and its hub, real daemons (docs/HUBS.md): the hub gets
+# the charter, the consent and the published summary of a community that
+# consented to it, and nothing else (no case, no definition), and keeps it
+# up to date; a member of the community gets the definition, a hub that was
+# not consented to gets nothing. The hub here knows the community already
+# (community join): a hub learning its communities is still to be built.
+. "$(dirname "$0")/lib.sh"
+
+sp() { local dir=$1; shift; "$SIMPUL" --data "$dir" "$@"; }
+A=$(new_node a); M=$(new_node m); H=$(new_node h); X=$(new_node x)
+start_node "$A" || exit 1
+start_node "$M" || exit 1
+start_node "$H" --hub || exit 1
+start_node "$X" --hub || exit 1
+sp "$A" community create rt03 >/dev/null
+CID=$(sp "$A" community ls --json | tr -d '\n ' | sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p')
+AID=$(sp "$A" id); MID=$(sp "$M" id); HID=$(sp "$H" id); XID=$(sp "$X" id)
+sp "$A" community add-writer rt03 "$MID" >/dev/null
+for n in "$M" "$H" "$X"; do sp "$n" community join "$CID" rt03 >/dev/null; done
+MONTH=$(date -u +%Y-%m)
+for i in 1 2 3 4 5 6; do sp "$A" put rt03 cases "a$i" --body '{"category":"anak"}' >/dev/null; done
+for i in 1 2 3 4 5; do sp "$A" put rt03 cases "l$i" --body '{"category":"lansia"}' >/dev/null; done
+sp "$A" summary define rt03 pmks --from cases --count-by category >/dev/null
+sp "$A" summary consent rt03 pmks --to "$HID" >/dev/null
+# A dials the hubs and M; none of them names anything in its policy.
+sp "$A" peer add h "$HID" "127.0.0.1:$(node_port "$H")" >/dev/null
+sp "$A" peer add x "$XID" "127.0.0.1:$(node_port "$X")" >/dev/null
+sp "$A" peer add m "$MID" "127.0.0.1:$(node_port "$M")" >/dev/null
+sp "$H" peer add a "$AID" >/dev/null
+sp "$X" peer add a "$AID" >/dev/null
+sp "$M" peer add a "$AID" >/dev/null
+
+has() { sp "$1" get rt03 "$2" "$3" >/dev/null 2>&1; }
+wait_for 20 "the hub has the summary" has "$H" ".summary.$HID" "pmks/$MONTH"
+check "the hub has the consent" has "$H" ".consent.$HID" pmks
+check "the hub has the charter" has "$H" .charter charter
+check "the hub has no case" not has "$H" cases a1
+check "the hub has no definition" not has "$H" .definition pmks
+wait_for 20 "the member has the definition" has "$M" .definition pmks
+check "the other hub has no summary" not sh -c "'$SIMPUL' --data '$X' ls rt03 | grep -q '^\\.summary'"
+check "the other hub has no consent" not sh -c "'$SIMPUL' --data '$X' ls rt03 | grep -q '^\\.consent'"
+check "the other hub has no definition" not has "$X" .definition pmks
+# The summary follows the records: two more lansia, published and at the hub.
+for i in 6 7; do sp "$A" put rt03 cases "l$i" --body '{"category":"lansia"}' >/dev/null; done
+wait_for 20 "the hub's summary follows" sh -c "'$SIMPUL' --data '$H' --json get rt03 '.summary.$HID' 'pmks/$MONTH' | tr -d ' \n' | grep -q '\"cells\":\[\[6\],\[7\]\]'"
+# Withdrawn: the hub's copy of the summary goes too.
+sp "$A" summary withdraw rt03 pmks --to "$HID" >/dev/null
+wait_for 20 "withdrawn at the hub" not has "$H" ".summary.$HID" "pmks/$MONTH"
+check "the hub's rejections: none" sh -c "'$SIMPUL' --data '$H' peer ls --json | tr -d ' \n' | grep -q '\"records_rejected\":0'"
+finish
