@@ -66,6 +66,15 @@ int sp_node_community_find(sp_node *n, const char *name, sp_community_info *out)
  */
 int sp_node_community_create(sp_node *n, const char *alias, sp_community_info *out);
 int sp_node_community_join(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES], const char *alias);
+/*
+ * A hub learns the communities that consent to it (docs/HUBS.md): each of
+ * ids[0..count) not known here is added as join adds it, under the alias
+ * of its first 12 base32 characters (all but the last if another
+ * community has that alias). One transaction: *added is how many were
+ * new, 0 on failure (a store error; nothing is added then).
+ */
+int sp_node_community_learn(sp_node *n, const uint8_t (*ids)[SP_PUBKEY_BYTES], size_t count,
+    size_t *added);
 int sp_node_set_writer(sp_node *n, const char *community, const uint8_t node[SP_PUBKEY_BYTES], bool admin);
 int sp_node_remove_writer(sp_node *n, const char *community, const uint8_t node[SP_PUBKEY_BYTES]);
 /* Whether this node holds the community's secret key. */

@@ -1,7 +1,8 @@
 /*
  * node_community.c - communities, their charters and their keys: create,
- * join, a new charter version (set or remove a writer), and the community
- * key exported to and imported from a passphrase-protected file.
+ * join, learn (a hub), a new charter version (set or remove a writer),
+ * and the community key exported to and imported from a
+ * passphrase-protected file.
  */
 #include "node.h"
 
@@ -16,6 +17,9 @@
 #include "keyfile.h"
 #include "node_int.h"
 #include "sp_err.h"
+
+/* How many base32 characters of a learnt community's id make its alias. */
+#define LEARNT_ALIAS 12
 
 static int
 community_key_path(const sp_node *n, const uint8_t id[SP_PUBKEY_BYTES],
@@ -205,6 +209,63 @@ sp_node_community_join(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES], const char
 		return r;
 	}
 	return sp_txn_commit(t);
+}
+
+/*
+ * Adds unknown community id under the alias of its first LEARNT_ALIAS
+ * base32 characters, or of all but the last where another community has
+ * that one (neither length reads as an id). *added says whether it is new.
+ */
+static int
+learn_one(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added)
+{
+	static const size_t lens[] = { LEARNT_ALIAS, SP_ID_STR_LEN - 1 };
+	char b32[SP_ID_STR_LEN + 1];
+	sp_community_info info;
+	size_t i;
+	int r;
+
+	*added = false;
+	if ((r = sp_store_community_get(t, id, &info)) != SP_ENOTFOUND)
+		return r;
+	sp_base32_encode(b32, id, SP_PUBKEY_BYTES);
+	memset(&info, 0, sizeof(info));
+	memcpy(info.id, id, SP_PUBKEY_BYTES);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memcpy(info.alias, b32, lens[i]);
+		info.alias[lens[i]] = '\0';
+		if ((r = sp_store_community_add(t, &info)) != SP_EEXIST)
+			break;
+	}
+	*added = r == 0;
+	return r;
+}
+
+int
+sp_node_community_learn(sp_node *n, const uint8_t (*ids)[SP_PUBKEY_BYTES], size_t count,
+    size_t *added)
+{
+	sp_txn *t;
+	size_t i;
+	bool one;
+	int r;
+
+	*added = 0;
+	if (count == 0)
+		return 0;
+	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
+		return r;
+	for (i = 0; i < count; i++) {
+		if ((r = learn_one(t, ids[i], &one)) != 0) {
+			sp_txn_abort(t);
+			*added = 0;
+			return r;
+		}
+		*added += one;
+	}
+	if ((r = sp_txn_commit(t)) != 0)
+		*added = 0;
+	return r;
 }
 
 /* Loads the charter of community, lets edit change it, and signs the result. */

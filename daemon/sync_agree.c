@@ -604,7 +604,7 @@ sp_session_charters_changed(sp_session *s)
 		sp_session_resync(s);
 }
 
-/* The peer's offered areas, from a HELLO or an OFFERS. */
+/* The peer's offered areas, from a HELLO or an OFFERS; a hub learns communities from them. */
 int
 sp_session_read_offers(sp_session *s, const sp_wire_msg *m)
 {
@@ -620,7 +620,7 @@ sp_session_read_offers(sp_session *s, const sp_wire_msg *m)
 		if (sp_wire_next_area(&p, &left, &s->remote_offers[i]) != 0)
 			return SP_EFRAME;
 	s->nremote_offers = m->noffers;
-	return 0;
+	return sp_session_learn_communities(s);
 }
 
 int

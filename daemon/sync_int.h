@@ -3,9 +3,9 @@
  * session itself and the set of them (sync.c: lifecycle, dispatch, the
  * conn.h handlers, resync and live pushes), what a session shares with
  * its peer (sync_agree.c), reconciliation and sending (sync_reconcile.c),
- * and receiving (sync_receive.c). Not a public API: the daemon uses
- * sync.h. Everything here runs on the loop thread (a receive task's
- * run() reads only its job and the node).
+ * and receiving (sync_receive.c, with the communities a hub learns). Not
+ * a public API: the daemon uses sync.h. Everything here runs on the loop
+ * thread (a receive task's run() reads only its job and the node).
  */
 #ifndef SP_SYNC_INT_H
 #define SP_SYNC_INT_H
@@ -130,6 +130,8 @@ struct sp_session {
 	sp_buf unsure;
 	size_t nunsure;
 	unsigned rejects_logged;
+	size_t learnt;             /* communities a hub learnt from this peer, or is learning */
+	bool learn_refused;        /* past the bound: logged once */
 };
 
 /* sync.c: the session. */
@@ -180,8 +182,9 @@ bool sp_session_accepts(const sp_session *s, const sp_area *a);
 /* May we send records of area a to the peer? */
 bool sp_session_sends(const sp_session *s, const sp_area *a);
 /*
- * The peer's offers, from an OFFERS; from a HELLO its offers and wants,
- * then the communities they name. SP_EFRAME, SP_ENOMEM, a store error, or
+ * The peer's offers, from an OFFERS (a hub learns communities from them:
+ * sp_session_learn_communities); from a HELLO its offers and wants, then
+ * the communities they name. SP_EFRAME, SP_ENOMEM, a store error, or
  * for a HELLO of another version SP_EPROTO_VERSION.
  */
 int sp_session_read_offers(sp_session *s, const sp_wire_msg *m);
@@ -232,6 +235,14 @@ void sp_session_on_records(sp_session *s, const sp_wire_msg *m, const uint8_t *r
     size_t raw_len);
 /* Sends the records waiting for a charter through verification and the store again. */
 void sp_session_retry_waiting(sp_session *s);
+/*
+ * On a hub, learns the communities of the peer's offers of .consent.SELF
+ * (consents to this hub) not known here (docs/HUBS.md): added on the write
+ * queue, after which the session names them and reconciles again. At most
+ * 10,000 per session; past that they are refused and logged. 0, SP_ENOMEM
+ * or a store error.
+ */
+int sp_session_learn_communities(sp_session *s);
 /* Frees what sync_receive.c holds in s (at the last reference). */
 void sp_session_receive_clear(sp_session *s);
 

@@ -6,22 +6,29 @@
  * those that must wait are held: for a charter (waiting), or by an author
  * not known yet (unsure), which get a last chance once everything
  * received before them is stored. The path is docs/ARCHITECTURE.md's.
+ * A hub also learns here the communities whose consents to it a peer
+ * offers (docs/HUBS.md), on the write queue like the records.
  */
 #include "sync.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "batch.h"
+#include "definition.h"
 #include "hlc.h"
 #include "log.h"
 #include "sp_err.h"
 #include "sync_int.h"
+#include "syscoll.h"
 
 /* Records waiting for their charter, at most. */
 #define MAX_WAITING_BYTES (8u * 1024 * 1024)
 /* Rejections logged per session (the count goes on in the status). */
 #define LOG_REJECTS       8
+/* Communities one session may make a hub learn; those past it are refused (logged once). */
+#define MAX_LEARNT        10000
 
 typedef struct receive_job {
 	sp_task task;
@@ -38,15 +45,21 @@ static void receive_write_run(sp_task *task);
 static void receive_write_done(sp_task *task);
 static void resubmit(sp_session *s, sp_buf *held, size_t *n, bool last_chance);
 
+/* A job of this file in flight holds the session and counts against what it reads. */
 static void
-receive_job_free(receive_job *j)
+job_hold(sp_session *s)
 {
-	sp_session *s = j->s;
+	s->refs++;
+	s->receive_jobs++;
+	sp_session_update_input(s);
+}
+
+/* A job is over: what waited for every job to be over goes on; drops the job's reference. */
+static void
+job_release(sp_session *s)
+{
 	uint8_t *msg;
 
-	sp_buf_free(&j->records);
-	free(j->in);
-	free(j);
 	s->receive_jobs--;
 	sp_session_update_input(s);
 	if (s->receive_jobs == 0 && s->deferred != NULL && s->conn != NULL) {
@@ -62,6 +75,17 @@ receive_job_free(receive_job *j)
 	sp_session_unref(s);
 }
 
+static void
+receive_job_free(receive_job *j)
+{
+	sp_session *s = j->s;
+
+	sp_buf_free(&j->records);
+	free(j->in);
+	free(j);
+	job_release(s);
+}
+
 static receive_job *
 receive_job_new(sp_session *s)
 {
@@ -71,9 +95,7 @@ receive_job_new(sp_session *s)
 		return NULL;
 	sp_buf_init(&j->records);
 	j->s = s;
-	s->refs++;
-	s->receive_jobs++;
-	sp_session_update_input(s);
+	job_hold(s);
 	return j;
 }
 
@@ -318,6 +340,140 @@ sp_session_on_records(sp_session *s, const sp_wire_msg *m, const uint8_t *raw, s
 	j->task.run = verify_run;
 	j->task.done = verify_done;
 	sp_work_run(s->ss->work, &j->task);
+}
+
+/* Communities a hub learns from a peer's offers, added on the write queue. */
+typedef struct learn_job {
+	sp_task task;
+	int err;
+	sp_session *s;
+	uint8_t (*ids)[SP_PUBKEY_BYTES];
+	size_t count;
+	size_t added;
+} learn_job;
+
+static void
+learn_run(sp_task *task)
+{
+	learn_job *j = (learn_job *)task;
+
+	j->err = sp_node_community_learn(j->s->ss->node, j->ids, j->count, &j->added);
+}
+
+/*
+ * The communities are known now (by this job or another session's): the
+ * session names them, and a new pass reconciles their charters first.
+ */
+static void
+learn_done(sp_task *task)
+{
+	learn_job *j = (learn_job *)task;
+	sp_session *s = j->s;
+	int r;
+
+	s->learnt -= j->count - j->added;
+	if (j->err != 0) {
+		log_error("peer %s: learning communities failed: %s", s->pol.name,
+		    sp_strerror(j->err));
+		sp_session_fail(s, j->err, "storage error");
+	} else if (s->conn != NULL) {
+		if (j->added > 0)
+			log_info("peer %s: learnt %zu communities that consent to this hub",
+			    s->pol.name, j->added);
+		if ((r = sp_session_collect_communities(s)) != 0 || (r = sp_session_agree(s)) != 0)
+			sp_session_fail(s, r, "cannot work out the agreed areas");
+		else
+			sp_session_resync(s);
+	}
+	free(j->ids);
+	free(j);
+	/* The job's reference may be the last one (the connection closed meanwhile). */
+	s->refs++;
+	job_release(s);
+	sp_session_maybe_complete(s);
+	sp_session_unref(s);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, SP_PUBKEY_BYTES);
+}
+
+/*
+ * Into j: the communities, not known here, of the peer's offers of
+ * .consent.SELF (consents to this hub), each once.
+ */
+static int
+learn_candidates(sp_session *s, learn_job *j)
+{
+	const sp_syscoll *consent = sp_syscoll_row(SP_CONSENT_COLLECTION);
+	const uint8_t *self = sp_node_id(s->ss->node);
+	uint8_t hub[SP_PUBKEY_BYTES];
+	sp_community_info info;
+	const sp_area *a;
+	sp_txn *t;
+	size_t i, n = 0;
+	int r;
+
+	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
+		return r;
+	for (i = 0; i < s->nremote_offers; i++) {
+		a = &s->remote_offers[i];
+		if (sp_syscoll_find_hub(a->collection, strlen(a->collection), hub) != consent ||
+		    a->label != consent->label || memcmp(hub, self, SP_PUBKEY_BYTES) != 0)
+			continue;
+		if ((r = sp_store_community_get(t, a->community, &info)) == 0)
+			continue;
+		if (r != SP_ENOTFOUND)
+			break;
+		r = 0;
+		memcpy(j->ids[n++], a->community, SP_PUBKEY_BYTES);
+	}
+	sp_txn_abort(t);
+	if (n > 1)
+		qsort(j->ids, n, SP_PUBKEY_BYTES, id_cmp);
+	for (i = 0, j->count = 0; i < n; i++)
+		if (j->count == 0 || memcmp(j->ids[j->count - 1], j->ids[i], SP_PUBKEY_BYTES) != 0)
+			memmove(j->ids[j->count++], j->ids[i], SP_PUBKEY_BYTES);
+	return r;
+}
+
+int
+sp_session_learn_communities(sp_session *s)
+{
+	learn_job *j;
+	int r;
+
+	if (!sp_node_is_hub(s->ss->node) || s->nremote_offers == 0)
+		return 0;
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->ids = calloc(s->nremote_offers, SP_PUBKEY_BYTES)) == NULL) {
+		free(j);
+		return SP_ENOMEM;
+	}
+	if ((r = learn_candidates(s, j)) != 0 || j->count == 0)
+		goto out;
+	if (s->learnt + j->count > MAX_LEARNT) {
+		if (!s->learn_refused)
+			log_warn("peer %s: refused to learn more than %u communities from one session",
+			    s->pol.name, MAX_LEARNT);
+		s->learn_refused = true;
+		j->count = MAX_LEARNT - s->learnt;
+		if (j->count == 0)
+			goto out;
+	}
+	s->learnt += j->count;
+	j->s = s;
+	job_hold(s);
+	j->task.run = learn_run;
+	j->task.done = learn_done;
+	sp_work_write(s->ss->work, &j->task);
+	return 0;
+out:
+	free(j->ids);
+	free(j);
+	return r;
 }
 
 void
