@@ -2,8 +2,9 @@
  * test_node.c - the node's rules (daemon/node.c, node_community.c,
  * node_receive.c) on a real data directory: charter authorisation on
  * every local write path, writer removal, the label rule, reserved
- * collections, rm/erase permissions, key export and import, import
- * batches under the journal, and system records written here.
+ * collections, rm/erase permissions, key export and import, communities
+ * a hub learns, import batches under the journal, and system records
+ * written here.
  */
 #include "sp_test.h"
 
@@ -229,6 +230,52 @@ test_no_charter_no_key(void **state)
 	assert_string_equal(info.alias, "rt03");
 	sp_buf_free(&file);
 	sp_buf_free(&body);
+}
+
+/*
+ * A hub learns communities (sp_node_community_learn): the unknown ones
+ * under their id's first 12 base32 characters, or all but the last when
+ * that alias is taken; known ones and repeats are left as they are.
+ */
+static void
+test_learn_communities(void **state)
+{
+	fixture *f = *state;
+	uint8_t ids[4][32], sk[64], third[32];
+	char b32[SP_ID_STR_LEN + 1], alias[SP_ID_STR_LEN + 1];
+	sp_community_info info;
+	size_t added = 99;
+
+	sp_sign_keypair(ids[0], sk);
+	memcpy(ids[1], f->c.id, 32);
+	sp_sign_keypair(ids[2], sk);
+	memcpy(ids[3], ids[0], 32);
+	/* Another community holds the short alias of ids[2]. */
+	sp_sign_keypair(third, sk);
+	sp_base32_encode(b32, ids[2], 32);
+	memcpy(alias, b32, 12);
+	alias[12] = '\0';
+	assert_int_equal(sp_node_community_join(f->n, third, alias), 0);
+
+	assert_int_equal(sp_node_community_learn(f->n, ids, 4, &added), 0);
+	assert_int_equal(added, 2);
+	sp_base32_encode(b32, ids[0], 32);
+	memcpy(alias, b32, 12);
+	alias[12] = '\0';
+	assert_int_equal(sp_node_community_find(f->n, alias, &info), 0);
+	assert_memory_equal(info.id, ids[0], 32);
+	sp_base32_encode(b32, ids[2], 32);
+	b32[SP_ID_STR_LEN - 1] = '\0';
+	assert_int_equal(sp_node_community_find(f->n, b32, &info), 0);
+	assert_memory_equal(info.id, ids[2], 32);
+	assert_string_equal(info.alias, b32);
+	/* Known already: rt03 keeps its alias, nothing is new. */
+	assert_int_equal(sp_node_community_find(f->n, "rt03", &info), 0);
+	assert_memory_equal(info.id, f->c.id, 32);
+	assert_int_equal(sp_node_community_learn(f->n, ids, 4, &added), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(sp_node_community_learn(f->n, ids, 0, &added), 0);
+	assert_int_equal(added, 0);
 }
 
 /*
@@ -806,6 +853,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put_and_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_charter_no_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learn_communities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_community_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_records, setup, teardown),
