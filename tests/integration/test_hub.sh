@@ -51,5 +51,15 @@ wait_for 20 "the hub's summary follows" sh -c "'$SIMPUL' --data '$H' --json get 
 # Withdrawn: the hub's copy of the summary goes too.
 sp "$A" summary withdraw rt03 pmks --to "$HID" >/dev/null
 wait_for 20 "withdrawn at the hub" not has "$H" ".summary.$HID" "pmks/$MONTH"
+# The hub dials a community's node this time: it learns the community all the same.
+B=$(new_node b)
+start_node "$B" || exit 1
+sp "$B" community create rt05 >/dev/null
+BCID=$(sp "$B" community ls --json | tr -d '\n ' | sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p')
+sp "$B" summary define rt05 pmks --from cases --count-by category >/dev/null
+sp "$B" summary consent rt05 pmks --to "$HID" >/dev/null
+sp "$B" peer add h "$HID" >/dev/null
+sp "$H" peer add b "$(sp "$B" id)" "127.0.0.1:$(node_port "$B")" >/dev/null
+wait_for 20 "a hub that dials learns too" sh -c "'$SIMPUL' --data '$H' get '$(printf %s "$BCID" | cut -c1-12)' '.consent.$HID' pmks"
 check "the hub's rejections: none" sh -c "'$SIMPUL' --data '$H' peer ls --json | tr -d ' \n' | grep -q '\"records_rejected\":0'"
 finish
