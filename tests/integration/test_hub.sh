@@ -61,5 +61,18 @@ sp "$B" summary consent rt05 pmks --to "$HID" >/dev/null
 sp "$B" peer add h "$HID" >/dev/null
 sp "$H" peer add b "$(sp "$B" id)" "127.0.0.1:$(node_port "$B")" >/dev/null
 wait_for 20 "a hub that dials learns too" sh -c "'$SIMPUL' --data '$H' get '$(printf %s "$BCID" | cut -c1-12)' '.consent.$HID' pmks"
+# A node that is not a hub learns nothing from a consent to it.
+P=$(new_node p)
+start_node "$P" || exit 1
+PID=$(sp "$P" id)
+sp "$B" summary consent rt05 pmks --to "$PID" >/dev/null
+sp "$P" peer add b "$(sp "$B" id)" >/dev/null
+sp "$B" peer add p "$PID" "127.0.0.1:$(node_port "$P")" >/dev/null
+live() {
+	sp "$1" peer ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"name\":\"$2\"" |
+		grep -q '"state":"live"'
+}
+wait_for 20 "the node that is no hub is in sync" live "$B" p
+check "the node that is no hub learnt no community" knows_none "$P"
 check "the hub's rejections: none" sh -c "'$SIMPUL' --data '$H' peer ls --json | tr -d ' \n' | grep -q '\"records_rejected\":0'"
 finish
