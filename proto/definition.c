@@ -141,8 +141,6 @@ read_texts(sp_reader *r, char *v, size_t stride, size_t max, size_t len, size_t 
 static int
 read_definition(sp_reader *r, sp_definition *d)
 {
-	const char *s;
-	size_t len;
 	uint64_t k;
 	uint32_t n, i;
 	char period[8];
@@ -154,11 +152,9 @@ read_definition(sp_reader *r, sp_definition *d)
 	    SP_DEF_VALUE_MAX, &d->ncategories) ||
 	    !sp_read_name(r, "from") || !sp_read_text(r, d->from, SP_COLLECTION_MAX) ||
 	    !sp_read_name(r, "k") || sp_read_uint(r, &k) != 0 || k > SP_DEF_K_MAX ||
-	    !sp_read_name(r, "period") || sp_read_str(r, &s, &len) != 0 || len >= sizeof(period))
+	    !sp_read_name(r, "period") || !sp_read_text(r, period, sizeof(period) - 1))
 		return SP_EDEFINITION;
 	d->k = (unsigned)k;
-	memcpy(period, s, len);
-	period[len] = '\0';
 	if (sp_period_parse(period, &d->period) != 0 || !sp_read_name(r, "sums") ||
 	    !read_texts(r, d->sums[0], sizeof(d->sums[0]), SP_DEF_MAX_SUMS, SP_DEF_FIELD_MAX,
 	    &d->nsums) ||

@@ -216,6 +216,18 @@ test_nul_in_text(void **state)
 	space[4] = '\0';
 	assert_int_equal(sp_definition_decode(b.data, b.len, &d), SP_EDEFINITION);
 	sp_buf_free(&b);
+	/* A period "year", NUL, NUL, "u": refused, not read as "year" (fuzz_definition, CI). */
+	full_definition(&d);
+	d.period = SP_PERIOD_YEAR;
+	sp_buf_init(&b);
+	assert_int_equal(sp_definition_encode(&d, &b), 0);
+	assert_non_null(space = memmem(b.data, b.len, "\xa4year", 5));
+	space[0] = 0xa7;
+	sp_buf_append(&b, (const uint8_t *)"...", 3);
+	memmove(space + 8, space + 5, (size_t)(b.data + b.len - 3 - (space + 5)));
+	memcpy(space + 5, "\0\0u", 3);
+	assert_int_equal(sp_definition_decode(b.data, b.len, &d), SP_EDEFINITION);
+	sp_buf_free(&b);
 }
 
 static void
