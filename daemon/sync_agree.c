@@ -225,6 +225,10 @@ system_sends(const sp_session *s, const sp_area *a)
 		return member;
 	case SP_SYS_HUB:
 		return member || memcmp(hub, s->pol.node, SP_PUBKEY_BYTES) == 0;
+	case SP_SYS_TO_HUBS:
+		return member || consented_to_peer(s, a->community);
+	case SP_SYS_UPWARD:
+		return false;
 	default:
 		return member || consented_to_peer(s, a->community) ||
 		    agrees_community(s, a->community, m);

@@ -42,6 +42,13 @@ enum sp_sys_travel {
 	 * to the hubs above it.
 	 */
 	SP_SYS_HUB,
+	/*
+	 * A heartbeat: to members, to the hubs the community consented to,
+	 * and from a hub on to the hubs above it.
+	 */
+	SP_SYS_TO_HUBS,
+	/* An aggregate: only from a hub to the hubs above it. */
+	SP_SYS_UPWARD,
 };
 
 typedef struct sp_syscoll {
