@@ -71,6 +71,7 @@
 	X(SP_ECONSENT_EXPIRED, 95, "the summary's consent has expired") \
 	X(SP_ECONSENT_ADMIN,  96, "the summary's consent is not signed by a current admin of the community") \
 	X(SP_ECONSENT_HUB,    97, "the consent is for another hub") \
+	X(SP_EAGGREGATE,      98, "malformed aggregate") \
 	/* store */ \
 	X(SP_ESCHEMA,        100, "the data directory was written by a newer simpul; upgrade simpul") \
 	X(SP_ESTORE,         101, "storage error (LMDB); see the daemon log") \
