@@ -71,7 +71,10 @@ bool sp_aggregate_has_hub(const sp_aggregate *a, const uint8_t *hub);
 
 void sp_aggregate_free(sp_aggregate *a);
 
-/* Appends the canonical body: 0, SP_ETOOBIG (over a body's 60 KiB) or out->err. */
+/*
+ * Appends the canonical body: 0, SP_EAGGREGATE (a's parts break a rule
+ * decoding checks), SP_ETOOBIG (over a body's 60 KiB) or out->err.
+ */
 int sp_aggregate_encode(const sp_aggregate *a, sp_buf *out);
 /*
  * Decodes a body; *out owned by the caller (sp_aggregate_free).
