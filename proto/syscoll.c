@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "aggregate.h"
 #include "base32.h"
 #include "charter.h"
 #include "definition.h"
@@ -63,23 +64,45 @@ check_summary_key(const char *key, size_t len)
 	return 0;
 }
 
+/* Whether the record's key is NAME/PERIOD. */
+static bool
+key_names(const sp_record *rec, const char *name, const char *period)
+{
+	size_t n = strlen(name);
+
+	return rec->key_len == n + 1 + strlen(period) && memcmp(rec->key, name, n) == 0 &&
+	    rec->key[n] == '/' && memcmp(rec->key + n + 1, period, rec->key_len - n - 1) == 0;
+}
+
 /* A summary's body names the summary and period of its key. */
 static int
 check_summary_body(const sp_record *rec, const uint8_t *hub)
 {
 	sp_summary *s;
-	size_t n;
 	int r;
 
 	(void)hub;
 	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
 		return r;
-	n = strlen(sp_summary_name(s));
-	if (rec->key_len != n + 1 + strlen(sp_summary_period(s)) ||
-	    memcmp(rec->key, sp_summary_name(s), n) != 0 ||
-	    memcmp(rec->key + n + 1, sp_summary_period(s), rec->key_len - n - 1) != 0)
+	if (!key_names(rec, sp_summary_name(s), sp_summary_period(s)))
 		r = SP_ESUMMARY;
 	sp_summary_free(s);
+	return r;
+}
+
+/* So does an aggregate's. */
+static int
+check_aggregate_body(const sp_record *rec, const uint8_t *hub)
+{
+	sp_aggregate *a;
+	int r;
+
+	(void)hub;
+	if ((r = sp_aggregate_decode(rec->body, rec->body_len, &a)) != 0)
+		return r;
+	if (!key_names(rec, sp_aggregate_name(a), sp_aggregate_period(a)))
+		r = SP_EAGGREGATE;
+	sp_aggregate_free(a);
 	return r;
 }
 
@@ -135,6 +158,18 @@ static const sp_syscoll syscolls[] = {
 		.phase = 1,
 		.check_body = check_summary_body,
 		.shape_error = SP_ESUMMARY,
+	},
+	{
+		.name = SP_AGGREGATE_COLLECTION,
+		.shown_as = "a hub's aggregates of the summaries it holds ('simpul report')",
+		.check_key = check_summary_key,
+		.label = SP_LABEL_PUBLIC,
+		.writer = SP_SYS_WRITER,
+		.travel = SP_SYS_UPWARD,
+		.at_hubs = true,
+		.phase = 1,
+		.check_body = check_aggregate_body,
+		.shape_error = SP_EAGGREGATE,
 	},
 };
 

@@ -3,13 +3,15 @@
  * first row, found by name only; per-hub rows are found by their prefix
  * and one hub id in its only spelling; a record of the wrong shape (key,
  * label, flags, body, or a body disagreeing with its key or hub) is
- * refused with the row's error.
+ * refused with the row's error; an aggregate is never deleted and travels
+ * only upward.
  */
 #include "sp_test.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "base32.h"
 #include "charter.h"
 #include "definition.h"
@@ -217,6 +219,62 @@ test_summary_shape(void **state)
 	sp_buf_free(&body);
 }
 
+/* An aggregate: NAME/PERIOD as its body says, public, never deleted, only upward. */
+static void
+test_aggregate_shape(void **state)
+{
+	const sp_syscoll *sc = sp_syscoll_find(SP_AGGREGATE_COLLECTION,
+	    strlen(SP_AGGREGATE_COLLECTION));
+	sp_aggregate_builder *b;
+	sp_aggregate *a;
+	sp_record rec;
+	sp_buf body;
+
+	(void)state;
+	assert_non_null(sc);
+	assert_ptr_equal(sp_syscoll_row(SP_AGGREGATE_COLLECTION), sc);
+	assert_false(sc->per_hub);
+	assert_int_equal(sc->writer, SP_SYS_WRITER);
+	assert_int_equal(sc->travel, SP_SYS_UPWARD);
+	assert_true(sc->at_hubs);
+	assert_false(sc->tombstones);
+	assert_int_equal(sp_aggregate_start("pmks", "2026-Q4", hub_id, &b), 0);
+	assert_int_equal(sp_aggregate_finish(b, NULL, NULL, &a), 0);
+	sp_aggregate_builder_free(b);
+	sp_buf_init(&body);
+	assert_int_equal(sp_aggregate_encode(a, &body), 0);
+	sp_aggregate_free(a);
+	memset(&rec, 0, sizeof(rec));
+	strcpy(rec.collection, SP_AGGREGATE_COLLECTION);
+	rec.collection_len = strlen(rec.collection);
+	strcpy(rec.key, "pmks/2026-Q4");
+	rec.key_len = strlen(rec.key);
+	rec.label = SP_LABEL_PUBLIC;
+	rec.body = body.data;
+	rec.body_len = body.len;
+	assert_int_equal(sp_syscoll_check(sc, &rec), 0);
+	/* A key other than the body's, or not NAME/PERIOD at all. */
+	strcpy(rec.key, "pmks/2026-Q3");
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EAGGREGATE);
+	strcpy(rec.key, "pmks");
+	rec.key_len = strlen(rec.key);
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EAGGREGATE);
+	strcpy(rec.key, "pmks/2026-Q4");
+	rec.key_len = strlen(rec.key);
+	/* Never deleted; public only; a body that is no aggregate. */
+	rec.flags = SP_FLAG_TOMBSTONE;
+	rec.body_len = 0;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EAGGREGATE);
+	rec.flags = 0;
+	rec.body_len = body.len;
+	rec.label = SP_LABEL_COMMUNITY;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EAGGREGATE);
+	rec.label = SP_LABEL_PUBLIC;
+	rec.body_len = body.len - 1;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EAGGREGATE);
+	sp_buf_free(&body);
+}
+
 int
 main(void)
 {
@@ -226,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_per_hub_rows),
 		cmocka_unit_test(test_consent_shape),
 		cmocka_unit_test(test_summary_shape),
+		cmocka_unit_test(test_aggregate_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
