@@ -148,12 +148,8 @@ sp_fig_add(sp_fig *to, const sp_fig *add)
 	return true;
 }
 
-/*
- * A fig as the builder makes one: with nothing suppressed, the range is
- * the published sum; otherwise it holds it from above.
- */
-static bool
-fig_ok(const sp_fig *f)
+bool
+sp_fig_ok(const sp_fig *f)
 {
 	if (f->suppressed == 0)
 		return !f->unbounded && f->lo == f->published && f->hi == f->published;
@@ -203,15 +199,15 @@ check(const sp_aggregate *a)
 	    !ids_ok((const id_bytes *)a->hubs, a->nhubs))
 		return SP_EAGGREGATE;
 	for (i = 0; i < n; i++)
-		if (!fig_ok(&a->figs[i]))
+		if (!sp_fig_ok(&a->figs[i]))
 			return SP_EAGGREGATE;
 	return 0;
 }
 
 /* Encoding. */
 
-static void
-pack_fig(sp_buf *b, const sp_fig *f)
+void
+sp_fig_pack(sp_buf *b, const sp_fig *f)
 {
 	sp_pack_array(b, 4);
 	sp_pack_uint(b, f->published);
@@ -256,7 +252,7 @@ sp_aggregate_encode(const sp_aggregate *a, sp_buf *out)
 	for (r = 0; r < a->nrows; r++) {
 		sp_pack_array(out, (uint32_t)a->width);
 		for (c = 0; c < a->width; c++)
-			pack_fig(out, &a->figs[at_cell(a, r, c)]);
+			sp_fig_pack(out, &a->figs[at_cell(a, r, c)]);
 	}
 	sp_pack_cstr(out, "cols");
 	pack_labels(out, (const label_text *)a->cols, a->ncols);
@@ -273,15 +269,15 @@ sp_aggregate_encode(const sp_aggregate *a, sp_buf *out)
 	sp_pack_cstr(out, "totals");
 	sp_pack_map(out, 3);
 	sp_pack_cstr(out, "all");
-	pack_fig(out, &a->figs[at_total(a)]);
+	sp_fig_pack(out, &a->figs[at_total(a)]);
 	sp_pack_cstr(out, "cols");
 	sp_pack_array(out, (uint32_t)a->ncols);
 	for (c = 0; c < a->ncols; c++)
-		pack_fig(out, &a->figs[at_col_total(a, c)]);
+		sp_fig_pack(out, &a->figs[at_col_total(a, c)]);
 	sp_pack_cstr(out, "rows");
 	sp_pack_array(out, (uint32_t)nr);
 	for (r = 0; r < nr; r++)
-		pack_fig(out, &a->figs[at_row_total(a, r)]);
+		sp_fig_pack(out, &a->figs[at_row_total(a, r)]);
 	if (out->err != 0)
 		return out->err;
 	if (out->len - start > SP_BODY_MAX) {
@@ -293,8 +289,8 @@ sp_aggregate_encode(const sp_aggregate *a, sp_buf *out)
 
 /* Decoding. */
 
-static bool
-read_fig(sp_reader *r, sp_fig *f)
+bool
+sp_fig_read(sp_reader *r, sp_fig *f)
 {
 	uint32_t n;
 
@@ -391,7 +387,7 @@ read_aggregate(sp_reader *r, sp_aggregate *a)
 		if (sp_read_array(r, &n) != 0 || n != a->width)
 			return SP_EAGGREGATE;
 		for (col = 0; col < a->width; col++)
-			if (!read_fig(r, &a->figs[at_cell(a, row, col)]))
+			if (!sp_fig_read(r, &a->figs[at_cell(a, row, col)]))
 				return SP_EAGGREGATE;
 	}
 	if (!sp_read_name(r, "cols") || !read_labels(r, a->cols, a->ncols) ||
@@ -401,17 +397,17 @@ read_aggregate(sp_reader *r, sp_aggregate *a)
 	    !sp_read_name(r, "period") || !sp_read_text(r, a->period, sizeof(a->period) - 1) ||
 	    !sp_read_name(r, "rows") || !read_labels(r, a->rows, a->nrows) ||
 	    !sp_read_name(r, "totals") || sp_read_map(r, &n) != 0 || n != 3 ||
-	    !sp_read_name(r, "all") || !read_fig(r, &a->figs[at_total(a)]) ||
+	    !sp_read_name(r, "all") || !sp_fig_read(r, &a->figs[at_total(a)]) ||
 	    !sp_read_name(r, "cols") || sp_read_array(r, &n) != 0 || n != a->ncols)
 		return SP_EAGGREGATE;
 	for (col = 0; col < a->ncols; col++)
-		if (!read_fig(r, &a->figs[at_col_total(a, col)]))
+		if (!sp_fig_read(r, &a->figs[at_col_total(a, col)]))
 			return SP_EAGGREGATE;
 	if (!sp_read_name(r, "rows") || sp_read_array(r, &n) != 0 ||
 	    n != (a->ncols > 0 ? a->nrows : 0))
 		return SP_EAGGREGATE;
 	for (row = 0; row < n; row++)
-		if (!read_fig(r, &a->figs[at_row_total(a, row)]))
+		if (!sp_fig_read(r, &a->figs[at_row_total(a, row)]))
 			return SP_EAGGREGATE;
 	if (sp_reader_end(r) != 0)
 		return SP_EAGGREGATE;

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "reader.h"
 #include "record.h"
 #include "summary.h"
 
@@ -46,6 +47,14 @@ typedef struct sp_aggregate sp_aggregate;
 void sp_fig_of_cell(sp_fig *f, const sp_cell *c);
 /* Adds add to *to part by part; false (and *to unchanged) if a part would overflow. */
 bool sp_fig_add(sp_fig *to, const sp_fig *add);
+/*
+ * A fig as the builder makes one: with nothing suppressed, the range is
+ * the published sum; otherwise it holds it from above.
+ */
+bool sp_fig_ok(const sp_fig *f);
+/* A fig's encoding, [published, suppressed, lo, hi or nil]; reading checks the shape only. */
+void sp_fig_pack(sp_buf *b, const sp_fig *f);
+bool sp_fig_read(sp_reader *r, sp_fig *f);
 
 /*
  * The parts of an aggregate. Row and column indexes as in a summary (col
