@@ -204,6 +204,19 @@ int sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
     const sp_summary_walk *w);
 
 /*
+ * Whether a live summary record rec, in .summary.H, is held under a
+ * consent that counts, as a hub checks it (docs/HUBS.md): the consent its
+ * body names is held in t as the live record of the same community in
+ * .consent.H under the summary's name, not past its until (the node's
+ * clock), and signed by an admin of charter (the community's current
+ * one; NULL when none is held). 0, SP_ENOCONSENT, SP_ECONSENT_EXPIRED,
+ * SP_ECONSENT_ADMIN, SP_ESUMMARY (its body), SP_EINVAL (not a summary's
+ * collection), or a storage error.
+ */
+int sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec,
+    const sp_charter *charter);
+
+/*
  * Import batches. sign_rows turns rows (a msgpack array of [key str, body
  * map] pairs, already bounded by the control protocol) into signed records
  * appended to out as a batch (batch.h); it checks every key and body.

@@ -134,16 +134,10 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 	}
 }
 
-/*
- * At a hub, what names a hub must name this one: a consent's collection,
- * and a summary's, whose consent must also be held here, live, unexpired
- * and signed by an admin of the community's current charter.
- */
-static int
-check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+int
+sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec, const sp_charter *charter)
 {
 	char consents[SP_COLLECTION_MAX + 1];
-	const charter_cache *ch;
 	uint8_t hub[SP_PUBKEY_BYTES];
 	sp_summary *s = NULL;
 	sp_record crec;
@@ -151,15 +145,12 @@ check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
 	sp_stored st;
 	int r;
 
-	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
-		return 0;
-	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
-		return SP_ECONSENT_HUB;
-	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
-		return 0;
+	if (sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) !=
+	    sp_syscoll_row(SP_SUMMARY_COLLECTION))
+		return SP_EINVAL;
 	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
 		return r;
-	r = sp_store_get_by_id(k->t, sp_summary_consent(s), &st);
+	r = sp_store_get_by_id(t, sp_summary_consent(s), &st);
 	sp_summary_free(s);
 	if (r == SP_ENOTFOUND)
 		return SP_ENOCONSENT;
@@ -168,7 +159,7 @@ check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
 	if (sp_record_decode(st.data, st.len, &crec) != 0)
 		return SP_ECORRUPT;
 	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub, consents);
-	/* The consent of this summary: same community, this hub, this name, not withdrawn. */
+	/* The consent of this summary: same community, same hub, this name, not withdrawn. */
 	if (memcmp(crec.community, rec->community, SP_PUBKEY_BYTES) != 0 ||
 	    strlen(consents) != crec.collection_len ||
 	    memcmp(crec.collection, consents, crec.collection_len) != 0 ||
@@ -178,11 +169,32 @@ check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
 		return SP_ENOCONSENT;
 	if (c.until_ms != 0 && c.until_ms <= n->now_ms())
 		return SP_ECONSENT_EXPIRED;
-	if ((r = cached_charter(k->t, k->cache, &k->ncache, rec->community, &ch)) != 0)
-		return r;
-	if (ch->c == NULL || !sp_charter_is_admin(ch->c, crec.author))
+	if (charter == NULL || !sp_charter_is_admin(charter, crec.author))
 		return SP_ECONSENT_ADMIN;
 	return 0;
+}
+
+/*
+ * At a hub, what names a hub must name this one: a consent's collection,
+ * and a summary's, whose consent must also be held here and count
+ * (sp_node_summary_consented).
+ */
+static int
+check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+{
+	const charter_cache *ch;
+	uint8_t hub[SP_PUBKEY_BYTES];
+	int r;
+
+	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
+		return 0;
+	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
+		return SP_ECONSENT_HUB;
+	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
+		return 0;
+	if ((r = cached_charter(k->t, k->cache, &k->ncache, rec->community, &ch)) != 0)
+		return r;
+	return sp_node_summary_consented(n, k->t, rec, ch->c);
 }
 
 /* Any other record: by a writer; a deletion by the deleted version's author or an admin. */
