@@ -48,8 +48,9 @@ enum sp_opt {
 	SP_OPT_K = 1u << 16,
 	SP_OPT_TO = 1u << 17,
 	SP_OPT_UNTIL = 1u << 18,
+	SP_OPT_BY = 1u << 19,
 };
-#define SP_OPT_LAST SP_OPT_UNTIL
+#define SP_OPT_LAST SP_OPT_BY
 /* --offer and --want may be repeated up to this many times; --sum and --where up to 8. */
 #define SP_CLI_MAX_SPECS 64
 #define SP_CLI_MAX_SUMMARY_OPTS 8
@@ -79,6 +80,7 @@ typedef struct sp_cli {
 	const char *k;
 	const char *to;
 	const char *until;
+	const char *by;         /* report --by */
 	int argc;               /* positional arguments after the command words */
 	char **argv;
 	sp_client *client;      /* connected by sp_cli_connect */
@@ -185,6 +187,7 @@ int sp_cli_cmd_summary_show(sp_cli *cli);
 int sp_cli_cmd_summary_rm(sp_cli *cli);
 int sp_cli_cmd_summary_consent(sp_cli *cli);
 int sp_cli_cmd_summary_withdraw(sp_cli *cli);
+int sp_cli_cmd_report(sp_cli *cli);
 /* Prints the peer table of a status or peer.ls reply (human form). */
 void sp_cli_print_peers(const sp_ctl_msg *m);
 

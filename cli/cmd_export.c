@@ -14,6 +14,7 @@
 
 #include "body.h"
 #include "cli.h"
+#include "csv_import.h"
 #include "i18n.h"
 #include "json_body.h"
 #include "pack.h"
@@ -23,29 +24,6 @@
 
 /* The first column of an export: the record's key. */
 #define KEY_COLUMN "_key"
-
-/* Writes s as one CSV cell, quoted when it must be (RFC 4180). */
-static void
-csv_cell(const char *s, size_t len)
-{
-	bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
-	size_t i;
-
-	/* s is not NUL-terminated: it points into a reply. */
-	for (i = 0; i < len && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-	if (!quote) {
-		fwrite(s, 1, len, stdout);
-		return;
-	}
-	fputc('"', stdout);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
-			fputc('"', stdout);
-		fputc(s[i], stdout);
-	}
-	fputc('"', stdout);
-}
 
 /* One body value as CSV cell text. */
 static void
@@ -66,7 +44,7 @@ csv_value(const uint8_t *val, size_t len)
 		return;
 	case SP_MP_STR:
 		if (sp_read_str(&rd, &s, &n) == 0)
-			csv_cell(s, n);
+			sp_csv_write_cell(stdout, s, n);
 		return;
 	case SP_MP_UINT:
 		if (sp_read_uint(&rd, &u) == 0)
@@ -98,7 +76,7 @@ csv_value(const uint8_t *val, size_t len)
 		sp_pack_raw(&one, val, len);
 		if (one.err == 0 && sp_body_to_json(one.data, one.len, &o) == 0 &&
 		    (text = json_dumps(json_object_get(o, "v"), JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
-			csv_cell(text, strlen(text));
+			sp_csv_write_cell(stdout, text, strlen(text));
 			free(text);
 		}
 		json_decref(o);
@@ -137,10 +115,10 @@ read_columns(sp_cli *cli, const sp_ctl_msg *m, export_ctx *ctx)
 			return sp_cli_fail(cli, SP_ENOMEM, NULL);
 		ctx->ncolumns++;
 	}
-	csv_cell(KEY_COLUMN, strlen(KEY_COLUMN));
+	sp_csv_write_cell(stdout, KEY_COLUMN, strlen(KEY_COLUMN));
 	for (i = 0; i < ctx->ncolumns; i++) {
 		fputc(',', stdout);
-		csv_cell(ctx->columns[i], strlen(ctx->columns[i]));
+		sp_csv_write_cell(stdout, ctx->columns[i], strlen(ctx->columns[i]));
 	}
 	fputs("\r\n", stdout);
 	return 0;
@@ -157,7 +135,7 @@ csv_row(const sp_ctl_msg *m, const export_ctx *ctx)
 	if (sp_ctl_get_str(m, "key", &key, &key_len) != 0 ||
 	    sp_ctl_get_raw(m, "body", &body, &body_len) != 0)
 		return;
-	csv_cell(key, key_len);
+	sp_csv_write_cell(stdout, key, key_len);
 	for (i = 0; i < ctx->ncolumns; i++) {
 		fputc(',', stdout);
 		if (sp_body_get(body, body_len, ctx->columns[i], strlen(ctx->columns[i]),

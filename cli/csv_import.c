@@ -689,3 +689,24 @@ out:
 	free(c);
 	return r;
 }
+
+void
+sp_csv_write_cell(FILE *f, const char *s, size_t len)
+{
+	bool quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
+	size_t i;
+
+	for (i = 0; i < len && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
+		fwrite(s, 1, len, f);
+		return;
+	}
+	fputc('"', f);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', f);
+		fputc(s[i], f);
+	}
+	fputc('"', f);
+}

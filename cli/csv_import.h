@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SP_CSV_MAX_COLUMNS 256
 
@@ -44,5 +45,12 @@ typedef int (*sp_csv_bad_cb)(void *arg, const sp_csv_error *err);
  */
 int sp_csv_parse(const uint8_t *data, size_t len, const char *key_column,
     sp_csv_row_cb row_cb, sp_csv_bad_cb bad_cb, void *arg, sp_csv_error *err);
+
+/*
+ * Writing: s (len bytes, not necessarily NUL-terminated) as one CSV cell
+ * to f, quoted when RFC 4180 needs it (a comma, quote or line break) or
+ * when it starts or ends with a space (which a spreadsheet would trim).
+ */
+void sp_csv_write_cell(FILE *f, const char *s, size_t len);
 
 #endif

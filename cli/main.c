@@ -80,6 +80,10 @@ const sp_cli_command sp_cli_commands[] = {
 	  sp_cli_cmd_summary_consent },
 	{ { "summary", "withdraw" }, 2, 2, SP_OPT_TO, "COMMUNITY NAME --to HUB_NODE_ID",
 	  N_("withdraw a consent: the hub drops the community's figures"), sp_cli_cmd_summary_withdraw },
+	{ { "report", NULL }, 1, 1, SP_OPT_PERIOD | SP_OPT_BY | SP_OPT_FORMAT,
+	  "NAME [--period P] [--by community|hub] [--format table|csv|json|adx]",
+	  N_("on a hub: a summary's figures per community (or per hub below), and the total"),
+	  sp_cli_cmd_report },
 };
 const size_t sp_cli_ncommands = sizeof(sp_cli_commands) / sizeof(sp_cli_commands[0]);
 
@@ -87,7 +91,7 @@ enum {
 	OPT_DATA = 256, OPT_JSON, OPT_HELP, OPT_VERSION,
 	OPT_BODY, OPT_BODY_FILE, OPT_LABEL, OPT_ADMIN, OPT_ALL, OPT_KEY_COLUMN,
 	OPT_SKIP_BAD, OPT_FORMAT, OPT_OFFER, OPT_WANT, OPT_FROM, OPT_COUNT_BY, OPT_CATEGORIES,
-	OPT_SUM, OPT_WHERE, OPT_PERIOD, OPT_K, OPT_TO, OPT_UNTIL,
+	OPT_SUM, OPT_WHERE, OPT_PERIOD, OPT_K, OPT_TO, OPT_UNTIL, OPT_BY,
 };
 
 static const struct option longopts[] = {
@@ -114,6 +118,7 @@ static const struct option longopts[] = {
 	{ "k", required_argument, NULL, OPT_K },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -167,7 +172,8 @@ option_name(unsigned bit)
 {
 	static const char *names[] = { "--body", "--body-file", "--label", "--admin",
 	    "--all", "--key-column", "--skip-bad", "--format", "--offer", "--want", "--from",
-	    "--count-by", "--categories", "--sum", "--where", "--period", "--k", "--to", "--until" };
+	    "--count-by", "--categories", "--sum", "--where", "--period", "--k", "--to", "--until",
+	    "--by" };
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -239,6 +245,7 @@ main(int argc, char **argv)
 		case OPT_K: cli.given |= SP_OPT_K; cli.k = optarg; break;
 		case OPT_TO: cli.given |= SP_OPT_TO; cli.to = optarg; break;
 		case OPT_UNTIL: cli.given |= SP_OPT_UNTIL; cli.until = optarg; break;
+		case OPT_BY: cli.given |= SP_OPT_BY; cli.by = optarg; break;
 		case ':':
 			return sp_cli_usage(&cli, _("option '%s' needs a value"), argv[optind - 1]);
 		default:

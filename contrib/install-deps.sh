@@ -7,7 +7,7 @@ PACKAGES=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev
 	libcmocka-dev libjansson-dev libcsv-dev
-	procps
+	procps libxml2-utils
 )
 
 # The Noise interop test runs an npm package under Node.js. These go by

@@ -106,6 +106,8 @@
 	X(SP_ESHUTDOWN,      183, "the node is shutting down") \
 	X(SP_EOUTSIDE,       184, "record outside the areas agreed with this peer") \
 	X(SP_ENETKEY,        185, "bad network key file: it must hold exactly 32 bytes (make one with: head -c 32 /dev/urandom > FILE)") \
+	/* hubs (docs/HUBS.md) */ \
+	X(SP_ENOTHUB,        190, "this node is not a hub: reports are made on a hub (simpuld --hub)") \
 	/* summaries: disclosure control (docs/DISCLOSURE.md) */ \
 	X(SP_ETABLE_SIZE,    200, "summary table of the wrong size: it must have 1 to 256 categories and 1 to 16 values of the second field") \
 	X(SP_ETABLE_K,       201, "the minimum count k must be from 3 to 1000") \

@@ -126,6 +126,26 @@ sp_period_valid(const char *p, size_t len)
 	return (p[5] == '0' && p[6] >= '1' && p[6] <= '9') || (p[5] == '1' && p[6] >= '0' && p[6] <= '2');
 }
 
+bool
+sp_period_span(const char *p, size_t len, unsigned *year, unsigned *first, unsigned *months)
+{
+	if (!sp_period_valid(p, len))
+		return false;
+	*year = (unsigned)((p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
+	    (p[3] - '0'));
+	if (len == 4) {
+		*first = 1;
+		*months = 12;
+	} else if (p[5] == 'Q') {
+		*first = (unsigned)(p[6] - '1') * 3 + 1;
+		*months = 3;
+	} else {
+		*first = (unsigned)((p[5] - '0') * 10 + (p[6] - '0'));
+		*months = 1;
+	}
+	return true;
+}
+
 static bool
 labels_ok(const label_text *v, size_t n)
 {

@@ -106,5 +106,11 @@ int sp_summary_of_tally(const sp_tally *t, unsigned k, sp_summary **out);
 
 /* Whether period is written as sp_period_format writes some period. */
 bool sp_period_valid(const char *period, size_t len);
+/*
+ * The months a valid period covers: *year, its first month (1-12) and how
+ * many (1, 3 or 12). false, and nothing set, when period is not valid.
+ */
+bool sp_period_span(const char *period, size_t len, unsigned *year, unsigned *first,
+    unsigned *months);
 
 #endif

@@ -135,3 +135,55 @@ sp_test_vectors(void)
 {
 	return getenv("SP_VECTORS");
 }
+
+/* "7", "[1-4]" or "[>=1]" into c. */
+static void
+test_cell(sp_cell *c, const char *text)
+{
+	unsigned long long lo, hi;
+	char end;
+
+	memset(c, 0, sizeof(*c));
+	if (sscanf(text, "[>=%llu%c", &lo, &end) == 2 && end == ']') {
+		c->suppressed = c->unbounded = true;
+		c->lo = lo;
+	} else if (sscanf(text, "[%llu-%llu%c", &lo, &hi, &end) == 3 && end == ']') {
+		c->suppressed = true;
+		c->lo = lo;
+		c->hi = hi;
+	} else {
+		assert_int_equal(sscanf(text, "%llu%c", &lo, &end), 1);
+		c->value = lo;
+	}
+}
+
+sp_summary *
+sp_test_summary(const char *name, const char *period, const char *const *rows, size_t nrows,
+    const char *const *cols, size_t ncols, const char *const *cells)
+{
+	size_t w = ncols > 0 ? ncols + 1 : 1, i, j;
+	const char *text;
+	sp_summary *s;
+
+	assert_int_equal(sp_summary_new(nrows, ncols, 0, &s), 0);
+	strcpy(sp_summary_name(s), name);
+	strcpy(sp_summary_period(s), period);
+	*sp_summary_k(s) = 5;
+	for (i = 0; i < nrows; i++)
+		strcpy(sp_summary_row(s, i), rows[i]);
+	for (j = 0; j < ncols; j++)
+		strcpy(sp_summary_col(s, j), cols[j]);
+	for (i = 0; i <= nrows; i++) {
+		for (j = 0; j < w; j++) {
+			text = cells[i * w + j];
+			if (i == nrows)
+				test_cell(j < ncols ? sp_summary_col_total(s, j) : sp_summary_total(s), text);
+			else if (ncols > 0 && j == ncols)
+				test_cell(sp_summary_row_total(s, i), text);
+			else
+				test_cell(sp_summary_cell(s, i, j), text);
+		}
+	}
+	assert_int_equal(sp_summary_check(s), 0);
+	return s;
+}
