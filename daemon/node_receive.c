@@ -134,33 +134,19 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 	}
 }
 
-/*
- * At a hub, what names a hub must name this one: a consent's collection,
- * and a summary's, whose consent must also be held here, live, unexpired
- * and signed by an admin of the community's current charter.
- */
-static int
-check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+int
+sp_node_consent_check(sp_txn *t, const sp_record *rec, const uint8_t consent[SP_ID_BYTES],
+    const uint8_t hub[SP_PUBKEY_BYTES], const sp_charter *charter, uint64_t now_ms,
+    sp_stored *consent_out)
 {
 	char consents[SP_COLLECTION_MAX + 1];
-	const charter_cache *ch;
-	uint8_t hub[SP_PUBKEY_BYTES];
-	sp_summary *s = NULL;
 	sp_record crec;
 	sp_consent c;
 	sp_stored st;
+	size_t n;
 	int r;
 
-	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
-		return 0;
-	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
-		return SP_ECONSENT_HUB;
-	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
-		return 0;
-	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
-		return r;
-	r = sp_store_get_by_id(k->t, sp_summary_consent(s), &st);
-	sp_summary_free(s);
+	r = sp_store_get_by_id(t, consent, &st);
 	if (r == SP_ENOTFOUND)
 		return SP_ENOCONSENT;
 	if (r != 0)
@@ -173,16 +159,45 @@ check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
 	    strlen(consents) != crec.collection_len ||
 	    memcmp(crec.collection, consents, crec.collection_len) != 0 ||
 	    (crec.flags & SP_FLAG_TOMBSTONE) ||
-	    sp_consent_decode(crec.body, crec.body_len, &c) != 0 ||
-	    strncmp(rec->key, c.name, strlen(c.name)) != 0 || rec->key[strlen(c.name)] != '/')
+	    sp_consent_decode(crec.body, crec.body_len, &c) != 0)
 		return SP_ENOCONSENT;
-	if (c.until_ms != 0 && c.until_ms <= n->now_ms())
+	n = strlen(c.name);
+	if (rec->key_len <= n || memcmp(rec->key, c.name, n) != 0 || rec->key[n] != '/')
+		return SP_ENOCONSENT;
+	if (c.until_ms != 0 && c.until_ms <= now_ms)
 		return SP_ECONSENT_EXPIRED;
+	if (charter == NULL || !sp_charter_is_admin(charter, crec.author))
+		return SP_ECONSENT_ADMIN;
+	if (consent_out != NULL)
+		*consent_out = st;
+	return 0;
+}
+
+/*
+ * At a hub, what names a hub must name this one: a consent's collection,
+ * and a summary's, whose consent must also hold (sp_node_consent_check).
+ */
+static int
+check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+{
+	const charter_cache *ch;
+	uint8_t hub[SP_PUBKEY_BYTES], consent[SP_ID_BYTES];
+	sp_summary *s = NULL;
+	int r;
+
+	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
+		return 0;
+	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
+		return SP_ECONSENT_HUB;
+	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
+		return 0;
+	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
+		return r;
+	memcpy(consent, sp_summary_consent(s), SP_ID_BYTES);
+	sp_summary_free(s);
 	if ((r = cached_charter(k->t, k->cache, &k->ncache, rec->community, &ch)) != 0)
 		return r;
-	if (ch->c == NULL || !sp_charter_is_admin(ch->c, crec.author))
-		return SP_ECONSENT_ADMIN;
-	return 0;
+	return sp_node_consent_check(k->t, rec, consent, hub, ch->c, n->now_ms(), NULL);
 }
 
 /* Any other record: by a writer; a deletion by the deleted version's author or an admin. */
