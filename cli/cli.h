@@ -25,6 +25,7 @@ enum sp_exit {
 	SP_EXIT_REJECTED = 5,   /* input refused: bad JSON/CSV/record, a rule broken */
 	SP_EXIT_DENIED = 6,     /* not a writer/admin, no community key, wrong passphrase */
 	SP_EXIT_BUSY = 7,       /* an import or another simpuld holds what you need */
+	SP_EXIT_VERIFY = 8,     /* report --verify: a figure does not check out */
 };
 
 /* Options, each accepted only by the commands whose entry names it. */
@@ -48,7 +49,8 @@ enum sp_opt {
 	SP_OPT_K = 1u << 16,
 	SP_OPT_TO = 1u << 17,
 	SP_OPT_UNTIL = 1u << 18,
-	SP_OPT_BY = 1u << 19,
+	SP_OPT_VERIFY = 1u << 19,
+	SP_OPT_BY = 1u << 20,
 };
 #define SP_OPT_LAST SP_OPT_BY
 /* --offer and --want may be repeated up to this many times; --sum and --where up to 8. */
@@ -86,7 +88,12 @@ typedef struct sp_cli {
 	sp_client *client;      /* connected by sp_cli_connect */
 } sp_cli;
 
-/* A command: words ("community", "create"), its arguments and its handler. */
+/*
+ * A command: words ("community", "create"), its arguments and its handler.
+ * A second word starting with "--" is an option that makes a command of
+ * its own ("report", "--verify"): it matches when that option is given,
+ * and must come before the first word's plain entry in the table.
+ */
 typedef struct sp_cli_command {
 	const char *words[2];
 	int min_args;
@@ -187,6 +194,7 @@ int sp_cli_cmd_summary_show(sp_cli *cli);
 int sp_cli_cmd_summary_rm(sp_cli *cli);
 int sp_cli_cmd_summary_consent(sp_cli *cli);
 int sp_cli_cmd_summary_withdraw(sp_cli *cli);
+int sp_cli_cmd_report_verify(sp_cli *cli);
 int sp_cli_cmd_report(sp_cli *cli);
 /* Prints the peer table of a status or peer.ls reply (human form). */
 void sp_cli_print_peers(const sp_ctl_msg *m);

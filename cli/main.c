@@ -1,6 +1,7 @@
 /* simpul: the command-line tool for a simpul node. */
 #include <getopt.h>
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,10 @@ const sp_cli_command sp_cli_commands[] = {
 	  sp_cli_cmd_summary_consent },
 	{ { "summary", "withdraw" }, 2, 2, SP_OPT_TO, "COMMUNITY NAME --to HUB_NODE_ID",
 	  N_("withdraw a consent: the hub drops the community's figures"), sp_cli_cmd_summary_withdraw },
+	{ { "report", "--verify" }, 0, 0, SP_OPT_VERIFY, "",
+	  N_("on a hub: re-check every signature, consent and charter behind every aggregate,\n"
+	  "      recompute every figure, and name what does not check out"),
+	  sp_cli_cmd_report_verify },
 	{ { "report", NULL }, 1, 1, SP_OPT_PERIOD | SP_OPT_BY | SP_OPT_FORMAT,
 	  "NAME [--period P] [--by community|hub] [--format table|csv|json|adx]",
 	  N_("on a hub: a summary's figures per community (or per hub below), and the total"),
@@ -91,7 +96,7 @@ enum {
 	OPT_DATA = 256, OPT_JSON, OPT_HELP, OPT_VERSION,
 	OPT_BODY, OPT_BODY_FILE, OPT_LABEL, OPT_ADMIN, OPT_ALL, OPT_KEY_COLUMN,
 	OPT_SKIP_BAD, OPT_FORMAT, OPT_OFFER, OPT_WANT, OPT_FROM, OPT_COUNT_BY, OPT_CATEGORIES,
-	OPT_SUM, OPT_WHERE, OPT_PERIOD, OPT_K, OPT_TO, OPT_UNTIL, OPT_BY,
+	OPT_SUM, OPT_WHERE, OPT_PERIOD, OPT_K, OPT_TO, OPT_UNTIL, OPT_VERIFY, OPT_BY,
 };
 
 static const struct option longopts[] = {
@@ -118,6 +123,7 @@ static const struct option longopts[] = {
 	{ "k", required_argument, NULL, OPT_K },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ NULL, 0, NULL, 0 },
 };
@@ -142,8 +148,22 @@ usage(FILE *f)
 	    "COMMUNITY is an alias or an id. Exit codes are listed in README.md.\n"));
 }
 
+static const char *option_name(unsigned bit);
+
+/* Whether the option named name ("--verify") is among given. */
+static bool
+option_given(unsigned given, const char *name)
+{
+	unsigned bit;
+
+	for (bit = 1; bit != 0 && bit <= SP_OPT_LAST; bit <<= 1)
+		if ((given & bit) && strcmp(option_name(bit), name) == 0)
+			return true;
+	return false;
+}
+
 static const sp_cli_command *
-find_command(int argc, char **argv, int *used)
+find_command(int argc, char **argv, unsigned given, int *used)
 {
 	size_t i;
 
@@ -155,6 +175,12 @@ find_command(int argc, char **argv, int *used)
 
 		if (strcmp(c->words[0], argv[0]) != 0)
 			continue;
+		if (c->words[1] != NULL && c->words[1][0] == '-') {
+			if (!option_given(given, c->words[1]))
+				continue;
+			*used = 1;
+			return c;
+		}
 		if (c->words[1] == NULL) {
 			*used = 1;
 			return c;
@@ -173,7 +199,7 @@ option_name(unsigned bit)
 	static const char *names[] = { "--body", "--body-file", "--label", "--admin",
 	    "--all", "--key-column", "--skip-bad", "--format", "--offer", "--want", "--from",
 	    "--count-by", "--categories", "--sum", "--where", "--period", "--k", "--to", "--until",
-	    "--by" };
+	    "--verify", "--by" };
 	unsigned i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -245,6 +271,7 @@ main(int argc, char **argv)
 		case OPT_K: cli.given |= SP_OPT_K; cli.k = optarg; break;
 		case OPT_TO: cli.given |= SP_OPT_TO; cli.to = optarg; break;
 		case OPT_UNTIL: cli.given |= SP_OPT_UNTIL; cli.until = optarg; break;
+		case OPT_VERIFY: cli.given |= SP_OPT_VERIFY; break;
 		case OPT_BY: cli.given |= SP_OPT_BY; cli.by = optarg; break;
 		case ':':
 			return sp_cli_usage(&cli, _("option '%s' needs a value"), argv[optind - 1]);
@@ -256,7 +283,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return SP_EXIT_USAGE;
 	}
-	if ((cmd = find_command(argc - optind, argv + optind, &used)) == NULL)
+	if ((cmd = find_command(argc - optind, argv + optind, cli.given, &used)) == NULL)
 		return sp_cli_usage(&cli, _("unknown command '%s'"), argv[optind]);
 	cli.argc = argc - optind - used;
 	cli.argv = argv + optind + used;

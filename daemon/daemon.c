@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "aggregator.h"
 #include "base32.h"
 #include "crypto.h"
 #include "commands.h"
@@ -32,7 +33,8 @@ typedef struct sp_daemon {
 	sp_work *work;
 	sp_ctl_server *ctl;
 	sp_sessions *sessions;
-	sp_publisher *publisher;    /* NULL on a hub */
+	sp_watch *publisher;        /* a community node's summaries; NULL on a hub */
+	sp_aggregator *aggregator;  /* a hub's aggregates; NULL on a community node */
 	sp_peers *peers;
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
@@ -70,7 +72,8 @@ daemon_stop(void *arg)
 	d->stopping = 1;
 	log_info("shutting down");
 	sp_work_stop(d->work);
-	sp_publisher_close(d->publisher);
+	sp_watch_close(d->publisher);
+	sp_aggregator_close(d->aggregator);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	/* Work already queued finishes first: the loop runs until it is done. */
@@ -127,6 +130,24 @@ log_recovered(void *arg, const sp_store_recovered *imp)
 		    (unsigned long long)imp->import_id, collection);
 }
 
+/* A hub writes its aggregates in a community of its own, made when it first starts. */
+static int
+start_hub(sp_node *node, sp_community_info *hub)
+{
+	char idstr[SP_ID_STR_LEN + 1];
+	bool created;
+	int r;
+
+	if ((r = sp_node_hub_start(node, hub, &created)) != 0) {
+		log_error("cannot make the hub's own community: %s", sp_strerror(r));
+		return r;
+	}
+	sp_base32_encode(idstr, hub->id, SP_PUBKEY_BYTES);
+	log_info("hub: aggregates in community %s (%s)%s", hub->alias, idstr,
+	    created ? ", created now" : "");
+	return 0;
+}
+
 int
 sp_daemon_run(const sp_daemon_options *opt)
 {
@@ -134,6 +155,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 	uint8_t netkey[SP_NOISE_KEY_BYTES];
 	sp_peers_options popt;
 	sp_conn_handlers handlers;
+	sp_community_info hub;
 	char why[SP_PATH_MAX + 512] = "";
 	sp_store_options store_opt = { .recovered = log_recovered, .why = why,
 	    .why_size = sizeof(why) };
@@ -158,6 +180,8 @@ sp_daemon_run(const sp_daemon_options *opt)
 		goto out;
 	}
 	sp_node_set_hub(d->node, opt->hub);
+	if (opt->hub && (r = start_hub(d->node, &hub)) != 0)
+		goto out;
 	if ((r = uv_loop_init(&d->loop)) != 0) {
 		r = SP_EINTERNAL;
 		goto out;
@@ -186,6 +210,9 @@ sp_daemon_run(const sp_daemon_options *opt)
 	if (!opt->hub && (r = sp_publisher_start(&d->loop, d->node, d->work, d->sessions,
 	    &d->publisher)) != 0)
 		goto out;
+	if (opt->hub && (r = sp_aggregator_start(&d->loop, d->node, d->work, d->sessions, hub.id,
+	    &d->aggregator)) != 0)
+		goto out;
 	sp_sessions_handlers(d->sessions, &handlers);
 	r = sp_peers_start(&d->loop, d->node, &popt, &handlers, &d->peers);
 	sp_memzero(netkey, sizeof(netkey));
@@ -211,14 +238,16 @@ out:
 	if (loop_ok) {
 		if (d->work != NULL)
 			sp_work_stop(d->work);
-		sp_publisher_close(d->publisher);
+		sp_watch_close(d->publisher);
+		sp_aggregator_close(d->aggregator);
 		if (d->peers != NULL)
 			sp_peers_close(d->peers);
 		if (d->ctl != NULL)
 			sp_ctl_server_close(d->ctl, on_ctl_closed, d);
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 		sp_peers_free(d->peers);
-		sp_publisher_free(d->publisher);
+		sp_watch_free(d->publisher);
+		sp_aggregator_free(d->aggregator);
 		sp_sessions_free(d->sessions);
 		sp_work_free(d->work);
 		if (uv_loop_close(&d->loop) != 0)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate.h"
 #include "buf.h"
 #include "charter.h"
 #include "definition.h"
@@ -77,6 +78,16 @@ int sp_node_community_learn(sp_node *n, const uint8_t (*ids)[SP_PUBKEY_BYTES], s
     size_t *added);
 int sp_node_set_writer(sp_node *n, const char *community, const uint8_t node[SP_PUBKEY_BYTES], bool admin);
 int sp_node_remove_writer(sp_node *n, const char *community, const uint8_t node[SP_PUBKEY_BYTES]);
+/*
+ * A hub's own community (docs/HUBS.md), where it writes its aggregates:
+ * hub_start makes one when the node holds none yet, as community create
+ * would, under the alias "hub" (or "hub-" and the start of the node's id
+ * when "hub" is taken), this node its admin and writer, and remembers it
+ * in the store (*created says whether it is new). hub_community gives
+ * it: SP_ENOTFOUND on a node that has none.
+ */
+int sp_node_hub_start(sp_node *n, sp_community_info *out, bool *created);
+int sp_node_hub_community(sp_node *n, sp_community_info *out);
 /* Whether this node holds the community's secret key. */
 bool sp_node_has_community_key(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES]);
 /*
@@ -215,6 +226,52 @@ int sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
  */
 int sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec,
     const sp_charter *charter);
+
+/*
+ * A hub's aggregates (docs/HUBS.md, "Aggregate"). keys: the NAME/PERIOD
+ * keys that records of communities[0..count) bear on (the keys in their
+ * .summary.SELF and .aggregate collections, live or deleted; the hub's
+ * own community gives the aggregates it holds), sorted, distinct; *keys
+ * owned by the caller (free), SP_ETOOBIG past SP_NODE_MAX_KEYS. Reads only.
+ */
+#define SP_NODE_MAX_KEYS 65536
+int sp_node_aggregate_keys(sp_node *n, const uint8_t (*communities)[SP_PUBKEY_BYTES],
+    size_t count, char (**keys)[SP_SUMMARY_KEY_MAX + 1], size_t *nkeys);
+/*
+ * Recomputes the hub's aggregate of key (NAME/PERIOD) from the inputs
+ * held here (sp_aggregate_finish: left_out, if not NULL, hears of each
+ * input left out) and writes it in the hub's own community, unless the
+ * live version says the same already; in one durable transaction. The id
+ * written goes to out. SP_ENOTFOUND on a node without a hub community,
+ * SP_EINVAL for a key that is not NAME/PERIOD, SP_ETOOBIG when the
+ * aggregate is too large for a record (nothing written).
+ */
+int sp_node_aggregate_update(sp_node *n, const char *key, sp_aggregate_left_out_cb *left_out,
+    void *arg, sp_written *out);
+
+/*
+ * Re-checks every aggregate held here, the hub's own and those of hubs
+ * below (docs/HUBS.md, "Reports"): the signature of every record behind
+ * it from the bytes stored (the aggregate, its inputs, their consents and
+ * the charters they are checked against); that each input is held as the
+ * current version of its key, of the aggregate's NAME/PERIOD; that each
+ * summary is in the collection of the hub that wrote the aggregate and
+ * stands on a valid consent (sp_node_consent_check, now); that the writer
+ * is a writer of its community; and that the inputs give the aggregate's
+ * bytes again. problem(arg, text) hears of each thing that does not
+ * check out, text naming the aggregate, the record and what is wrong.
+ * Reads only. 0 (whatever was found) or a store error.
+ */
+typedef struct sp_verify_counts {
+	uint64_t aggregates;       /* aggregates checked */
+	uint64_t summaries;        /* summary inputs checked */
+	uint64_t lower;            /* lower aggregates used as inputs */
+	uint64_t consents;         /* consents checked */
+	uint64_t signatures;       /* signatures verified */
+	uint64_t problems;
+} sp_verify_counts;
+int sp_node_verify(sp_node *n, void (*problem)(void *arg, const char *text), void *arg,
+    sp_verify_counts *counts);
 
 /*
  * Import batches. sign_rows turns rows (a msgpack array of [key str, body

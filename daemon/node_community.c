@@ -6,6 +6,7 @@
  */
 #include "node.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -140,8 +141,16 @@ out:
 	return r;
 }
 
-int
-sp_node_community_create(sp_node *n, const char *alias, sp_community_info *out)
+/*
+ * Creates a community under the first of aliases[0..count) not taken
+ * (SP_EEXIST if all are): a new community key (communities/ID.key, 0600),
+ * the alias, and a charter naming this node admin and writer, in one
+ * transaction; with remember set, the community's id is kept under that
+ * meta name in the same transaction.
+ */
+static int
+create(sp_node *n, const char *const *aliases, size_t count, const char *remember,
+    sp_community_info *out)
 {
 	char path[SP_PATH_MAX];
 	uint8_t csk[SP_SECKEY_BYTES];
@@ -149,20 +158,27 @@ sp_node_community_create(sp_node *n, const char *alias, sp_community_info *out)
 	sp_charter *c = NULL;
 	sp_txn *t = NULL;
 	int key_written = 0;
+	size_t i;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	memset(&info, 0, sizeof(info));
-	if ((r = sp_alias_check(alias, strlen(alias))) != 0)
-		return r;
+	for (i = 0; i < count; i++)
+		if ((r = sp_alias_check(aliases[i], strlen(aliases[i]))) != 0)
+			return r;
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		return r;
-	if ((r = sp_store_community_find(t, alias, &info)) != SP_ENOTFOUND) {
+	/* The first alias not taken. */
+	for (i = 0, r = SP_EEXIST; i < count; i++)
+		if ((r = sp_store_community_find(t, aliases[i], &info)) != 0)
+			break;
+	if (r != SP_ENOTFOUND) {
 		r = r == 0 ? SP_EEXIST : r;
 		goto out;
 	}
+	memset(&info, 0, sizeof(info));
 	sp_sign_keypair(info.id, csk);
-	strcpy(info.alias, alias);
+	strcpy(info.alias, aliases[i]);
 	if ((r = community_key_path(n, info.id, path, sizeof(path))) != 0 ||
 	    (r = sp_file_write_secret(path, csk, sizeof(csk), 1)) != 0)
 		goto out;
@@ -176,6 +192,9 @@ sp_node_community_create(sp_node *n, const char *alias, sp_community_info *out)
 	if ((r = sp_charter_set(c, n->pk, true)) != 0 ||
 	    (r = write_charter(n, t, info.id, csk, c)) != 0)
 		goto out;
+	if (remember != NULL &&
+	    (r = sp_store_meta_put_bytes(t, remember, info.id, SP_PUBKEY_BYTES)) != 0)
+		goto out;
 	r = sp_txn_commit(t);
 	t = NULL;
 	if (r == 0)
@@ -187,6 +206,61 @@ out:
 		unlink(path);
 	sp_charter_free(c);
 	sp_memzero(csk, sizeof(csk));
+	return r;
+}
+
+int
+sp_node_community_create(sp_node *n, const char *alias, sp_community_info *out)
+{
+	return create(n, &alias, 1, NULL, out);
+}
+
+/* Where a hub keeps the id of its own community. */
+#define HUB_COMMUNITY "hub_community"
+/* Its alias, or when another community has that one, "hub-" and the node id's start. */
+#define HUB_ALIAS "hub"
+#define HUB_ALIAS_ID 8
+
+int
+sp_node_hub_community_in(sp_txn *t, sp_community_info *out)
+{
+	uint8_t id[SP_PUBKEY_BYTES];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = sp_store_meta_get_bytes(t, HUB_COMMUNITY, id, sizeof(id))) != 0)
+		return r;
+	return sp_store_community_get(t, id, out);
+}
+
+int
+sp_node_hub_community(sp_node *n, sp_community_info *out)
+{
+	sp_txn *t;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = sp_txn_begin(n->store, false, &t)) != 0)
+		return r;
+	r = sp_node_hub_community_in(t, out);
+	sp_txn_abort(t);
+	return r;
+}
+
+int
+sp_node_hub_start(sp_node *n, sp_community_info *out, bool *created)
+{
+	char b32[SP_ID_STR_LEN + 1], other[sizeof(HUB_ALIAS) + 1 + HUB_ALIAS_ID];
+	const char *aliases[] = { HUB_ALIAS, other };
+	int r;
+
+	*created = false;
+	if ((r = sp_node_hub_community(n, out)) != SP_ENOTFOUND)
+		return r;
+	sp_base32_encode(b32, n->pk, SP_PUBKEY_BYTES);
+	snprintf(other, sizeof(other), "%s-%.*s", HUB_ALIAS, HUB_ALIAS_ID, b32);
+	if ((r = create(n, aliases, 2, HUB_COMMUNITY, out)) == 0)
+		*created = true;
 	return r;
 }
 

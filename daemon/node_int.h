@@ -2,7 +2,8 @@
  * node_int.h - what the node's files share (node.c: identity, clock and
  * local writes; node_community.c: communities, charters and community
  * keys; node_receive.c: records received from peers; node_summary.c:
- * summary definitions and consents). Not a public API:
+ * summary definitions and consents; node_aggregate.c: a hub's
+ * aggregates and their verification). Not a public API:
  * the daemon uses node.h.
  */
 #ifndef SP_NODE_INT_H
@@ -53,7 +54,26 @@ int sp_node_sign_and_apply(sp_node *n, sp_txn *t, sp_record *rec, const uint8_t 
 int sp_node_put_system_in(sp_node *n, sp_txn *t, const sp_write *w, bool tombstone,
     uint8_t id[SP_ID_BYTES]);
 
+/* node_receive.c */
+
+/*
+ * Whether summary record rec stands on a valid consent to hub (docs/HUBS.md,
+ * "Hubs"): consent, the record id its body names, is held here as the
+ * live consent of rec's community in .consent.HUB under the summary's
+ * name, unexpired at now_ms, and signed by an admin of charter (the
+ * community's current one; NULL: none held). 0, SP_ENOCONSENT,
+ * SP_ECONSENT_EXPIRED, SP_ECONSENT_ADMIN or a store error. The consent's
+ * stored record goes to *consent_out (may be NULL; valid while t is).
+ * The one consent check: what a hub stores, aggregates and verifies.
+ */
+int sp_node_consent_check(sp_txn *t, const sp_record *rec, const uint8_t consent[SP_ID_BYTES],
+    const uint8_t hub[SP_PUBKEY_BYTES], const sp_charter *charter, uint64_t now_ms,
+    sp_stored *consent_out);
+
 /* node_community.c */
+
+/* sp_node_hub_community in the caller's transaction t. */
+int sp_node_hub_community_in(sp_txn *t, sp_community_info *out);
 
 /*
  * The community's current charter and the timestamp of its record; *out

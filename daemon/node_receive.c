@@ -135,23 +135,18 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 }
 
 int
-sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec, const sp_charter *charter)
+sp_node_consent_check(sp_txn *t, const sp_record *rec, const uint8_t consent[SP_ID_BYTES],
+    const uint8_t hub[SP_PUBKEY_BYTES], const sp_charter *charter, uint64_t now_ms,
+    sp_stored *consent_out)
 {
 	char consents[SP_COLLECTION_MAX + 1];
-	uint8_t hub[SP_PUBKEY_BYTES];
-	sp_summary *s = NULL;
 	sp_record crec;
 	sp_consent c;
 	sp_stored st;
+	size_t n;
 	int r;
 
-	if (sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) !=
-	    sp_syscoll_row(SP_SUMMARY_COLLECTION))
-		return SP_EINVAL;
-	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
-		return r;
-	r = sp_store_get_by_id(t, sp_summary_consent(s), &st);
-	sp_summary_free(s);
+	r = sp_store_get_by_id(t, consent, &st);
 	if (r == SP_ENOTFOUND)
 		return SP_ENOCONSENT;
 	if (r != 0)
@@ -159,25 +154,45 @@ sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec, const sp_
 	if (sp_record_decode(st.data, st.len, &crec) != 0)
 		return SP_ECORRUPT;
 	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hub, consents);
-	/* The consent of this summary: same community, same hub, this name, not withdrawn. */
+	/* The consent of this summary: same community, this hub, this name, not withdrawn. */
 	if (memcmp(crec.community, rec->community, SP_PUBKEY_BYTES) != 0 ||
 	    strlen(consents) != crec.collection_len ||
 	    memcmp(crec.collection, consents, crec.collection_len) != 0 ||
 	    (crec.flags & SP_FLAG_TOMBSTONE) ||
-	    sp_consent_decode(crec.body, crec.body_len, &c) != 0 ||
-	    strncmp(rec->key, c.name, strlen(c.name)) != 0 || rec->key[strlen(c.name)] != '/')
+	    sp_consent_decode(crec.body, crec.body_len, &c) != 0)
 		return SP_ENOCONSENT;
-	if (c.until_ms != 0 && c.until_ms <= n->now_ms())
+	n = strlen(c.name);
+	if (rec->key_len <= n || memcmp(rec->key, c.name, n) != 0 || rec->key[n] != '/')
+		return SP_ENOCONSENT;
+	if (c.until_ms != 0 && c.until_ms <= now_ms)
 		return SP_ECONSENT_EXPIRED;
 	if (charter == NULL || !sp_charter_is_admin(charter, crec.author))
 		return SP_ECONSENT_ADMIN;
+	if (consent_out != NULL)
+		*consent_out = st;
 	return 0;
+}
+
+int
+sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec, const sp_charter *charter)
+{
+	uint8_t hub[SP_PUBKEY_BYTES];
+	sp_summary *s = NULL;
+	int r;
+
+	if (sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) !=
+	    sp_syscoll_row(SP_SUMMARY_COLLECTION))
+		return SP_EINVAL;
+	if ((r = sp_summary_decode(rec->body, rec->body_len, &s)) != 0)
+		return r;
+	r = sp_node_consent_check(t, rec, sp_summary_consent(s), hub, charter, n->now_ms(), NULL);
+	sp_summary_free(s);
+	return r;
 }
 
 /*
  * At a hub, what names a hub must name this one: a consent's collection,
- * and a summary's, whose consent must also be held here and count
- * (sp_node_summary_consented).
+ * and a summary's, whose consent must also hold (sp_node_summary_consented).
  */
 static int
 check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)

@@ -1,10 +1,10 @@
 /*
  * publish.h - a community node publishes its consented summaries
- * (docs/HUBS.md): once at start, then each community again a second after
- * its records change (a burst of changes, one recomputation), and every
- * community every hour, so that a new period gets its summary while the
- * last version of the one before stays. The work runs on the write queue;
- * what it writes goes to the sessions like any local write.
+ * (docs/HUBS.md): a watch (watch.h) whose job publishes every definition
+ * of the communities whose records changed (what it publishes itself is
+ * no change), and of every community at start and every hour, so that a
+ * new period gets its summary while the last version of the one before
+ * stays.
  *
  * On the loop thread.
  */
@@ -15,19 +15,15 @@
 
 #include "node.h"
 #include "sync.h"
+#include "watch.h"
 #include "work.h"
-
-typedef struct sp_publisher sp_publisher;
 
 /*
  * Starts publishing on loop; it observes ss's stored records. *out is
- * closed with sp_publisher_close and freed with sp_publisher_free once
- * the loop has run after that.
+ * closed with sp_watch_close and freed with sp_watch_free once the loop
+ * has run after that.
  */
 int sp_publisher_start(uv_loop_t *loop, sp_node *node, sp_work *work, sp_sessions *ss,
-    sp_publisher **out);
-/* Stops the timers and the observing (their handles close as the loop runs). */
-void sp_publisher_close(sp_publisher *p);
-void sp_publisher_free(sp_publisher *p);
+    sp_watch **out);
 
 #endif

@@ -136,6 +136,31 @@ sp_store_meta_put(sp_txn *t, const char *name, uint64_t v)
 	return sp_store_meta_write(t->kv, name, v);
 }
 
+int
+sp_store_meta_get_bytes(sp_txn *t, const char *name, uint8_t *out, size_t len)
+{
+	sp_kv_val val;
+	int r;
+
+	memset(out, 0, len);
+	if (!meta_name_ok(name))
+		return SP_EINVAL;
+	if ((r = sp_kv_get(t->kv, SP_TABLE_META, name, strlen(name), &val)) != 0)
+		return r;
+	if (val.len != len)
+		return SP_ECORRUPT;
+	memcpy(out, val.data, len);
+	return 0;
+}
+
+int
+sp_store_meta_put_bytes(sp_txn *t, const char *name, const uint8_t *v, size_t len)
+{
+	if (!t->write || !meta_name_ok(name))
+		return SP_EINVAL;
+	return sp_kv_put(t->kv, SP_TABLE_META, name, strlen(name), v, len, 0);
+}
+
 /* Key layouts; see docs/STORE.md. */
 
 /* community | collection | NUL. Returns the length written. */

@@ -100,6 +100,12 @@ void sp_txn_abort(sp_txn *t);
  */
 int sp_store_meta_get(sp_txn *t, const char *name, uint64_t *v);
 int sp_store_meta_put(sp_txn *t, const char *name, uint64_t v);
+/*
+ * A named value of exactly len bytes (e.g. "hub_community", an id):
+ * SP_ENOTFOUND if unset, SP_ECORRUPT if it has another length.
+ */
+int sp_store_meta_get_bytes(sp_txn *t, const char *name, uint8_t *out, size_t len);
+int sp_store_meta_put_bytes(sp_txn *t, const char *name, const uint8_t *v, size_t len);
 
 /* Communities known to this node. */
 typedef struct sp_community_info {

@@ -42,9 +42,15 @@ check "the hub has the charter" has "$H" .charter charter
 check "the hub has no case" not has "$H" cases a1
 check "the hub has no definition" not has "$H" .definition pmks
 wait_for 20 "the member has the definition" sh -c "'$SIMPUL' --data '$M' get rt03 .definition pmks >/dev/null 2>&1"
-# A hub that no community consented to knows none (the daemon answered: ls --json succeeded).
+# A hub that no community consented to knows none but its own, "hub", where it
+# writes its aggregates (the daemon answered: ls --json succeeded).
 knows_none() { local out; out=$(sp "$1" community ls --json) && ! contains "$out" '"id"'; }
-check "the other hub learnt no community" knows_none "$X"
+knows_itself() {
+	local out
+	out=$(sp "$1" community ls --json | tr -d ' \n') && contains "$out" '"alias":"hub"' &&
+		[ "$(printf %s "$out" | grep -o '"id"' | wc -l)" -eq 1 ]
+}
+check "the other hub learnt no community" knows_itself "$X"
 # The summary follows the records: two more lansia, published and at the hub.
 for i in 6 7; do sp "$A" put rt03 cases "l$i" --body '{"category":"lansia"}' >/dev/null; done
 wait_for 20 "the hub's summary follows" sh -c "'$SIMPUL' --data '$H' --json get '$LEARNT' '.summary.$HID' 'pmks/$MONTH' | tr -d ' \n' | grep -q '\"cells\":\[\[6\],\[7\]\]'"
