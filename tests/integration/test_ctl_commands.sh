@@ -39,11 +39,12 @@ DOC=$(awk '/^## Control protocol/ { c = 1 } /^## Peer protocol/ { c = 0 }
 same "PROTOCOL.md lists exactly the commands simpuld serves" "$DAEMON" "$DOC"
 
 # simpul --help: each command's words, before its arguments.
-HELP=$(sp --help | awk '/^  [a-z]/ { w = $1; if ($2 ~ /^[a-z][a-z-]*$/) w = w " " $2; print w }' | sort)
+# A second word is a word of the command, or an option that makes one (report --verify).
+HELP=$(sp --help | awk '/^  [a-z]/ { w = $1; if ($2 ~ /^(--)?[a-z][a-z-]*$/) w = w " " $2; print w }' | sort)
 check "simpul --help lists its commands" [ "$(echo "$HELP" | wc -l)" -gt 20 ]
 README=$(awk '/^## Commands/ { c = 1; next } /^## / { c = 0 } c && /^\| `/' "$SRC/README.md" |
 	cut -d'|' -f2 | sed 's/^ *`//; s/`.*//' |
-	awk '{ w = $1; if ($2 ~ /^[a-z][a-z-]*$/) w = w " " $2; print w }' | sort)
+	awk '{ w = $1; if ($2 ~ /^(--)?[a-z][a-z-]*$/) w = w " " $2; print w }' | sort)
 same "README's command table lists exactly simpul's commands" "$HELP" "$README"
 
 # The tour: each step is one simpul command (its words first), in an order
