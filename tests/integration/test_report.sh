@@ -157,6 +157,38 @@ printf '%s\n' "$OUT" >"$SP_TMP/bysex.xml"
 check "two-way ADX of ADX's shape" adx_shape "$SP_TMP/bysex.xml"
 check "two-way ADX: the grand total" contains "$OUT" '<dataValue dataElement="bysex" value="13"/>'
 
+# By hub: no hub below this one, so a column for its own communities, then
+# the total, which is the hub's own aggregate (written a second after its
+# summaries change) figure for figure.
+expect_exit 0 "report pmks --by hub" sp "$H" report pmks --by hub
+TABLE=$OUT
+check "by hub: one column" contains "$TABLE" "pmks, period $PERIOD, by hub: 1 column"
+check "by hub: its own communities' anak" is anak direct ">=8"
+check "by hub: their total" is total direct ">=26"
+check "by hub: the total" is total total ">=26"
+check "by hub: the column is this hub's" contains "$TABLE" "own direct: $HID"
+same_as_aggregate() {
+	local report aggregate
+	report=$(sp "$H" --json report pmks --by hub) &&
+		aggregate=$(sp "$H" --json get hub .aggregate "pmks/$PERIOD") &&
+		python3 -c '
+import json, sys
+r, a = json.loads(sys.argv[1]), json.loads(sys.argv[2])["body"]
+fig = lambda f: {"published": f[0], "suppressed": f[1], "lo": f[2], "hi": f[3]}
+want = [[fig(c) for c in row] for row in a["cells"]] + [[fig(a["totals"]["all"])]]
+assert a["rows"] == r["rows"], (a["rows"], r["rows"])
+assert r["total"]["figs"] == want, (r["total"]["figs"], want)
+assert [c["kind"] for c in r["columns"]] == ["own"] and r["columns"][0]["id"] == sys.argv[3]
+' "$report" "$aggregate" "$HID"
+}
+wait_for 30 "by hub: the total is the hub's aggregate" same_as_aggregate
+expect_exit 0 "report pmks --by hub --format adx" sp "$H" report pmks --by hub --format adx
+printf '%s\n' "$OUT" >"$SP_TMP/byhub.xml"
+check "by hub ADX of ADX's shape" adx_shape "$SP_TMP/byhub.xml"
+check "by hub ADX: the hub's own communities are in its total, one group" \
+	[ "$(grep -c '<group ' "$SP_TMP/byhub.xml")" -eq 1 ]
+check "by hub ADX: the group is the hub's" contains "$OUT" "orgUnit=\"$HID\""
+
 # Errors, each precise.
 expect_exit 3 "an unknown summary" sp "$H" report nope
 check "says no summary of that name is held" contains "$ERR" "no summary named 'nope' is held at this hub"
