@@ -77,8 +77,9 @@ int sp_report_add_aggregate(sp_report *r, enum sp_report_kind kind,
  * left out. 0, or SP_EFRAME_TOO_BIG / out->err.
  *
  * Reading them back: sp_report_read_header makes *out from the first
- * frame; sp_report_read_column adds each column frame; sp_report_read_end
- * reads the final frame and finishes the report. Each checks its frame
+ * frame (owned by the caller, sp_report_free; NULL on error);
+ * sp_report_read_column adds each column frame; sp_report_read_end reads
+ * the final frame and finishes the report. Each checks its frame
  * fully (labels, indexes in range, figures consistent): SP_EFRAME for
  * anything else, SP_ENOMEM.
  */
