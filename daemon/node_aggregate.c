@@ -282,7 +282,8 @@ sp_node_aggregate_keys(sp_node *n, const uint8_t (*communities)[SP_PUBKEY_BYTES]
 		free(l.v);
 		return r;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), key_cmp);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), key_cmp);
 	for (i = 0, kept = 0; i < l.n; i++)
 		if (kept == 0 || strcmp(l.v[kept - 1], l.v[i]) != 0)
 			memmove(l.v[kept++], l.v[i], sizeof(*l.v));

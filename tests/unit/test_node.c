@@ -846,6 +846,167 @@ test_publish(void **state)
 	sp_buf_free(&def);
 }
 
+/*
+ * A hub's own community: made once, "hub", the node its admin; "hub-" and
+ * the start of the node's id when another community is called hub.
+ */
+static void
+test_hub_community(void **state)
+{
+	fixture *f = *state;
+	sp_community_info hub, again, other;
+	char b32[SP_ID_STR_LEN + 1], alias[16];
+	bool created;
+
+	assert_int_equal(sp_node_hub_community(f->n, &hub), SP_ENOTFOUND);
+	assert_int_equal(sp_node_hub_start(f->n, &hub, &created), 0);
+	assert_true(created);
+	assert_string_equal(hub.alias, "hub");
+	assert_true(sp_node_has_community_key(f->n, hub.id));
+	assert_int_equal(sp_node_hub_start(f->n, &again, &created), 0);
+	assert_false(created);
+	assert_memory_equal(again.id, hub.id, 32);
+	assert_int_equal(sp_node_hub_community(f->n, &again), 0);
+	assert_memory_equal(again.id, hub.id, 32);
+
+	/* Another node, whose "hub" is taken already. */
+	sp_node_close(f->n);
+	sp_test_rmdir(f->dir);
+	assert_non_null(f->dir = sp_test_mkdtemp());
+	assert_int_equal(sp_identity_create(f->dir, f->me), 0);
+	assert_int_equal(sp_node_open(f->dir, fake_now, NULL, &f->n), 0);
+	assert_int_equal(sp_node_community_create(f->n, "hub", &other), 0);
+	assert_int_equal(sp_node_hub_start(f->n, &hub, &created), 0);
+	sp_base32_encode(b32, f->me, 32);
+	snprintf(alias, sizeof(alias), "hub-%.8s", b32);
+	assert_string_equal(hub.alias, alias);
+	assert_memory_not_equal(hub.id, other.id, 32);
+}
+
+/* Problems verification found, kept for the test to read. */
+struct problems {
+	char text[8][1024];
+	size_t n;
+};
+
+static void
+on_problem(void *arg, const char *text)
+{
+	struct problems *p = arg;
+
+	if (p->n < 8)
+		snprintf(p->text[p->n++], sizeof(p->text[0]), "%s", text);
+}
+
+/* The hub's aggregate of pmks/2026-11, decoded; NULL when none is held. */
+static sp_aggregate *
+held_aggregate(fixture *f, const sp_community_info *hub)
+{
+	sp_aggregate *a = NULL;
+	sp_stored st;
+	sp_record rec;
+	sp_txn *t;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	if (sp_store_get(t, hub->id, SP_AGGREGATE_COLLECTION, strlen(SP_AGGREGATE_COLLECTION),
+	    "pmks/2026-11", 12, &st) == 0) {
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		assert_int_equal(sp_aggregate_decode(rec.body, rec.body_len, &a), 0);
+	}
+	sp_txn_abort(t);
+	return a;
+}
+
+/*
+ * A hub aggregates the summary it holds on a consent that holds, writes
+ * the aggregate once (nothing new when nothing changed), and verifies
+ * it; when the consent expires, verification says so, and the next
+ * aggregate leaves the summary out.
+ */
+static void
+test_hub_aggregates(void **state)
+{
+	fixture *f = *state;
+	char consents[SP_COLLECTION_MAX + 1], summaries[SP_COLLECTION_MAX + 1];
+	char (*keys)[SP_SUMMARY_KEY_MAX + 1];
+	uint8_t sk[64], pk[32], def[32] = { 0xde }, summary_id[32];
+	sp_community_info hub;
+	sp_verify_counts counts;
+	struct problems problems = { .n = 0 };
+	sp_buf b_con, b_sum, rec;
+	sp_aggregate *a;
+	sp_incoming in;
+	sp_written out;
+	size_t nkeys;
+	bool created;
+
+	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
+	sp_node_set_hub(f->n, true);
+	assert_int_equal(sp_node_hub_start(f->n, &hub, &created), 0);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), pk, consents);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), pk, summaries);
+	consent_body(&b_con, pk, def, g_now + 60000);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &b_con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	summary_body(&b_sum, in.id);
+	sp_buf_free(&rec);
+	received(f, sk, summaries, "pmks/2026-11", SP_LABEL_PUBLIC, &b_sum, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	memcpy(summary_id, in.id, 32);
+	sp_buf_free(&rec);
+
+	assert_int_equal(sp_node_aggregate_keys(f->n, (const uint8_t (*)[32])f->c.id, 1, &keys,
+	    &nkeys), 0);
+	assert_int_equal(nkeys, 1);
+	assert_string_equal(keys[0], "pmks/2026-11");
+	free(keys);
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks/2026-11", NULL, NULL, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks/2026-11", NULL, NULL, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_non_null(a = held_aggregate(f, &hub));
+	assert_int_equal(sp_aggregate_ninputs(a), 1);
+	assert_memory_equal(sp_aggregate_input(a, 0), summary_id, 32);
+	assert_int_equal(sp_aggregate_rows(a), 1);
+	assert_string_equal(sp_aggregate_row(a, 0), "anak");
+	sp_aggregate_free(a);
+	/* The hub's own community gives its aggregates' keys. */
+	assert_int_equal(sp_node_aggregate_keys(f->n, (const uint8_t (*)[32])hub.id, 1, &keys,
+	    &nkeys), 0);
+	assert_int_equal(nkeys, 1);
+	free(keys);
+
+	assert_int_equal(sp_node_verify(f->n, on_problem, &problems, &counts), 0);
+	assert_int_equal(problems.n, 0);
+	assert_int_equal(counts.aggregates, 1);
+	assert_int_equal(counts.summaries, 1);
+	assert_int_equal(counts.consents, 1);
+	/* The aggregate, the summary, the consent, two charters. */
+	assert_int_equal(counts.signatures, 5);
+
+	/* Past the consent's end. */
+	g_now += 120000;
+	assert_int_equal(sp_node_verify(f->n, on_problem, &problems, &counts), 0);
+	assert_int_equal(problems.n, 1);
+	assert_non_null(strstr(problems.text[0], "aggregate pmks/2026-11 of hub this node"));
+	assert_non_null(strstr(problems.text[0], "the summary's consent has expired"));
+	assert_int_equal(counts.problems, 1);
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks/2026-11", NULL, NULL, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_non_null(a = held_aggregate(f, &hub));
+	assert_int_equal(sp_aggregate_ninputs(a), 0);
+	assert_int_equal(sp_aggregate_rows(a), 0);
+	sp_aggregate_free(a);
+	problems.n = 0;
+	assert_int_equal(sp_node_verify(f->n, on_problem, &problems, &counts), 0);
+	assert_int_equal(problems.n, 0);
+
+	/* Not NAME/PERIOD. */
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks", NULL, NULL, &out), SP_EINVAL);
+	sp_buf_free(&b_sum);
+	sp_buf_free(&b_con);
+}
+
 int
 main(void)
 {
@@ -860,6 +1021,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hub_stores_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_summaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_community, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_aggregates, setup, teardown),
 	};
 
 	if (sp_crypto_init() != 0)
