@@ -234,6 +234,16 @@ typedef struct sp_incoming {
 	 * for an unknown community).
 	 */
 	int result;
+	/*
+	 * Set by the caller: sent by a hub below this hub (docs/HUBS.md, "The
+	 * hierarchy of hubs"), so that a consent or summary may name another
+	 * hub; and, for a charter of a community not known here, whether the
+	 * hub may learn the community from it (the caller bounds how many).
+	 */
+	bool from_below;
+	bool may_learn;
+	/* Set by sp_node_receive: its community was learnt from this charter. */
+	bool learnt;
 } sp_incoming;
 
 /*

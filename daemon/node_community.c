@@ -216,8 +216,8 @@ sp_node_community_join(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES], const char
  * base32 characters, or of all but the last where another community has
  * that one (neither length reads as an id). *added says whether it is new.
  */
-static int
-learn_one(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added)
+int
+sp_node_learn_in(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added)
 {
 	static const size_t lens[] = { LEARNT_ALIAS, SP_ID_STR_LEN - 1 };
 	char b32[SP_ID_STR_LEN + 1];
@@ -256,7 +256,7 @@ sp_node_community_learn(sp_node *n, const uint8_t (*ids)[SP_PUBKEY_BYTES], size_
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		return r;
 	for (i = 0; i < count; i++) {
-		if ((r = learn_one(t, ids[i], &one)) != 0) {
+		if ((r = sp_node_learn_in(t, ids[i], &one)) != 0) {
 			sp_txn_abort(t);
 			*added = 0;
 			return r;

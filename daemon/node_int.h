@@ -59,6 +59,11 @@ int sp_node_put_system_in(sp_node *n, sp_txn *t, const sp_write *w, bool tombsto
  * The community's current charter and the timestamp of its record; *out
  * owned by the caller (sp_charter_free). SP_ENOCHARTER if none yet.
  */
+/*
+ * A hub learns community id in write transaction t (sp_node_community_learn
+ * for one): *added when it was not known.
+ */
+int sp_node_learn_in(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added);
 int sp_node_charter_at(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
     sp_charter **out, uint64_t *timestamp);
 

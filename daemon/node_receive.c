@@ -113,10 +113,15 @@ check_author(checker *k, const sp_record *rec, bool admin)
 	return SP_ENOTADMIN;
 }
 
-/* A record of a system collection (syscoll.h): its shape, and who wrote it by the row's rule. */
+/*
+ * A record of a system collection (syscoll.h): its shape, and who wrote it
+ * by the row's rule. A charter of an unknown community, from a hub below
+ * allowed to teach one, makes this hub learn the community.
+ */
 static int
-check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
+check_system(checker *k, const sp_syscoll *sc, sp_incoming *in)
 {
+	const sp_record *rec = &in->rec;
 	sp_community_info info;
 	int r;
 
@@ -126,7 +131,10 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 	case SP_SYS_COMMUNITY_KEY:
 		if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0)
 			return sc->shape_error;
-		return sp_store_community_get(k->t, rec->community, &info);
+		r = sp_store_community_get(k->t, rec->community, &info);
+		if (r == SP_ENOTFOUND && in->may_learn)
+			r = sp_node_learn_in(k->t, rec->community, &in->learnt);
+		return r;
 	case SP_SYS_ADMIN:
 		return check_author(k, rec, true);
 	default:
@@ -135,13 +143,15 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 }
 
 /*
- * At a hub, what names a hub must name this one: a consent's collection,
- * and a summary's, whose consent must also be held here, live, unexpired
- * and signed by an admin of the community's current charter.
+ * At a hub, what names a hub must name this one (or, from a hub below,
+ * any hub: docs/HUBS.md): a consent's collection, and a summary's, whose
+ * consent must also be held here, live, unexpired and signed by an admin
+ * of the community's current charter.
  */
 static int
-check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_incoming *in)
 {
+	const sp_record *rec = &in->rec;
 	char consents[SP_COLLECTION_MAX + 1];
 	const charter_cache *ch;
 	uint8_t hub[SP_PUBKEY_BYTES];
@@ -153,7 +163,7 @@ check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
 
 	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
 		return 0;
-	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
+	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0 && !in->from_below)
 		return SP_ECONSENT_HUB;
 	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
 		return 0;
@@ -217,8 +227,8 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 			in->result = SP_EHUBONLY;
 		else if (sc == NULL)
 			in->result = check_received(&k, &in->rec);
-		else if ((in->result = check_system(&k, sc, &in->rec)) == 0 && n->hub)
-			in->result = check_at_hub(&k, n, sc, &in->rec);
+		else if ((in->result = check_system(&k, sc, in)) == 0 && n->hub)
+			in->result = check_at_hub(&k, n, sc, in);
 		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
 			r = in->result;
 			goto out;
