@@ -117,6 +117,13 @@ read_specs(sp_cmd_env *env, const sp_ctl_msg *req, const char *field, sp_want *o
 			sp_spec_explain(detail, size, text, r);
 			return r;
 		}
+		if (strcmp(field, "wants") == 0 && sp_node_is_hub(env->node) &&
+		    strcmp(spec.community, "*") != 0) {
+			/* Its records travel by their rows' rules: a want would only invite others. */
+			snprintf(detail, size, "a hub takes only what hubs keep; its one want is "
+			    "'*/*:public', towards a hub below it");
+			return SP_EINVAL;
+		}
 		if (strcmp(spec.community, "*") == 0) {
 			if (!sp_node_is_hub(env->node)) {
 				snprintf(detail, size, "community '*' is for hubs (simpuld --hub)");

@@ -175,9 +175,10 @@ every_sends(const sp_session *s, const sp_area *a)
 /*
  * May records of area a flow from the peer to us? System records (the
  * charters) of the session's communities always, and from a hub below
- * what a hub keeps of any community; anything else when one of our wants
- * for the peer matches it and the rules let it travel from the peer to
- * us. Decided per record, so areas that appear later are covered too.
+ * what a hub keeps of any community; anything else (never to a hub) when
+ * one of our wants for the peer matches it and the rules let it travel
+ * from the peer to us. Decided per record, so areas that appear later are
+ * covered too.
  */
 bool
 sp_session_accepts(const sp_session *s, const sp_area *a)
@@ -190,7 +191,7 @@ sp_session_accepts(const sp_session *s, const sp_area *a)
 	sp_area_every(a, &every);
 	if (sp_sync_is_system_area(a))
 		return session_names_community(s, a->community) || every_accepts(s, &every);
-	if (!any_matches(s->pol.wants, s->pol.nwants, a))
+	if (sp_node_is_hub(s->ss->node) || !any_matches(s->pol.wants, s->pol.nwants, a))
 		return false;
 	m = membership(s, a->community);
 	return sp_may_travel(a, m != NULL && m->peer, m != NULL && m->me);
