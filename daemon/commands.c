@@ -50,6 +50,7 @@ static const struct sp_command {
 	{ "summary.rm", NULL, sp_cmd_summary, SP_SUMMARY_RM },
 	{ "summary.consent", NULL, sp_cmd_summary, SP_SUMMARY_CONSENT },
 	{ "summary.withdraw", NULL, sp_cmd_summary, SP_SUMMARY_WITHDRAW },
+	{ "report.health", sp_cmd_report_health, NULL, 0 },
 };
 
 /* The names in the table above: what this simpuld serves (test_ctl_commands compares PROTOCOL.md). */

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "commands.h"
 #include "datadir.h"
+#include "heartbeats.h"
 #include "identity.h"
 #include "keyfile.h"
 #include "noise.h"
@@ -33,6 +34,7 @@ typedef struct sp_daemon {
 	sp_ctl_server *ctl;
 	sp_sessions *sessions;
 	sp_publisher *publisher;    /* NULL on a hub */
+	sp_heartbeats *heartbeats;  /* NULL on a hub */
 	sp_peers *peers;
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
@@ -71,6 +73,7 @@ daemon_stop(void *arg)
 	log_info("shutting down");
 	sp_work_stop(d->work);
 	sp_publisher_close(d->publisher);
+	sp_heartbeats_close(d->heartbeats);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	/* Work already queued finishes first: the loop runs until it is done. */
@@ -191,6 +194,10 @@ sp_daemon_run(const sp_daemon_options *opt)
 	sp_memzero(netkey, sizeof(netkey));
 	if (r != 0)
 		goto out;
+	/* A community node tells its hubs how its replication goes. */
+	if (!opt->hub && (r = sp_heartbeats_start(&d->loop, d->node, d->work, d->sessions,
+	    d->peers, opt->heartbeat_interval_ms, &d->heartbeats)) != 0)
+		goto out;
 	uv_signal_init(&d->loop, &d->sigterm);
 	uv_signal_init(&d->loop, &d->sigint);
 	d->sigterm.data = d->sigint.data = d;
@@ -212,6 +219,7 @@ out:
 		if (d->work != NULL)
 			sp_work_stop(d->work);
 		sp_publisher_close(d->publisher);
+		sp_heartbeats_close(d->heartbeats);
 		if (d->peers != NULL)
 			sp_peers_close(d->peers);
 		if (d->ctl != NULL)
@@ -219,6 +227,7 @@ out:
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 		sp_peers_free(d->peers);
 		sp_publisher_free(d->publisher);
+		sp_heartbeats_free(d->heartbeats);
 		sp_sessions_free(d->sessions);
 		sp_work_free(d->work);
 		if (uv_loop_close(&d->loop) != 0)

@@ -56,6 +56,11 @@ uint64_t sp_node_now_ms(const sp_node *n);
 
 /* Resolves an alias or a base32 id to a known community. SP_ENOTFOUND otherwise. */
 int sp_node_community_find(sp_node *n, const char *name, sp_community_info *out);
+/*
+ * The ids of every community known here, in alias order: *out (count
+ * ids, NULL when there are none) owned by the caller (free).
+ */
+int sp_node_community_ids(sp_node *n, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count);
 
 /*
  * Communities. create: new community key (communities/ID.key, 0600), the
@@ -202,6 +207,16 @@ typedef struct sp_summary_walk {
 } sp_summary_walk;
 int sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
     const sp_summary_walk *w);
+
+/*
+ * The hubs a community consented to, as things stand in t at now_ms: each
+ * holds a consent (to any of the community's summaries) that is live, not
+ * past its until, and signed by an admin of the current charter. Up to
+ * max ids into hubs (in no set order), *n how many; none without a
+ * charter. SP_ETOOBIG past max (*n is then 0), or a storage error.
+ */
+int sp_node_consented_hubs(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], uint64_t now_ms,
+    uint8_t (*hubs)[SP_PUBKEY_BYTES], size_t max, size_t *n);
 
 /*
  * Import batches. sign_rows turns rows (a msgpack array of [key str, body

@@ -6,6 +6,7 @@
  */
 #include "node.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,6 +48,49 @@ sp_node_community_find(sp_node *n, const char *name, sp_community_info *out)
 	r = sp_store_community_find(t, name, out);
 	sp_txn_abort(t);
 	return r;
+}
+
+struct ids {
+	uint8_t (*v)[SP_PUBKEY_BYTES];
+	size_t n, cap;
+};
+
+static int
+add_id(void *arg, const sp_community_info *info)
+{
+	struct ids *ids = arg;
+	uint8_t (*v)[SP_PUBKEY_BYTES];
+
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap * 2 + 16;
+		if ((v = realloc(ids->v, ids->cap * SP_PUBKEY_BYTES)) == NULL)
+			return SP_ENOMEM;
+		ids->v = v;
+	}
+	memcpy(ids->v[ids->n++], info->id, SP_PUBKEY_BYTES);
+	return 0;
+}
+
+int
+sp_node_community_ids(sp_node *n, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count)
+{
+	struct ids ids = { NULL, 0, 0 };
+	sp_txn *t;
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	if ((r = sp_txn_begin(n->store, false, &t)) != 0)
+		return r;
+	r = sp_store_community_each(t, add_id, &ids);
+	sp_txn_abort(t);
+	if (r != 0) {
+		free(ids.v);
+		return r;
+	}
+	*out = ids.v;
+	*count = ids.n;
+	return 0;
 }
 
 bool

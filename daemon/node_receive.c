@@ -5,10 +5,12 @@
  */
 #include "node.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "charter.h"
 #include "definition.h"
+#include "heartbeat.h"
 #include "node_int.h"
 #include "sp_err.h"
 #include "summary.h"
@@ -142,11 +144,42 @@ check_system(checker *k, const sp_syscoll *sc, sp_incoming *in)
 	}
 }
 
+/* Hubs a community may have consented to that a hub looks through for itself. */
+#define MAX_CONSENTED_HUBS 256
+
+/*
+ * A heartbeat at a hub: its community must have consented to this hub (a
+ * consent held here that counts: live, unexpired, by an admin), or, from
+ * a hub below, to some hub.
+ */
+static int
+check_heartbeat_at_hub(checker *k, sp_node *n, const sp_incoming *in)
+{
+	const sp_record *rec = &in->rec;
+	uint8_t (*hubs)[SP_PUBKEY_BYTES];
+	size_t count, i;
+	int r;
+
+	if ((hubs = malloc(MAX_CONSENTED_HUBS * SP_PUBKEY_BYTES)) == NULL)
+		return SP_ENOMEM;
+	r = sp_node_consented_hubs(k->t, rec->community, n->now_ms(), hubs, MAX_CONSENTED_HUBS,
+	    &count);
+	if (r == 0) {
+		r = SP_ENOCONSENT;
+		for (i = 0; i < count; i++)
+			if (in->from_below || memcmp(hubs[i], n->pk, SP_PUBKEY_BYTES) == 0)
+				r = 0;
+	}
+	free(hubs);
+	return r == SP_ETOOBIG ? SP_ENOCONSENT : r;
+}
+
 /*
  * At a hub, what names a hub must name this one (or, from a hub below,
  * any hub: docs/HUBS.md): a consent's collection, and a summary's, whose
  * consent must also be held here, live, unexpired and signed by an admin
- * of the community's current charter.
+ * of the community's current charter. A heartbeat needs such a consent
+ * too.
  */
 static int
 check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_incoming *in)
@@ -161,6 +194,8 @@ check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_incoming *in
 	sp_stored st;
 	int r;
 
+	if (sc == sp_syscoll_row(SP_HEARTBEAT_COLLECTION))
+		return check_heartbeat_at_hub(k, n, in);
 	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
 		return 0;
 	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0 && !in->from_below)

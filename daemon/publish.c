@@ -33,7 +33,7 @@ typedef struct publish_job {
 	sp_publisher *p;
 	bool all;
 	uint8_t (*communities)[SP_PUBKEY_BYTES];  /* all: every community known here */
-	size_t ncommunities, cap;
+	size_t ncommunities;
 	sp_written written;        /* everything written, for the sessions */
 	bool more;
 } publish_job;
@@ -100,38 +100,15 @@ publish_community(publish_job *j, const uint8_t community[SP_PUBKEY_BYTES])
 	}
 }
 
-static int
-each_community_id(void *arg, const sp_community_info *info)
-{
-	publish_job *j = arg;
-	uint8_t (*v)[SP_PUBKEY_BYTES];
-
-	if (j->ncommunities == j->cap) {
-		j->cap = j->cap * 2 + 16;
-		if ((v = realloc(j->communities, j->cap * SP_PUBKEY_BYTES)) == NULL)
-			return SP_ENOMEM;
-		j->communities = v;
-	}
-	memcpy(j->communities[j->ncommunities++], info->id, SP_PUBKEY_BYTES);
-	return 0;
-}
-
 static void
 publish_run(sp_task *task)
 {
 	publish_job *j = (publish_job *)task;
-	sp_txn *t;
 	size_t i;
 
-	if (j->all) {
-		if (sp_txn_begin(sp_node_store(j->p->node), false, &t) != 0)
-			return;
-		/* Listed first, published after: publishing writes, and this is a read. */
-		j->ncommunities = 0;
-		if (sp_store_community_each(t, each_community_id, j) != 0)
-			log_warn("summaries: cannot list the communities");
-		sp_txn_abort(t);
-	}
+	/* Listed first, published after: publishing writes, and this is a read. */
+	if (j->all && sp_node_community_ids(j->p->node, &j->communities, &j->ncommunities) != 0)
+		log_warn("summaries: cannot list the communities");
 	for (i = 0; i < j->ncommunities; i++)
 		publish_community(j, j->communities[i]);
 }

@@ -1,7 +1,7 @@
 /*
  * syscoll.h - the system collections: the records simpul itself keeps in a
  * community beside the users' data (the charter, summary definitions,
- * consents and summaries; aggregates and heartbeats are to join them:
+ * consents, summaries and heartbeats; aggregates are to join them:
  * docs/HUBS.md). Each is declared once, in one table: its name, its keys,
  * its label, who may write it, whether it may be deleted, how a record is
  * checked, when it is reconciled, to which peers it travels and how it is

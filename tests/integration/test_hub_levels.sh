@@ -2,10 +2,10 @@
 # Two levels of hubs, real daemons (docs/HUBS.md, "The hierarchy of
 # hubs"): communities consent to village hubs, which pass what they hold
 # up to a sub-district hub through areas of every community. The upper
-# hub learns every community from the charters, holds each consent and
-# summary (and no case), follows a withdrawal, and takes nothing from a
-# hub it did not put below it. A node that is not a hub cannot name every
-# community in a policy.
+# hub learns every community from the charters, holds each consent,
+# summary and heartbeat (and no case), follows a withdrawal, and takes
+# nothing from a hub it did not put below it. A node that is not a hub
+# cannot name every community in a policy.
 . "$(dirname "$0")/lib.sh"
 
 sp() { local dir=$1; shift; "$SIMPUL" --data "$dir" "$@"; }
@@ -22,7 +22,7 @@ V1ID=$(sp "$V1" id); V2ID=$(sp "$V2" id); UID_=$(sp "$U" id); WID=$(sp "$W" id)
 community() {
 	local name=$1 hubid=$2 hubdir=$3 i
 	DIR=$(new_node "$name") || return 1
-	start_node "$DIR" || return 1
+	start_node "$DIR" --heartbeat-interval 1 || return 1
 	sp "$DIR" community create "$name" >/dev/null
 	for i in 1 2 3 4 5 6; do
 		sp "$DIR" put "$name" cases "c$i" --body '{"category":"anak"}' >/dev/null
@@ -34,7 +34,7 @@ community() {
 	CID=$(community_id "$DIR")
 }
 community rt01 "$V1ID" "$V1" || exit 1; C1=$DIR; C1ID=$CID
-community rt02 "$V1ID" "$V1" || exit 1; C2ID=$CID
+community rt02 "$V1ID" "$V1" || exit 1; C2ID=$CID; C2NODE=$(sp "$DIR" id)
 community rt03 "$V2ID" "$V2" || exit 1; C3ID=$CID
 
 out=$(sp "$C1" peer add up "$UID_" --offer '*/*:public' 2>&1); st=$?
@@ -61,6 +61,7 @@ for c in "$C1ID" "$C2ID" "$C3ID"; do
 done
 check "it holds rt01's consent to its village hub" has "$U" "$C1ID" ".consent.$V1ID" pmks
 check "it holds no case" not has "$U" "$C1ID" cases c1
+wait_for 30 "rt02's heartbeat came up too" has "$U" "$C2ID" .heartbeat "$C2NODE"
 # The hub it did not put below: in sync with it, and nothing taken.
 live() {
 	sp "$1" peer ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"name\":\"$2\"" |
