@@ -57,6 +57,11 @@ uint64_t sp_node_now_ms(const sp_node *n);
 
 /* Resolves an alias or a base32 id to a known community. SP_ENOTFOUND otherwise. */
 int sp_node_community_find(sp_node *n, const char *name, sp_community_info *out);
+/*
+ * The ids of every community known here, in alias order: *out (count
+ * ids, NULL when there are none) owned by the caller (free).
+ */
+int sp_node_community_ids(sp_node *n, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count);
 
 /*
  * Communities. create: new community key (communities/ID.key, 0600), the
@@ -215,6 +220,16 @@ int sp_node_summary_each(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES],
     const sp_summary_walk *w);
 
 /*
+ * The hubs a community consented to, as things stand in t at now_ms: each
+ * holds a consent (to any of the community's summaries) that is live, not
+ * past its until, and signed by an admin of the current charter. Up to
+ * max ids into hubs (in no set order), *n how many; none without a
+ * charter. SP_ETOOBIG past max (*n is then 0), or a storage error.
+ */
+int sp_node_consented_hubs(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], uint64_t now_ms,
+    uint8_t (*hubs)[SP_PUBKEY_BYTES], size_t max, size_t *n);
+
+/*
  * A hub's aggregates (docs/HUBS.md, "Aggregate"). keys: the NAME/PERIOD
  * keys that records of communities[0..count) bear on (the keys in their
  * .summary.SELF and .aggregate collections, live or deleted; the hub's
@@ -291,6 +306,16 @@ typedef struct sp_incoming {
 	 * for an unknown community).
 	 */
 	int result;
+	/*
+	 * Set by the caller: sent by a hub below this hub (docs/HUBS.md, "The
+	 * hierarchy of hubs"), so that a consent or summary may name another
+	 * hub; and, for a charter of a community not known here, whether the
+	 * hub may learn the community from it (the caller bounds how many).
+	 */
+	bool from_below;
+	bool may_learn;
+	/* Set by sp_node_receive: its community was learnt from this charter. */
+	bool learnt;
 } sp_incoming;
 
 /*

@@ -69,36 +69,6 @@ live_record(sp_txn *t, const uint8_t c[SP_PUBKEY_BYTES], const char *collection,
 	return (rec->flags & SP_FLAG_TOMBSTONE) ? SP_ENOTFOUND : 0;
 }
 
-/* The communities known here. */
-typedef struct id_list {
-	uint8_t (*v)[SP_PUBKEY_BYTES];
-	size_t n, cap;
-} id_list;
-
-static int
-add_community(void *arg, const sp_community_info *info)
-{
-	id_list *l = arg;
-	uint8_t (*v)[SP_PUBKEY_BYTES];
-
-	if (l->n == l->cap) {
-		if ((v = realloc(l->v, (l->cap * 2 + 16) * SP_PUBKEY_BYTES)) == NULL)
-			return SP_ENOMEM;
-		l->v = v;
-		l->cap = l->cap * 2 + 16;
-	}
-	memcpy(l->v[l->n++], info->id, SP_PUBKEY_BYTES);
-	return 0;
-}
-
-/* *out owned by the caller (free(out->v)), also on error. */
-static int
-communities(sp_txn *t, id_list *out)
-{
-	memset(out, 0, sizeof(*out));
-	return sp_store_community_each(t, add_community, out);
-}
-
 /*
  * ===== Which records a hub aggregates (docs/HUBS.md, "Aggregate") =====
  *
@@ -197,25 +167,24 @@ compute_in(sp_node *n, sp_txn *t, const sp_community_info *own, const char *key,
     sp_aggregate_left_out_cb *left_out, void *arg, sp_aggregate **out)
 {
 	char name[SP_SUMMARY_NAME_MAX + 1], period[8];
+	uint8_t (*all)[SP_PUBKEY_BYTES] = NULL;
 	sp_aggregate_builder *b = NULL;
-	id_list all;
-	size_t i;
+	size_t i, count;
 	int r;
 
 	*out = NULL;
-	memset(&all, 0, sizeof(all));
 	if ((r = split_key(key, name, period)) != 0 ||
 	    (r = sp_aggregate_start(name, period, n->pk, &b)) != 0 ||
-	    (r = communities(t, &all)) != 0)
+	    (r = sp_node_community_ids_in(t, &all, &count)) != 0)
 		goto out;
-	for (i = 0; i < all.n; i++)
-		if ((r = gather_summary(n, t, own, all.v[i], key, b)) != 0 ||
-		    (r = gather_aggregate(n, t, own, all.v[i], key, b)) != 0)
+	for (i = 0; i < count; i++)
+		if ((r = gather_summary(n, t, own, all[i], key, b)) != 0 ||
+		    (r = gather_aggregate(n, t, own, all[i], key, b)) != 0)
 			goto out;
 	r = sp_aggregate_finish(b, left_out, arg, out);
 out:
 	sp_aggregate_builder_free(b);
-	free(all.v);
+	free(all);
 	return r;
 }
 
@@ -712,25 +681,24 @@ int
 sp_node_verify(sp_node *n, void (*problem)(void *arg, const char *text), void *arg,
     sp_verify_counts *counts)
 {
+	uint8_t (*all)[SP_PUBKEY_BYTES] = NULL;
+	size_t i, count = 0;
 	verify v;
-	id_list all;
-	size_t i;
 	int r;
 
 	memset(counts, 0, sizeof(*counts));
 	memset(&v, 0, sizeof(v));
-	memset(&all, 0, sizeof(all));
 	v.n = n;
 	v.problem = problem;
 	v.arg = arg;
 	v.counts = counts;
 	if ((r = sp_txn_begin(n->store, false, &v.t)) != 0)
 		return r;
-	if ((r = communities(v.t, &all)) == 0)
-		for (i = 0; r == 0 && i < all.n; i++)
-			r = sp_store_each(v.t, all.v[i], SP_AGGREGATE_COLLECTION,
+	if ((r = sp_node_community_ids_in(v.t, &all, &count)) == 0)
+		for (i = 0; r == 0 && i < count; i++)
+			r = sp_store_each(v.t, all[i], SP_AGGREGATE_COLLECTION,
 			    strlen(SP_AGGREGATE_COLLECTION), NULL, 0, verify_aggregate, &v);
 	sp_txn_abort(v.t);
-	free(all.v);
+	free(all);
 	return r;
 }

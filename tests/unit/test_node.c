@@ -3,8 +3,8 @@
  * node_receive.c) on a real data directory: charter authorisation on
  * every local write path, writer removal, the label rule, reserved
  * collections, rm/erase permissions, key export and import, communities
- * a hub learns, import batches under the journal, and system records
- * written here.
+ * a hub learns, import batches under the journal, system records
+ * written here, the hubs a community consented to, and heartbeats.
  */
 #include "sp_test.h"
 
@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "datadir.h"
 #include "definition.h"
+#include "heartbeat.h"
 #include "identity.h"
 #include "node.h"
 #include "pack.h"
@@ -846,6 +847,158 @@ test_publish(void **state)
 	sp_buf_free(&def);
 }
 
+/* The hubs sp_node_consented_hubs finds now, as a bitmask of which of hubs[0..n) they are. */
+static unsigned
+consented(fixture *f, const uint8_t (*hubs)[32], size_t n)
+{
+	uint8_t found[4][32];
+	unsigned mask = 0;
+	size_t count, i, k;
+	sp_txn *t;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	assert_int_equal(sp_node_consented_hubs(t, f->c.id, g_now, found, 4, &count), 0);
+	sp_txn_abort(t);
+	for (i = 0; i < count; i++) {
+		for (k = 0; k < n && memcmp(found[i], hubs[k], 32) != 0; k++)
+			;
+		assert_true(k < n);
+		mask |= 1u << k;
+	}
+	return mask;
+}
+
+/*
+ * The hubs a community consented to: those with a consent that counts
+ * (live, unexpired, by a current admin), whichever summary it is for.
+ */
+static void
+test_consented_hubs(void **state)
+{
+	fixture *f = *state;
+	const uint8_t hubs[3][32] = { { 0x4b }, { 0x4c }, { 0x4d } };
+	char consents[SP_COLLECTION_MAX + 1];
+	uint8_t other[32], other_sk[64], def_id[32], found[1][32];
+	sp_buf def, con, rec;
+	sp_incoming in;
+	sp_written out;
+	size_t count;
+	sp_txn *t;
+
+	small_definition(&def);
+	assert_int_equal(sp_node_summary_define(f->n, f->c.id, "pmks", def.data, def.len, &out), 0);
+	memcpy(def_id, out.ids[0], 32);
+	assert_int_equal(consented(f, hubs, 3), 0);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hubs[0], 0, &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 1);
+	/* A consent that ends now counts no more; one that ends later does. */
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hubs[1], g_now, &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 1);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hubs[1], g_now + 60000,
+	    &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 3);
+	/* More than the room given: SP_ETOOBIG, none returned. */
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	assert_int_equal(sp_node_consented_hubs(t, f->c.id, g_now, found, 1, &count), SP_ETOOBIG);
+	assert_int_equal(count, 0);
+	sp_txn_abort(t);
+	assert_int_equal(sp_node_summary_withdraw(f->n, f->c.id, "pmks", hubs[0], &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 2);
+	/* By an admin who is one no more: not counted. */
+	sp_sign_keypair(other, other_sk);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, true), 0);
+	g_now += 1000;
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hubs[2], consents);
+	consent_body(&con, hubs[2], def_id, 0);
+	received(f, other_sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	assert_int_equal(consented(f, hubs, 3), 6);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, false), 0);
+	assert_int_equal(consented(f, hubs, 3), 2);
+	sp_buf_free(&rec);
+	sp_buf_free(&con);
+	sp_buf_free(&def);
+}
+
+/* A heartbeat body naming one peer. */
+static void
+heartbeat_body(sp_buf *out)
+{
+	sp_heartbeat *hb = calloc(1, sizeof(*hb));
+	uint8_t peer[32] = { 0x99 };
+
+	assert_non_null(hb);
+	strcpy(hb->software, "simpul test");
+	hb->time_ms = g_now;
+	assert_int_equal(sp_heartbeat_add_peer(hb, peer, g_now - 10, 4), 0);
+	sp_buf_init(out);
+	assert_int_equal(sp_heartbeat_encode(hb, out), 0);
+	free(hb);
+}
+
+/*
+ * Heartbeats: a node writes its own (under its id, never another's); a
+ * hub stores one only from a community that consented to it, and never
+ * a deletion of one.
+ */
+static void
+test_heartbeats(void **state)
+{
+	fixture *f = *state;
+	char me[SP_ID_STR_LEN + 1], stranger[SP_ID_STR_LEN + 1], consents[SP_COLLECTION_MAX + 1];
+	uint8_t sk[64], pk[32], id[32], def[32] = { 0xde }, other[32] = { 0x21 };
+	sp_buf hb, con, rec;
+	sp_incoming in;
+	sp_write w;
+
+	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
+	sp_base32_encode(me, pk, 32);
+	sp_base32_encode(stranger, other, 32);
+	heartbeat_body(&hb);
+	w = sys_write(f, SP_HEARTBEAT_COLLECTION, stranger, &hb);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_EHEARTBEAT);
+	w = sys_write(f, SP_HEARTBEAT_COLLECTION, me, &hb);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
+	assert_int_equal(live_label(f, SP_HEARTBEAT_COLLECTION, me), SP_LABEL_PUBLIC);
+	assert_int_equal(sp_node_put_system(f->n, &w, true, id), SP_EHEARTBEAT);
+
+	/* At a hub: no consent to it, no heartbeat. */
+	sp_node_set_hub(f->n, true);
+	g_now += 1000;
+	received(f, sk, SP_HEARTBEAT_COLLECTION, me, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ENOCONSENT);
+	sp_buf_free(&rec);
+	/* A consent to another hub: none either. */
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), other, consents);
+	consent_body(&con, other, def, 0);
+	sp_node_set_hub(f->n, false);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	sp_buf_free(&rec);
+	sp_buf_free(&con);
+	sp_node_set_hub(f->n, true);
+	received(f, sk, SP_HEARTBEAT_COLLECTION, me, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ENOCONSENT);
+	sp_buf_free(&rec);
+	/* Consented to this hub: stored; another node's id as its key: refused. */
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), pk, consents);
+	consent_body(&con, pk, def, 0);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	sp_buf_free(&rec);
+	sp_buf_free(&con);
+	received(f, sk, SP_HEARTBEAT_COLLECTION, stranger, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_EHEARTBEAT);
+	assert_int_equal(live_label(f, SP_HEARTBEAT_COLLECTION, stranger), -1);
+	sp_buf_free(&rec);
+	g_now += 1000;
+	received(f, sk, SP_HEARTBEAT_COLLECTION, me, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	assert_int_equal(live_label(f, SP_HEARTBEAT_COLLECTION, me), SP_LABEL_PUBLIC);
+	sp_buf_free(&rec);
+	sp_buf_free(&hb);
+}
+
 /*
  * A hub's own community: made once, "hub", the node its admin; "hub-" and
  * the start of the node's id when another community is called hub.
@@ -1021,6 +1174,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hub_stores_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_summaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consented_hubs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_community, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hub_aggregates, setup, teardown),
 	};
