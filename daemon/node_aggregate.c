@@ -498,8 +498,9 @@ verify_input(verify *v, const sp_record *agg, const uint8_t id[SP_ID_BYTES])
 	if (sp_record_decode(st.data, st.len, &rec) != 0)
 		return SP_ECORRUPT;
 	sc = sp_syscoll_find_hub(rec.collection, rec.collection_len, hub);
-	record_name(v, sc == sp_syscoll_row(SP_AGGREGATE_COLLECTION) ? "aggregate" : "summary",
-	    &rec, id, name, sizeof(name));
+	record_name(v, sc == sp_syscoll_row(SP_AGGREGATE_COLLECTION) ? "aggregate" :
+	    sc == sp_syscoll_row(SP_SUMMARY_COLLECTION) ? "summary" : "record", &rec, id, name,
+	    sizeof(name));
 	(void)signed_ok(v, &st, &rec, name);
 	if (strcmp(rec.key, agg->key) != 0) {
 		say(v, "%s: not of the aggregate's NAME/PERIOD", name);
