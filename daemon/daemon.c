@@ -183,6 +183,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 		goto out;
 	}
 	sp_node_set_hub(d->node, opt->hub);
+	memset(&hub, 0, sizeof(hub));
 	if (opt->hub && (r = start_hub(d->node, &hub)) != 0)
 		goto out;
 	if ((r = uv_loop_init(&d->loop)) != 0) {
