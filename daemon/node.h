@@ -50,6 +50,12 @@ const char *sp_node_dir(const sp_node *n);
  * refused with SP_EHUBONLY. Set once, before any record is received.
  */
 void sp_node_set_hub(sp_node *n, bool hub);
+/*
+ * Whether node is a hub directly below this one: a peer whose stored
+ * policy takes every community from it (docs/HUBS.md, "The hierarchy of
+ * hubs"). A policy that does not decode names no hub below.
+ */
+int sp_node_hub_below(sp_txn *t, const uint8_t node[SP_PUBKEY_BYTES], bool *yes);
 bool sp_node_is_hub(const sp_node *n);
 
 /* The wall clock in milliseconds (the injected one). */

@@ -15,6 +15,7 @@
 #include "base32.h"
 #include "charter.h"
 #include "node_int.h"
+#include "policy.h"
 #include "sp_err.h"
 #include "summary.h"
 #include "syscoll.h"
@@ -22,6 +23,38 @@
 typedef char key_text[SP_SUMMARY_KEY_MAX + 1];
 /* A community as a problem names it: its alias here, or its id. */
 typedef char community_text[SP_COLLECTION_MAX + SP_ID_STR_LEN + 1];
+
+struct below_walk {
+	const uint8_t *node;
+	bool *yes;
+};
+
+static int
+below_one(void *arg, const char *name, size_t name_len, const uint8_t *data, size_t len)
+{
+	struct below_walk *w = arg;
+	sp_peer_policy pol;
+	size_t i;
+
+	(void)name;
+	(void)name_len;
+	if (sp_policy_decode(data, len, &pol) != 0 ||
+	    memcmp(pol.node, w->node, SP_PUBKEY_BYTES) != 0)
+		return 0;
+	for (i = 0; i < pol.nwants; i++)
+		if (sp_is_every_community(pol.wants[i].community))
+			*w->yes = true;
+	return 0;
+}
+
+int
+sp_node_hub_below(sp_txn *t, const uint8_t node[SP_PUBKEY_BYTES], bool *yes)
+{
+	struct below_walk w = { node, yes };
+
+	*yes = false;
+	return sp_store_peer_each(t, below_one, &w);
+}
 
 /* NAME/PERIOD into its parts; SP_EINVAL unless it is one. */
 static int
@@ -78,11 +111,10 @@ live_record(sp_txn *t, const uint8_t c[SP_PUBKEY_BYTES], const char *collection,
  *   - A summary counts when it is in .summary.SELF, a consent to this hub
  *     itself (one consented to a hub below is in that hub's aggregate
  *     already), and stands on a valid consent (sp_node_consent_check).
- *   - An aggregate counts when a hub below wrote it. For now that is any
- *     aggregate held in another community than the hub's own: an upper
- *     hub must narrow this to the hubs directly below it, since those
- *     further down pass their aggregates up too and are counted in the
- *     aggregates of the hubs between.
+ *   - An aggregate counts when a hub directly below wrote it (a peer this
+ *     hub takes every community from): those further down pass their
+ *     aggregates up too, and are counted in the aggregates of the hubs
+ *     between.
  */
 static int
 is_aggregate_input(sp_node *n, sp_txn *t, const sp_community_info *own, const sp_record *rec,
@@ -96,8 +128,9 @@ is_aggregate_input(sp_node *n, sp_txn *t, const sp_community_info *own, const sp
 	if (memcmp(rec->community, own->id, SP_PUBKEY_BYTES) == 0)
 		return 0;
 	if (summary == NULL) {
-		*yes = in_collection(rec, SP_AGGREGATE_COLLECTION);
-		return 0;
+		if (!in_collection(rec, SP_AGGREGATE_COLLECTION))
+			return 0;
+		return sp_node_hub_below(t, rec->author, yes);
 	}
 	summary_collection(n->pk, collection);
 	if (!in_collection(rec, collection))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Two levels of hubs, real daemons (docs/HUBS.md, "The hierarchy of
+# Hubs above hubs, real daemons (docs/HUBS.md, "The hierarchy of
 # hubs"): communities consent to village hubs, which pass what they hold
-# up to a sub-district hub through areas of every community. The upper
+# up to a sub-district hub through areas of every community, and it on
+# to a district hub; each adds the aggregates directly below it. The upper
 # hub learns every community from the charters, holds each consent,
 # summary and heartbeat (and no case), follows a withdrawal, and takes
 # nothing from a hub it did not put below it. A node that is not a hub
@@ -12,9 +13,9 @@ sp() { local dir=$1; shift; "$SIMPUL" --data "$dir" "$@"; }
 community_id() { sp "$1" community ls --json | tr -d '\n ' | sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p'; }
 MONTH=$(date -u +%Y-%m)
 
-V1=$(new_node v1); V2=$(new_node v2); U=$(new_node u); W=$(new_node w)
-for h in "$V1" "$V2" "$U" "$W"; do start_node "$h" --hub || exit 1; done
-V1ID=$(sp "$V1" id); V2ID=$(sp "$V2" id); UID_=$(sp "$U" id); WID=$(sp "$W" id)
+V1=$(new_node v1); V2=$(new_node v2); U=$(new_node u); W=$(new_node w); D=$(new_node d)
+for h in "$V1" "$V2" "$U" "$W" "$D"; do start_node "$h" --hub || exit 1; done
+V1ID=$(sp "$V1" id); V2ID=$(sp "$V2" id); UID_=$(sp "$U" id); WID=$(sp "$W" id); DID=$(sp "$D" id)
 
 # community NAME HUB_ID HUB_DIR: a community node (in $SP_TMP/NAME) with one
 # community, six 'anak' cases, consented to the hub and dialling it; its
@@ -46,6 +47,9 @@ sp "$V1" peer add kecamatan "$UID_" "127.0.0.1:$(node_port "$U")" --offer '*/*:p
 sp "$V2" peer add kecamatan "$UID_" "127.0.0.1:$(node_port "$U")" --offer '*/*:public' >/dev/null
 sp "$U" peer add v1 "$V1ID" --want '*/*:public' >/dev/null
 sp "$U" peer add v2 "$V2ID" --want '*/*:public' >/dev/null
+# The sub-district hub passes everything on to a district hub in turn.
+sp "$U" peer add kabupaten "$DID" "127.0.0.1:$(node_port "$D")" --offer '*/*:public' >/dev/null
+sp "$D" peer add kecamatan "$UID_" --want '*/*:public' >/dev/null
 # W offers every community too, but the sub-district hub did not put it below.
 sp "$W" peer add kecamatan "$UID_" "127.0.0.1:$(node_port "$U")" --offer '*/*:public' >/dev/null
 sp "$U" peer add w "$WID" >/dev/null
@@ -62,6 +66,15 @@ done
 check "it holds rt01's consent to its village hub" has "$U" "$C1ID" ".consent.$V1ID" pmks
 check "it holds no case" not has "$U" "$C1ID" cases c1
 wait_for 30 "rt02's heartbeat came up too" has "$U" "$C2ID" .heartbeat "$C2NODE"
+# Each village hub's aggregate goes up; the sub-district hub adds them (6 + 6 and 6 anak).
+agg_anak() { sp "$1" --json get hub .aggregate "pmks/$MONTH" | tr -d ' \n' | grep -q "\"rows\":\[\"anak\"\].*\"all\":\[$2,0,$2,$2\]"; }
+wait_for 30 "the village hub's aggregate: 12 anak" agg_anak "$V1" 12
+wait_for 30 "the sub-district hub's aggregate: 18 anak" agg_anak "$U" 18
+check "report --verify passes at the sub-district hub" sp "$U" report --verify >/dev/null
+# A district hub above: it counts the sub-district's aggregate once, not the
+# village aggregates passed up with it as well (18, not 36).
+wait_for 30 "the district hub's aggregate: 18 anak" agg_anak "$D" 18
+check "report --verify passes at the district hub" sp "$D" report --verify >/dev/null
 # The hub it did not put below: in sync with it, and nothing taken.
 live() {
 	sp "$1" peer ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"name\":\"$2\"" |
@@ -77,6 +90,9 @@ sp "$C1" summary withdraw rt01 pmks --to "$V1ID" >/dev/null
 wait_for 30 "withdrawn at the village hub" not has "$V1" "$C1ID" ".summary.$V1ID" "pmks/$MONTH"
 wait_for 30 "withdrawn at the sub-district hub" not has "$U" "$C1ID" ".summary.$V1ID" "pmks/$MONTH"
 check "rt02's summary stays" has "$U" "$C2ID" ".summary.$V1ID" "pmks/$MONTH"
+wait_for 30 "the sub-district hub's aggregate drops it: 12 anak" agg_anak "$U" 12
+check "report --verify still passes" sp "$U" report --verify >/dev/null
+wait_for 30 "... and at the district hub: 12 anak" agg_anak "$D" 12
 rejected() { sp "$1" peer ls --json | tr -d ' \n' | grep -o '"records_rejected":[0-9]*' | grep -qv ':0$'; }
 check "no rejections at the sub-district hub" not rejected "$U"
 finish
