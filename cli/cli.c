@@ -365,6 +365,24 @@ sp_cli_time(char *out, size_t size, uint64_t hlc)
 		snprintf(out, size, "?");
 }
 
+void
+sp_cli_ago(char *out, size_t size, uint64_t then_ms, uint64_t now_ms)
+{
+	uint64_t s;
+
+	if (then_ms == 0) {
+		snprintf(out, size, "%s", _("never"));
+		return;
+	}
+	s = now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
+	if (s < 120)
+		snprintf(out, size, _("%llus ago"), (unsigned long long)s);
+	else if (s < 7200)
+		snprintf(out, size, _("%llum ago"), (unsigned long long)(s / 60));
+	else
+		snprintf(out, size, _("%lluh ago"), (unsigned long long)(s / 3600));
+}
+
 static int
 read_line(int fd, char *out, size_t size)
 {

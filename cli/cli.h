@@ -158,6 +158,8 @@ json_t *sp_cli_field_json(const sp_ctl_msg *m, const char *name);
 json_t *sp_cli_msg_json(const sp_ctl_msg *m);
 /* "2026-11-23 18:04:01" (UTC) from a hybrid logical clock timestamp. */
 void sp_cli_time(char *out, size_t size, uint64_t hlc);
+/* "12s ago", "3m ago", "5h ago" for then_ms at now_ms (wall clock ms); "never" for 0. */
+void sp_cli_ago(char *out, size_t size, uint64_t then_ms, uint64_t now_ms);
 /* Reads a passphrase from the terminal (no echo), or a line of stdin when it is not a terminal. */
 int sp_cli_passphrase(const char *prompt, bool confirm, char *out, size_t size);
 
@@ -194,6 +196,8 @@ int sp_cli_cmd_summary_show(sp_cli *cli);
 int sp_cli_cmd_summary_rm(sp_cli *cli);
 int sp_cli_cmd_summary_consent(sp_cli *cli);
 int sp_cli_cmd_summary_withdraw(sp_cli *cli);
+/* report health: dispatched by 'simpul report health' (cmd_health.c). */
+int sp_cli_cmd_report_health(sp_cli *cli);
 int sp_cli_cmd_report_verify(sp_cli *cli);
 int sp_cli_cmd_report(sp_cli *cli);
 /* Prints the peer table of a status or peer.ls reply (human form). */

@@ -99,30 +99,12 @@ sp_cli_cmd_peer_sync(sp_cli *cli)
 	return simple_peer_command(cli, "peer.sync", _("reconciling now"));
 }
 
-/* "12s ago", "3m ago", "never". */
-static void
-ago(char *out, size_t size, uint64_t then_ms)
-{
-	uint64_t now = (uint64_t)time(NULL) * 1000, s;
-
-	if (then_ms == 0) {
-		snprintf(out, size, "%s", _("never"));
-		return;
-	}
-	s = now > then_ms ? (now - then_ms) / 1000 : 0;
-	if (s < 120)
-		snprintf(out, size, _("%llus ago"), (unsigned long long)s);
-	else if (s < 7200)
-		snprintf(out, size, _("%llum ago"), (unsigned long long)(s / 60));
-	else
-		snprintf(out, size, _("%lluh ago"), (unsigned long long)(s / 3600));
-}
-
 void
 sp_cli_print_peers(const sp_ctl_msg *m)
 {
 	json_t *peers = sp_cli_field_json(m, "peers"), *p;
 	char hs[24], sync[24], in[16], out[16], id[16];
+	uint64_t now = (uint64_t)time(NULL) * 1000;
 	size_t i;
 
 	if (peers == NULL || json_array_size(peers) == 0) {
@@ -135,8 +117,10 @@ sp_cli_print_peers(const sp_ctl_msg *m)
 	    _("IN"), _("OUT"), _("LAST ERROR"));
 	json_array_foreach(peers, i, p) {
 		snprintf(id, sizeof(id), "%.8s", json_string_value(json_object_get(p, "node")));
-		ago(hs, sizeof(hs), (uint64_t)json_integer_value(json_object_get(p, "last_handshake_ms")));
-		ago(sync, sizeof(sync), (uint64_t)json_integer_value(json_object_get(p, "last_sync_ms")));
+		sp_cli_ago(hs, sizeof(hs),
+		    (uint64_t)json_integer_value(json_object_get(p, "last_handshake_ms")), now);
+		sp_cli_ago(sync, sizeof(sync),
+		    (uint64_t)json_integer_value(json_object_get(p, "last_sync_ms")), now);
 		sp_cli_bytes(in, sizeof(in), (uint64_t)json_integer_value(json_object_get(p, "bytes_in")));
 		sp_cli_bytes(out, sizeof(out), (uint64_t)json_integer_value(json_object_get(p, "bytes_out")));
 		printf("%-12s %-9s %-21s %-10s %-10s %-10s %7lld %7lld %6s %6s  %s\n",

@@ -81,6 +81,10 @@ const sp_cli_command sp_cli_commands[] = {
 	  sp_cli_cmd_summary_consent },
 	{ { "summary", "withdraw" }, 2, 2, SP_OPT_TO, "COMMUNITY NAME --to HUB_NODE_ID",
 	  N_("withdraw a consent: the hub drops the community's figures"), sp_cli_cmd_summary_withdraw },
+	/* Before any { "report", NULL } row: the first row whose words match wins. */
+	{ { "report", "health" }, 0, 0, SP_OPT_FORMAT, "[--format table|json]",
+	  N_("every community known here with its nodes' heartbeats: software, lag, sync per peer"),
+	  sp_cli_cmd_report_health },
 	{ { "report", "--verify" }, 0, 0, SP_OPT_VERIFY, "",
 	  N_("on a hub: re-check every signature, consent and charter behind every aggregate,\n"
 	  "      recompute every figure, and name what does not check out"),

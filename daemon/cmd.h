@@ -103,6 +103,7 @@ void sp_cmd_peer_ls(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_peer_rm(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_peer_sync(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_report(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
+void sp_cmd_report_health(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 void sp_cmd_report_verify(sp_ctl_conn *c, const sp_ctl_msg *req, sp_cmd_env *env);
 /* The peer table (status and peer ls): packs one map per peer into b as an array. */
 void sp_pack_peer_table(sp_cmd_env *env, sp_buf *b);

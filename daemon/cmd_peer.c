@@ -117,12 +117,26 @@ read_specs(sp_cmd_env *env, const sp_ctl_msg *req, const char *field, sp_want *o
 			sp_spec_explain(detail, size, text, r);
 			return r;
 		}
-		if ((r = sp_node_community_find(env->node, spec.community, &info)) != 0) {
+		if (strcmp(field, "wants") == 0 && sp_node_is_hub(env->node) &&
+		    strcmp(spec.community, "*") != 0) {
+			/* Its records travel by their rows' rules: a want would only invite others. */
+			snprintf(detail, size, "a hub takes only what hubs keep; its one want is "
+			    "'*/*:public', towards a hub below it");
+			return SP_EINVAL;
+		}
+		if (strcmp(spec.community, "*") == 0) {
+			if (!sp_node_is_hub(env->node)) {
+				snprintf(detail, size, "community '*' is for hubs (simpuld --hub)");
+				return SP_EINVAL;
+			}
+			memset(out[i].community, 0, 32);
+		} else if ((r = sp_node_community_find(env->node, spec.community, &info)) != 0) {
 			snprintf(detail, size, "community '%s' (see 'simpul community ls')",
 			    spec.community);
 			return r;
+		} else {
+			memcpy(out[i].community, info.id, 32);
 		}
-		memcpy(out[i].community, info.id, 32);
 		memcpy(out[i].collection, spec.collection, sizeof(spec.collection));
 		out[i].labels = spec.labels;
 	}
@@ -238,7 +252,9 @@ pack_specs(struct table_ctx *tc, const sp_want *w, size_t n)
 
 	sp_pack_array(tc->b, (uint32_t)n);
 	for (i = 0; i < n; i++) {
-		if (tc->t != NULL && sp_store_community_get(tc->t, w[i].community, &info) == 0)
+		if (sp_is_every_community(w[i].community))
+			snprintf(name, sizeof(name), "*");
+		else if (tc->t != NULL && sp_store_community_get(tc->t, w[i].community, &info) == 0)
 			snprintf(name, sizeof(name), "%s", info.alias);
 		else
 			sp_base32_encode(name, w[i].community, 32);

@@ -105,8 +105,9 @@ collect_community(void *arg, const sp_community_info *c)
 /*
  * The collections of the community being walked that the report reads:
  * by community, every .summary.HUB; by hub, .summary.SELF (this hub's
- * own communities) and .aggregate (a hub below: any other community
- * holding aggregates, as the hub's own aggregate takes them).
+ * own communities) and .aggregate (whose records count when a hub
+ * directly below wrote them, sp_node_hub_below, as the hub's own
+ * aggregate takes them).
  */
 static int
 collect_source(void *arg, const char *collection, size_t len, enum sp_label label)
@@ -216,7 +217,9 @@ source_record(void *arg, const sp_stored *st)
 	period = rec.key + w->name_len + 1;
 	if ((rec.flags & SP_FLAG_TOMBSTONE) || !sp_period_valid(period, strlen(period)))
 		return 0;
-	if (!w->source->aggregate && ((r = counts(w, &rec, &yes)) != 0 || !yes))
+	/* An aggregate counts from a hub directly below, as in the hub's own aggregate. */
+	r = w->source->aggregate ? sp_node_hub_below(w->t, rec.author, &yes) : counts(w, &rec, &yes);
+	if (r != 0 || !yes)
 		return r;
 	note_period(w, period);
 	if (w->job->period[0] != '\0')

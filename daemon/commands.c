@@ -51,6 +51,7 @@ static const struct sp_command {
 	{ "summary.consent", NULL, sp_cmd_summary, SP_SUMMARY_CONSENT },
 	{ "summary.withdraw", NULL, sp_cmd_summary, SP_SUMMARY_WITHDRAW },
 	{ "report", sp_cmd_report, NULL, 0 },
+	{ "report.health", sp_cmd_report_health, NULL, 0 },
 	{ "report.verify", sp_cmd_report_verify, NULL, 0 },
 };
 

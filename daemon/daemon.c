@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "commands.h"
 #include "datadir.h"
+#include "heartbeats.h"
 #include "identity.h"
 #include "keyfile.h"
 #include "noise.h"
@@ -34,6 +35,7 @@ typedef struct sp_daemon {
 	sp_ctl_server *ctl;
 	sp_sessions *sessions;
 	sp_watch *publisher;        /* a community node's summaries; NULL on a hub */
+	sp_heartbeats *heartbeats;  /* NULL on a hub */
 	sp_aggregator *aggregator;  /* a hub's aggregates; NULL on a community node */
 	sp_peers *peers;
 	uv_signal_t sigterm;
@@ -73,6 +75,7 @@ daemon_stop(void *arg)
 	log_info("shutting down");
 	sp_work_stop(d->work);
 	sp_watch_close(d->publisher);
+	sp_heartbeats_close(d->heartbeats);
 	sp_aggregator_close(d->aggregator);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -180,6 +183,7 @@ sp_daemon_run(const sp_daemon_options *opt)
 		goto out;
 	}
 	sp_node_set_hub(d->node, opt->hub);
+	memset(&hub, 0, sizeof(hub));
 	if (opt->hub && (r = start_hub(d->node, &hub)) != 0)
 		goto out;
 	if ((r = uv_loop_init(&d->loop)) != 0) {
@@ -218,6 +222,10 @@ sp_daemon_run(const sp_daemon_options *opt)
 	sp_memzero(netkey, sizeof(netkey));
 	if (r != 0)
 		goto out;
+	/* A community node tells its hubs how its replication goes. */
+	if (!opt->hub && (r = sp_heartbeats_start(&d->loop, d->node, d->work, d->sessions,
+	    d->peers, opt->heartbeat_interval_ms, &d->heartbeats)) != 0)
+		goto out;
 	uv_signal_init(&d->loop, &d->sigterm);
 	uv_signal_init(&d->loop, &d->sigint);
 	d->sigterm.data = d->sigint.data = d;
@@ -239,6 +247,7 @@ out:
 		if (d->work != NULL)
 			sp_work_stop(d->work);
 		sp_watch_close(d->publisher);
+		sp_heartbeats_close(d->heartbeats);
 		sp_aggregator_close(d->aggregator);
 		if (d->peers != NULL)
 			sp_peers_close(d->peers);
@@ -247,6 +256,7 @@ out:
 		uv_run(&d->loop, UV_RUN_DEFAULT);
 		sp_peers_free(d->peers);
 		sp_watch_free(d->publisher);
+		sp_heartbeats_free(d->heartbeats);
 		sp_aggregator_free(d->aggregator);
 		sp_sessions_free(d->sessions);
 		sp_work_free(d->work);

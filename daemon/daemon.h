@@ -7,6 +7,7 @@
 #define SP_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -16,6 +17,7 @@ typedef struct sp_daemon_options {
 	const char *listen;        /* "HOST:PORT" for peers; NULL: do not listen */
 	const char *network_key;   /* a 32-byte federation key file, or NULL */
 	bool hub;                  /* a hub: stores only what hubs keep (docs/HUBS.md) */
+	uint64_t heartbeat_interval_ms; /* how often heartbeats are written; 0: the default */
 } sp_daemon_options;
 
 /*

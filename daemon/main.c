@@ -13,7 +13,13 @@
 
 #define DEFAULT_LISTEN "0.0.0.0:7770"
 
-enum opt_id { OPT_DATA, OPT_LISTEN, OPT_NETWORK_KEY, OPT_HUB, OPT_LOG_LEVEL, OPT_VERSION, OPT_HELP };
+enum opt_id {
+	OPT_DATA, OPT_LISTEN, OPT_NETWORK_KEY, OPT_HUB, OPT_HEARTBEAT_INTERVAL, OPT_LOG_LEVEL,
+	OPT_VERSION, OPT_HELP
+};
+
+/* --heartbeat-interval: from a second (for tests) to a day. */
+#define HEARTBEAT_MAX_S 86400
 
 /*
  * Every option in one table: getopt's table and --help are made from it,
@@ -33,6 +39,8 @@ static const struct sp_option {
 	    N_("a 32-byte federation key (0600): only nodes holding it can connect") },
 	[OPT_HUB] = { "hub", 0, NULL,
 	    N_("run as a district hub: store only charters, consents and summaries (docs/HUBS.md)") },
+	[OPT_HEARTBEAT_INTERVAL] = { "heartbeat-interval", 1, "SECONDS",
+	    N_("how often a community node writes its heartbeats for its hubs (default 300)") },
 	[OPT_LOG_LEVEL] = { "log-level", 1, "LEVEL",
 	    N_("error, warn, info (default) or debug") },
 	[OPT_VERSION] = { "version", 0, NULL, N_("print the version and exit") },
@@ -51,8 +59,25 @@ usage(FILE *f)
 	for (i = 0; i < NOPTIONS; i++) {
 		snprintf(left, sizeof(left), "--%s%s%s", options[i].name,
 		    options[i].arg != NULL ? " " : "", options[i].arg != NULL ? options[i].arg : "");
-		fprintf(f, "  %-22s %s\n", left, _(options[i].help));
+		fprintf(f, "  %-28s %s\n", left, _(options[i].help));
 	}
+}
+
+/* "1" to "86400" seconds, as milliseconds. */
+static int
+parse_seconds(const char *s, uint64_t *ms)
+{
+	char *end;
+	unsigned long v;
+
+	*ms = 0;
+	if (*s < '1' || *s > '9')
+		return SP_EINVAL;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > HEARTBEAT_MAX_S)
+		return SP_EINVAL;
+	*ms = (uint64_t)v * 1000;
+	return 0;
 }
 
 int
@@ -90,6 +115,13 @@ main(int argc, char **argv)
 			break;
 		case OPT_HUB:
 			opt.hub = true;
+			break;
+		case OPT_HEARTBEAT_INTERVAL:
+			if (parse_seconds(optarg, &opt.heartbeat_interval_ms) != 0) {
+				fprintf(stderr, _("simpuld: --heartbeat-interval takes whole seconds from 1 to %d\n"),
+				    HEARTBEAT_MAX_S);
+				return 2;
+			}
 			break;
 		case OPT_LOG_LEVEL:
 			if (sp_log_parse_level(optarg, &opt.log_level) != 0) {

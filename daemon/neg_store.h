@@ -18,8 +18,10 @@
 
 /*
  * Snapshots the items of the area (community, collection, label) as
- * transaction t sees them into a sealed vector. *out is owned by the
- * caller (sp_neg_vector_free) and stays valid after t ends; NULL on error.
+ * transaction t sees them into a sealed vector; for the area of every
+ * community (sp_is_every_community), the area's items in every community
+ * held. *out is owned by the caller (sp_neg_vector_free) and stays valid
+ * after t ends; NULL on error.
  * Errors: those of sp_store_area_each (SP_EINVAL for a bad collection
  * length or label), SP_ENOMEM, and SP_EINVAL for an item whose timestamp
  * is UINT64_MAX (Negentropy's infinity, which no record may carry).

@@ -50,6 +50,12 @@ const char *sp_node_dir(const sp_node *n);
  * refused with SP_EHUBONLY. Set once, before any record is received.
  */
 void sp_node_set_hub(sp_node *n, bool hub);
+/*
+ * Whether node is a hub directly below this one: a peer whose stored
+ * policy takes every community from it (docs/HUBS.md, "The hierarchy of
+ * hubs"). A policy that does not decode names no hub below.
+ */
+int sp_node_hub_below(sp_txn *t, const uint8_t node[SP_PUBKEY_BYTES], bool *yes);
 bool sp_node_is_hub(const sp_node *n);
 
 /* The wall clock in milliseconds (the injected one). */
@@ -57,6 +63,11 @@ uint64_t sp_node_now_ms(const sp_node *n);
 
 /* Resolves an alias or a base32 id to a known community. SP_ENOTFOUND otherwise. */
 int sp_node_community_find(sp_node *n, const char *name, sp_community_info *out);
+/*
+ * The ids of every community known here, in alias order: *out (count
+ * ids, NULL when there are none) owned by the caller (free).
+ */
+int sp_node_community_ids(sp_node *n, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count);
 
 /*
  * Communities. create: new community key (communities/ID.key, 0600), the
@@ -228,6 +239,16 @@ int sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec,
     const sp_charter *charter);
 
 /*
+ * The hubs a community consented to, as things stand in t at now_ms: each
+ * holds a consent (to any of the community's summaries) that is live, not
+ * past its until, and signed by an admin of the current charter. Up to
+ * max ids into hubs (in no set order), *n how many; none without a
+ * charter. SP_ETOOBIG past max (*n is then 0), or a storage error.
+ */
+int sp_node_consented_hubs(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], uint64_t now_ms,
+    uint8_t (*hubs)[SP_PUBKEY_BYTES], size_t max, size_t *n);
+
+/*
  * A hub's aggregates (docs/HUBS.md, "Aggregate"). keys: the NAME/PERIOD
  * keys that records of communities[0..count) bear on (the keys in their
  * .summary.SELF and .aggregate collections, live or deleted; the hub's
@@ -304,6 +325,16 @@ typedef struct sp_incoming {
 	 * for an unknown community).
 	 */
 	int result;
+	/*
+	 * Set by the caller: sent by a hub below this hub (docs/HUBS.md, "The
+	 * hierarchy of hubs"), so that a consent or summary may name another
+	 * hub; and, for a charter of a community not known here, whether the
+	 * hub may learn the community from it (the caller bounds how many).
+	 */
+	bool from_below;
+	bool may_learn;
+	/* Set by sp_node_receive: its community was learnt from this charter. */
+	bool learnt;
 } sp_incoming;
 
 /*

@@ -15,6 +15,7 @@
 #include "base32.h"
 #include "charter.h"
 #include "node_int.h"
+#include "policy.h"
 #include "sp_err.h"
 #include "summary.h"
 #include "syscoll.h"
@@ -22,6 +23,38 @@
 typedef char key_text[SP_SUMMARY_KEY_MAX + 1];
 /* A community as a problem names it: its alias here, or its id. */
 typedef char community_text[SP_COLLECTION_MAX + SP_ID_STR_LEN + 1];
+
+struct below_walk {
+	const uint8_t *node;
+	bool *yes;
+};
+
+static int
+below_one(void *arg, const char *name, size_t name_len, const uint8_t *data, size_t len)
+{
+	struct below_walk *w = arg;
+	sp_peer_policy pol;
+	size_t i;
+
+	(void)name;
+	(void)name_len;
+	if (sp_policy_decode(data, len, &pol) != 0 ||
+	    memcmp(pol.node, w->node, SP_PUBKEY_BYTES) != 0)
+		return 0;
+	for (i = 0; i < pol.nwants; i++)
+		if (sp_is_every_community(pol.wants[i].community))
+			*w->yes = true;
+	return 0;
+}
+
+int
+sp_node_hub_below(sp_txn *t, const uint8_t node[SP_PUBKEY_BYTES], bool *yes)
+{
+	struct below_walk w = { node, yes };
+
+	*yes = false;
+	return sp_store_peer_each(t, below_one, &w);
+}
 
 /* NAME/PERIOD into its parts; SP_EINVAL unless it is one. */
 static int
@@ -69,36 +102,6 @@ live_record(sp_txn *t, const uint8_t c[SP_PUBKEY_BYTES], const char *collection,
 	return (rec->flags & SP_FLAG_TOMBSTONE) ? SP_ENOTFOUND : 0;
 }
 
-/* The communities known here. */
-typedef struct id_list {
-	uint8_t (*v)[SP_PUBKEY_BYTES];
-	size_t n, cap;
-} id_list;
-
-static int
-add_community(void *arg, const sp_community_info *info)
-{
-	id_list *l = arg;
-	uint8_t (*v)[SP_PUBKEY_BYTES];
-
-	if (l->n == l->cap) {
-		if ((v = realloc(l->v, (l->cap * 2 + 16) * SP_PUBKEY_BYTES)) == NULL)
-			return SP_ENOMEM;
-		l->v = v;
-		l->cap = l->cap * 2 + 16;
-	}
-	memcpy(l->v[l->n++], info->id, SP_PUBKEY_BYTES);
-	return 0;
-}
-
-/* *out owned by the caller (free(out->v)), also on error. */
-static int
-communities(sp_txn *t, id_list *out)
-{
-	memset(out, 0, sizeof(*out));
-	return sp_store_community_each(t, add_community, out);
-}
-
 /*
  * ===== Which records a hub aggregates (docs/HUBS.md, "Aggregate") =====
  *
@@ -108,11 +111,10 @@ communities(sp_txn *t, id_list *out)
  *   - A summary counts when it is in .summary.SELF, a consent to this hub
  *     itself (one consented to a hub below is in that hub's aggregate
  *     already), and stands on a valid consent (sp_node_consent_check).
- *   - An aggregate counts when a hub below wrote it. For now that is any
- *     aggregate held in another community than the hub's own: an upper
- *     hub must narrow this to the hubs directly below it, since those
- *     further down pass their aggregates up too and are counted in the
- *     aggregates of the hubs between.
+ *   - An aggregate counts when a hub directly below wrote it (a peer this
+ *     hub takes every community from): those further down pass their
+ *     aggregates up too, and are counted in the aggregates of the hubs
+ *     between.
  */
 static int
 is_aggregate_input(sp_node *n, sp_txn *t, const sp_community_info *own, const sp_record *rec,
@@ -126,8 +128,9 @@ is_aggregate_input(sp_node *n, sp_txn *t, const sp_community_info *own, const sp
 	if (memcmp(rec->community, own->id, SP_PUBKEY_BYTES) == 0)
 		return 0;
 	if (summary == NULL) {
-		*yes = in_collection(rec, SP_AGGREGATE_COLLECTION);
-		return 0;
+		if (!in_collection(rec, SP_AGGREGATE_COLLECTION))
+			return 0;
+		return sp_node_hub_below(t, rec->author, yes);
 	}
 	summary_collection(n->pk, collection);
 	if (!in_collection(rec, collection))
@@ -197,25 +200,24 @@ compute_in(sp_node *n, sp_txn *t, const sp_community_info *own, const char *key,
     sp_aggregate_left_out_cb *left_out, void *arg, sp_aggregate **out)
 {
 	char name[SP_SUMMARY_NAME_MAX + 1], period[8];
+	uint8_t (*all)[SP_PUBKEY_BYTES] = NULL;
 	sp_aggregate_builder *b = NULL;
-	id_list all;
-	size_t i;
+	size_t i, count;
 	int r;
 
 	*out = NULL;
-	memset(&all, 0, sizeof(all));
 	if ((r = split_key(key, name, period)) != 0 ||
 	    (r = sp_aggregate_start(name, period, n->pk, &b)) != 0 ||
-	    (r = communities(t, &all)) != 0)
+	    (r = sp_node_community_ids_in(t, &all, &count)) != 0)
 		goto out;
-	for (i = 0; i < all.n; i++)
-		if ((r = gather_summary(n, t, own, all.v[i], key, b)) != 0 ||
-		    (r = gather_aggregate(n, t, own, all.v[i], key, b)) != 0)
+	for (i = 0; i < count; i++)
+		if ((r = gather_summary(n, t, own, all[i], key, b)) != 0 ||
+		    (r = gather_aggregate(n, t, own, all[i], key, b)) != 0)
 			goto out;
 	r = sp_aggregate_finish(b, left_out, arg, out);
 out:
 	sp_aggregate_builder_free(b);
-	free(all.v);
+	free(all);
 	return r;
 }
 
@@ -282,7 +284,8 @@ sp_node_aggregate_keys(sp_node *n, const uint8_t (*communities)[SP_PUBKEY_BYTES]
 		free(l.v);
 		return r;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), key_cmp);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), key_cmp);
 	for (i = 0, kept = 0; i < l.n; i++)
 		if (kept == 0 || strcmp(l.v[kept - 1], l.v[i]) != 0)
 			memmove(l.v[kept++], l.v[i], sizeof(*l.v));
@@ -528,8 +531,9 @@ verify_input(verify *v, const sp_record *agg, const uint8_t id[SP_ID_BYTES])
 	if (sp_record_decode(st.data, st.len, &rec) != 0)
 		return SP_ECORRUPT;
 	sc = sp_syscoll_find_hub(rec.collection, rec.collection_len, hub);
-	record_name(v, sc == sp_syscoll_row(SP_AGGREGATE_COLLECTION) ? "aggregate" : "summary",
-	    &rec, id, name, sizeof(name));
+	record_name(v, sc == sp_syscoll_row(SP_AGGREGATE_COLLECTION) ? "aggregate" :
+	    sc == sp_syscoll_row(SP_SUMMARY_COLLECTION) ? "summary" : "record", &rec, id, name,
+	    sizeof(name));
 	(void)signed_ok(v, &st, &rec, name);
 	if (strcmp(rec.key, agg->key) != 0) {
 		say(v, "%s: not of the aggregate's NAME/PERIOD", name);
@@ -711,25 +715,24 @@ int
 sp_node_verify(sp_node *n, void (*problem)(void *arg, const char *text), void *arg,
     sp_verify_counts *counts)
 {
+	uint8_t (*all)[SP_PUBKEY_BYTES] = NULL;
+	size_t i, count = 0;
 	verify v;
-	id_list all;
-	size_t i;
 	int r;
 
 	memset(counts, 0, sizeof(*counts));
 	memset(&v, 0, sizeof(v));
-	memset(&all, 0, sizeof(all));
 	v.n = n;
 	v.problem = problem;
 	v.arg = arg;
 	v.counts = counts;
 	if ((r = sp_txn_begin(n->store, false, &v.t)) != 0)
 		return r;
-	if ((r = communities(v.t, &all)) == 0)
-		for (i = 0; r == 0 && i < all.n; i++)
-			r = sp_store_each(v.t, all.v[i], SP_AGGREGATE_COLLECTION,
+	if ((r = sp_node_community_ids_in(v.t, &all, &count)) == 0)
+		for (i = 0; r == 0 && i < count; i++)
+			r = sp_store_each(v.t, all[i], SP_AGGREGATE_COLLECTION,
 			    strlen(SP_AGGREGATE_COLLECTION), NULL, 0, verify_aggregate, &v);
 	sp_txn_abort(v.t);
-	free(all.v);
+	free(all);
 	return r;
 }

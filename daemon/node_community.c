@@ -7,6 +7,7 @@
 #include "node.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,6 +47,59 @@ sp_node_community_find(sp_node *n, const char *name, sp_community_info *out)
 	if ((r = sp_txn_begin(n->store, false, &t)) != 0)
 		return r;
 	r = sp_store_community_find(t, name, out);
+	sp_txn_abort(t);
+	return r;
+}
+
+struct ids {
+	uint8_t (*v)[SP_PUBKEY_BYTES];
+	size_t n, cap;
+};
+
+static int
+add_id(void *arg, const sp_community_info *info)
+{
+	struct ids *ids = arg;
+	uint8_t (*v)[SP_PUBKEY_BYTES];
+
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap * 2 + 16;
+		if ((v = realloc(ids->v, ids->cap * SP_PUBKEY_BYTES)) == NULL)
+			return SP_ENOMEM;
+		ids->v = v;
+	}
+	memcpy(ids->v[ids->n++], info->id, SP_PUBKEY_BYTES);
+	return 0;
+}
+
+int
+sp_node_community_ids_in(sp_txn *t, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count)
+{
+	struct ids ids = { NULL, 0, 0 };
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	if ((r = sp_store_community_each(t, add_id, &ids)) != 0) {
+		free(ids.v);
+		return r;
+	}
+	*out = ids.v;
+	*count = ids.n;
+	return 0;
+}
+
+int
+sp_node_community_ids(sp_node *n, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count)
+{
+	sp_txn *t;
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	if ((r = sp_txn_begin(n->store, false, &t)) != 0)
+		return r;
+	r = sp_node_community_ids_in(t, out, count);
 	sp_txn_abort(t);
 	return r;
 }
@@ -290,8 +344,8 @@ sp_node_community_join(sp_node *n, const uint8_t id[SP_PUBKEY_BYTES], const char
  * base32 characters, or of all but the last where another community has
  * that one (neither length reads as an id). *added says whether it is new.
  */
-static int
-learn_one(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added)
+int
+sp_node_learn_in(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added)
 {
 	static const size_t lens[] = { LEARNT_ALIAS, SP_ID_STR_LEN - 1 };
 	char b32[SP_ID_STR_LEN + 1];
@@ -330,7 +384,7 @@ sp_node_community_learn(sp_node *n, const uint8_t (*ids)[SP_PUBKEY_BYTES], size_
 	if ((r = sp_txn_begin(n->store, true, &t)) != 0)
 		return r;
 	for (i = 0; i < count; i++) {
-		if ((r = learn_one(t, ids[i], &one)) != 0) {
+		if ((r = sp_node_learn_in(t, ids[i], &one)) != 0) {
 			sp_txn_abort(t);
 			*added = 0;
 			return r;

@@ -72,6 +72,8 @@ int sp_node_consent_check(sp_txn *t, const sp_record *rec, const uint8_t consent
 
 /* node_community.c */
 
+/* sp_node_community_ids in the caller's transaction t. */
+int sp_node_community_ids_in(sp_txn *t, uint8_t (**out)[SP_PUBKEY_BYTES], size_t *count);
 /* sp_node_hub_community in the caller's transaction t. */
 int sp_node_hub_community_in(sp_txn *t, sp_community_info *out);
 
@@ -79,6 +81,11 @@ int sp_node_hub_community_in(sp_txn *t, sp_community_info *out);
  * The community's current charter and the timestamp of its record; *out
  * owned by the caller (sp_charter_free). SP_ENOCHARTER if none yet.
  */
+/*
+ * A hub learns community id in write transaction t (sp_node_community_learn
+ * for one): *added when it was not known.
+ */
+int sp_node_learn_in(sp_txn *t, const uint8_t id[SP_PUBKEY_BYTES], bool *added);
 int sp_node_charter_at(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES],
     sp_charter **out, uint64_t *timestamp);
 

@@ -5,10 +5,12 @@
  */
 #include "node.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "charter.h"
 #include "definition.h"
+#include "heartbeat.h"
 #include "node_int.h"
 #include "sp_err.h"
 #include "summary.h"
@@ -113,10 +115,15 @@ check_author(checker *k, const sp_record *rec, bool admin)
 	return SP_ENOTADMIN;
 }
 
-/* A record of a system collection (syscoll.h): its shape, and who wrote it by the row's rule. */
+/*
+ * A record of a system collection (syscoll.h): its shape, and who wrote it
+ * by the row's rule. A charter of an unknown community, from a hub below
+ * allowed to teach one, makes this hub learn the community.
+ */
 static int
-check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
+check_system(checker *k, const sp_syscoll *sc, sp_incoming *in)
 {
+	const sp_record *rec = &in->rec;
 	sp_community_info info;
 	int r;
 
@@ -126,12 +133,45 @@ check_system(checker *k, const sp_syscoll *sc, const sp_record *rec)
 	case SP_SYS_COMMUNITY_KEY:
 		if (memcmp(rec->author, rec->community, SP_PUBKEY_BYTES) != 0)
 			return sc->shape_error;
-		return sp_store_community_get(k->t, rec->community, &info);
+		r = sp_store_community_get(k->t, rec->community, &info);
+		if (r == SP_ENOTFOUND && in->may_learn)
+			r = sp_node_learn_in(k->t, rec->community, &in->learnt);
+		return r;
 	case SP_SYS_ADMIN:
 		return check_author(k, rec, true);
 	default:
 		return check_author(k, rec, false);
 	}
+}
+
+/* Hubs a community may have consented to that a hub looks through for itself. */
+#define MAX_CONSENTED_HUBS 256
+
+/*
+ * A heartbeat at a hub: its community must have consented to this hub (a
+ * consent held here that counts: live, unexpired, by an admin), or, from
+ * a hub below, to some hub.
+ */
+static int
+check_heartbeat_at_hub(checker *k, sp_node *n, const sp_incoming *in)
+{
+	const sp_record *rec = &in->rec;
+	uint8_t (*hubs)[SP_PUBKEY_BYTES];
+	size_t count, i;
+	int r;
+
+	if ((hubs = malloc(MAX_CONSENTED_HUBS * SP_PUBKEY_BYTES)) == NULL)
+		return SP_ENOMEM;
+	r = sp_node_consented_hubs(k->t, rec->community, n->now_ms(), hubs, MAX_CONSENTED_HUBS,
+	    &count);
+	if (r == 0) {
+		r = SP_ENOCONSENT;
+		for (i = 0; i < count; i++)
+			if (in->from_below || memcmp(hubs[i], n->pk, SP_PUBKEY_BYTES) == 0)
+				r = 0;
+	}
+	free(hubs);
+	return r == SP_ETOOBIG ? SP_ENOCONSENT : r;
 }
 
 int
@@ -191,19 +231,24 @@ sp_node_summary_consented(sp_node *n, sp_txn *t, const sp_record *rec, const sp_
 }
 
 /*
- * At a hub, what names a hub must name this one: a consent's collection,
- * and a summary's, whose consent must also hold (sp_node_summary_consented).
+ * At a hub, what names a hub must name this one (or, from a hub below,
+ * any hub: docs/HUBS.md): a consent's collection, and a summary's, whose
+ * consent must also hold (sp_node_summary_consented). A heartbeat needs such
+ * a consent too.
  */
 static int
-check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_record *rec)
+check_at_hub(checker *k, sp_node *n, const sp_syscoll *sc, const sp_incoming *in)
 {
+	const sp_record *rec = &in->rec;
 	const charter_cache *ch;
 	uint8_t hub[SP_PUBKEY_BYTES];
 	int r;
 
+	if (sc == sp_syscoll_row(SP_HEARTBEAT_COLLECTION))
+		return check_heartbeat_at_hub(k, n, in);
 	if (!sc->per_hub || sp_syscoll_find_hub(rec->collection, rec->collection_len, hub) != sc)
 		return 0;
-	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0)
+	if (memcmp(hub, n->pk, SP_PUBKEY_BYTES) != 0 && !in->from_below)
 		return SP_ECONSENT_HUB;
 	if (sc != sp_syscoll_row(SP_SUMMARY_COLLECTION) || (rec->flags & SP_FLAG_TOMBSTONE))
 		return 0;
@@ -244,8 +289,8 @@ sp_node_receive(sp_node *n, sp_incoming *v, size_t count, bool *charters)
 			in->result = SP_EHUBONLY;
 		else if (sc == NULL)
 			in->result = check_received(&k, &in->rec);
-		else if ((in->result = check_system(&k, sc, &in->rec)) == 0 && n->hub)
-			in->result = check_at_hub(&k, n, sc, &in->rec);
+		else if ((in->result = check_system(&k, sc, in)) == 0 && n->hub)
+			in->result = check_at_hub(&k, n, sc, in);
 		if (in->result == SP_ECORRUPT || in->result == SP_ESTORE) {
 			r = in->result;
 			goto out;

@@ -392,11 +392,19 @@ tally_record(void *arg, const sp_stored *st)
 	return sp_tally_add(arg, rec.body, rec.body_len);
 }
 
+/* Whether a live consent counts at now_ms: unexpired, by an admin of the current charter. */
+static bool
+consent_counts(const sp_consent *c, const sp_record *crec, const sp_charter *charter,
+    uint64_t now_ms)
+{
+	return (c->until_ms == 0 || c->until_ms > now_ms) && sp_charter_is_admin(charter, crec->author);
+}
+
 /*
  * Whether this node publishes under a live consent: one it signed (the
  * device that consented computes what it consented to, from the records
  * it holds; another device of the community may lack some), for this
- * version of the definition, unexpired, while it is an admin.
+ * version of the definition, while it counts.
  */
 static bool
 consent_holds(const sp_node *n, const sp_consent *c, const sp_record *crec,
@@ -404,7 +412,7 @@ consent_holds(const sp_node *n, const sp_consent *c, const sp_record *crec,
 {
 	return memcmp(crec->author, n->pk, SP_PUBKEY_BYTES) == 0 &&
 	    memcmp(c->definition, def_id, SP_ID_BYTES) == 0 &&
-	    (c->until_ms == 0 || c->until_ms > now_ms) && sp_charter_is_admin(charter, crec->author);
+	    consent_counts(c, crec, charter, now_ms);
 }
 
 /* Writes body under collection/key unless the live version there has it already. */
@@ -561,5 +569,73 @@ sp_node_summary_publish(sp_node *n, const uint8_t community[SP_PUBKEY_BYTES], co
 	r = sp_txn_commit(t);
 done:
 	free(pb);
+	return r;
+}
+
+/* Hubs. */
+
+struct counting {
+	const sp_charter *charter;
+	uint64_t now_ms;
+};
+
+/* A consent of one hub's collection that counts stops the walk (1). */
+static int
+find_counting(void *arg, const sp_stored *st)
+{
+	struct counting *c = arg;
+	sp_consent con;
+	sp_record rec;
+
+	if (sp_record_decode(st->data, st->len, &rec) != 0)
+		return SP_ECORRUPT;
+	if ((rec.flags & SP_FLAG_TOMBSTONE) || sp_consent_decode(rec.body, rec.body_len, &con) != 0)
+		return 0;
+	return consent_counts(&con, &rec, c->charter, c->now_ms) ? 1 : 0;
+}
+
+int
+sp_node_consented_hubs(sp_txn *t, const uint8_t community[SP_PUBKEY_BYTES], uint64_t now_ms,
+    uint8_t (*hubs)[SP_PUBKEY_BYTES], size_t max, size_t *n)
+{
+	char collection[SP_COLLECTION_MAX + 1];
+	struct counting c = { NULL, now_ms };
+	sp_charter *charter = NULL;
+	struct hubs *h;
+	size_t i;
+	int r;
+
+	*n = 0;
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return SP_ENOMEM;
+	if ((r = sp_node_charter(t, community, &charter)) != 0) {
+		/* Without a charter no consent counts. */
+		if (r == SP_ENOCHARTER)
+			r = 0;
+		goto out;
+	}
+	c.charter = charter;
+	if ((r = consent_hubs(t, community, h)) != 0)
+		goto out;
+	for (i = 0; i < h->n; i++) {
+		consent_collection(h->id[i], collection);
+		r = sp_store_each(t, community, collection, strlen(collection), NULL, 0,
+		    find_counting, &c);
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			continue;
+		if (*n == max) {
+			r = SP_ETOOBIG;
+			goto out;
+		}
+		memcpy(hubs[(*n)++], h->id[i], SP_PUBKEY_BYTES);
+	}
+	r = 0;
+out:
+	if (r != 0)
+		*n = 0;
+	sp_charter_free(charter);
+	free(h);
 	return r;
 }

@@ -129,19 +129,69 @@ any_matches(const sp_want *w, size_t n, const sp_area *a)
 }
 
 /*
+ * Between hubs (docs/HUBS.md, "The hierarchy of hubs"): an area of every
+ * community holds only what hubs keep, with its row's label, and exists
+ * only between two hubs.
+ */
+static bool
+every_area_allowed(const sp_session *s, const sp_area *a)
+{
+	const sp_syscoll *sc = sp_syscoll_find(a->collection, strlen(a->collection));
+
+	return sp_node_is_hub(s->ss->node) && sc != NULL && sc->at_hubs && a->label == sc->label;
+}
+
+/* Whether the peer is a hub below this one: our policy takes every community from it. */
+bool
+sp_session_from_below(const sp_session *s)
+{
+	size_t i;
+
+	if (!sp_node_is_hub(s->ss->node))
+		return false;
+	for (i = 0; i < s->pol.nwants; i++)
+		if (sp_is_every_community(s->pol.wants[i].community))
+			return true;
+	return false;
+}
+
+/*
+ * May records of the area of every community, a, flow from the peer (a
+ * hub below) to us, or from us to it (a hub above)?
+ */
+static bool
+every_accepts(const sp_session *s, const sp_area *a)
+{
+	return every_area_allowed(s, a) && any_matches(s->pol.wants, s->pol.nwants, a);
+}
+
+static bool
+every_sends(const sp_session *s, const sp_area *a)
+{
+	return every_area_allowed(s, a) && any_matches(s->pol.offers, s->pol.noffers, a) &&
+	    any_matches(s->remote_wants, s->nremote_wants, a);
+}
+
+/*
  * May records of area a flow from the peer to us? System records (the
- * charters) of the session's communities always; anything else when one of our wants for
- * the peer matches it and the rules let it travel from the peer to us.
- * Decided per record, so areas that appear later are covered too.
+ * charters) of the session's communities always, and from a hub below
+ * what a hub keeps of any community; anything else (never to a hub) when
+ * one of our wants for the peer matches it and the rules let it travel
+ * from the peer to us. Decided per record, so areas that appear later are
+ * covered too.
  */
 bool
 sp_session_accepts(const sp_session *s, const sp_area *a)
 {
 	const struct sp_membership *m;
+	sp_area every;
 
+	if (sp_is_every_community(a->community))
+		return every_accepts(s, a);
+	sp_area_every(a, &every);
 	if (sp_sync_is_system_area(a))
-		return session_names_community(s, a->community);
-	if (!any_matches(s->pol.wants, s->pol.nwants, a))
+		return session_names_community(s, a->community) || every_accepts(s, &every);
+	if (sp_node_is_hub(s->ss->node) || !any_matches(s->pol.wants, s->pol.nwants, a))
 		return false;
 	m = membership(s, a->community);
 	return sp_may_travel(a, m != NULL && m->peer, m != NULL && m->me);
@@ -246,9 +296,13 @@ bool
 sp_session_sends(const sp_session *s, const sp_area *a)
 {
 	const struct sp_membership *m;
+	sp_area every;
 
+	if (sp_is_every_community(a->community))
+		return every_sends(s, a);
+	sp_area_every(a, &every);
 	if (sp_sync_is_system_area(a))
-		return system_sends(s, a);
+		return system_sends(s, a) || every_sends(s, &every);
 	/* A running import may still be rolled back: its rows must not leave. */
 	if (sp_work_claimed(s->ss->work, a->community, a->collection, strlen(a->collection)))
 		return false;
@@ -302,6 +356,7 @@ load_membership(sp_session *s, sp_txn *t)
 
 struct offer_walk {
 	sp_session *s;
+	sp_txn *t;
 	sp_sync_area_list *list;
 	uint8_t community[SP_PUBKEY_BYTES];
 	bool for_hello;            /* before the peer's wants are known */
@@ -344,6 +399,34 @@ offer_area(void *arg, const char *collection, size_t len, enum sp_label label)
 	return 0;
 }
 
+/* A collection some community holds: its area of every community, if it goes to this peer. */
+static int
+offer_every_area(void *arg, const char *collection, size_t len, enum sp_label label)
+{
+	struct offer_walk *w = arg;
+	sp_area a;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.collection, collection, len);
+	a.label = label;
+	if (sp_sync_area_search(w->list->v, w->list->n, &a) || is_charter_area(&a))
+		return 0;
+	if (w->for_hello ? !every_area_allowed(w->s, &a) ||
+	    !any_matches(w->s->pol.offers, w->s->pol.noffers, &a) : !every_sends(w->s, &a))
+		return 0;
+	sp_sync_area_list_add(w->list, &a);
+	qsort(w->list->v, w->list->n, sizeof(sp_area), area_qsort_cmp);
+	return 0;
+}
+
+static int
+offer_every_community(void *arg, const sp_community_info *c)
+{
+	struct offer_walk *w = arg;
+
+	return sp_store_areas_each(w->t, c->id, offer_every_area, w);
+}
+
 /*
  * The areas we hold that we offer this peer (sorted): for HELLO, those one
  * of our offer specs matches and the rules let travel to it; once the
@@ -358,10 +441,18 @@ our_offers(sp_session *s, sp_txn *t, sp_sync_area_list *list, bool for_hello)
 
 	memset(&w, 0, sizeof(w));
 	w.s = s;
+	w.t = t;
 	w.list = list;
 	w.for_hello = for_hello;
 	for (i = 0; i < s->pol.noffers; i++) {
 		memcpy(w.community, s->pol.offers[i].community, SP_PUBKEY_BYTES);
+		/* To a hub above: an area per collection, whatever the number of communities. */
+		if (sp_is_every_community(s->pol.offers[i].community)) {
+			if (sp_node_is_hub(s->ss->node) &&
+			    (r = sp_store_community_each(t, offer_every_community, &w)) != 0)
+				return r;
+			continue;
+		}
 		if ((r = sp_store_areas_each(t, w.community, offer_area, &w)) != 0)
 			return r;
 	}

@@ -146,6 +146,37 @@ verify_run(sp_task *task)
 	}
 }
 
+/*
+ * From a hub below: its consents may name the hubs below it, and its
+ * charters of unknown communities teach this hub those communities, as
+ * many as the session may still teach (reserved now, given back in
+ * receive_write_done for those that taught nothing).
+ */
+static void
+mark_from_below(sp_session *s, receive_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->count; i++) {
+		sp_incoming *in = &j->in[i];
+
+		if (in->result != 0)
+			continue;
+		in->from_below = true;
+		if (sp_syscoll_find(in->rec.collection, in->rec.collection_len) !=
+		    sp_syscoll_charter())
+			continue;
+		if (s->learnt < MAX_LEARNT) {
+			in->may_learn = true;
+			s->learnt++;
+		} else if (!s->learn_refused) {
+			log_warn("peer %s: refused to learn more than %u communities from one session",
+			    s->pol.name, MAX_LEARNT);
+			s->learn_refused = true;
+		}
+	}
+}
+
 static void
 verify_done(sp_task *task)
 {
@@ -164,6 +195,8 @@ verify_done(sp_task *task)
 		if (j->in[i].result != 0)
 			reject(s, j->in[i].result, sp_record_decode(j->in[i].data, j->in[i].len,
 			    &rec) == 0 ? &rec : NULL);
+	if (sp_session_from_below(s))
+		mark_from_below(s, j);
 	j->task.run = receive_write_run;
 	j->task.done = receive_write_done;
 	sp_work_write(s->ss->work, &j->task);
@@ -236,7 +269,7 @@ receive_write_done(sp_task *task)
 	sp_session *s = j->s;
 	sp_peer_stats *st = sp_session_stats(s);
 	sp_area a;
-	size_t i;
+	size_t i, learnt = 0;
 	int pass;
 
 	if (j->err != 0) {
@@ -249,6 +282,10 @@ receive_write_done(sp_task *task)
 	for (i = 0; i < j->count; i++) {
 		sp_incoming *in = &j->in[i];
 
+		if (in->may_learn && !in->learnt)
+			s->learnt--;
+		else if (in->learnt)
+			learnt++;
 		/* Whatever became of it, it is no longer awaited. */
 		if (st != NULL && st->to_receive > 0)
 			st->to_receive--;
@@ -268,6 +305,8 @@ receive_write_done(sp_task *task)
 			    &in->rec);
 		}
 	}
+	if (learnt > 0)
+		log_info("peer %s: learnt %zu communities from this hub below", s->pol.name, learnt);
 	/*
 	 * New charters change what every session shares and which records
 	 * wait no longer; then what was stored goes on to the other peers,

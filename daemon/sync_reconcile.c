@@ -134,6 +134,12 @@ sp_session_start_phase(sp_session *s, enum sp_phase phase)
 				sp_sync_area_list_add(&todo, &a);
 			}
 		}
+		/* Between hubs, the charters of every community, as one set. */
+		memset(&a, 0, sizeof(a));
+		strcpy(a.collection, sp_syscoll_charter()->name);
+		a.label = sp_syscoll_charter()->label;
+		if (sp_session_sends(s, &a) || sp_session_accepts(s, &a))
+			sp_sync_area_list_add(&todo, &a);
 	} else {
 		/* Every area agreed in either direction, once. */
 		for (i = 0; i < s->nout; i++)
@@ -163,11 +169,14 @@ snapshot(sp_session *s, const sp_area *a, sp_neg_vector **vec, sp_neg **neg)
 
 	*vec = NULL;
 	*neg = NULL;
-	if (sp_sync_is_system_area(a) && !sp_session_sends(s, a)) {
+	if (sp_sync_is_system_area(a) && !sp_is_every_community(a->community) &&
+	    !sp_session_sends(s, a)) {
 		/*
 		 * A peer not entitled to our system records (a charter lists the
 		 * members) reconciles against nothing: it learns no id to ask
-		 * for, and can still give us its own.
+		 * for, and can still give us its own. Between hubs everything
+		 * is public, and a hub below learns which of its records the
+		 * hub above holds already.
 		 */
 		if ((r = sp_neg_vector_new(vec)) != 0 || (r = sp_neg_vector_seal(*vec)) != 0)
 			goto fail;
@@ -613,7 +622,7 @@ sp_session_pump(sp_session *s)
 			    sp_record_decode(st.data, st.len, &rec) != 0)
 				continue;
 			sp_area_of(&rec, &a);
-			if (sp_area_cmp(&a, &s->send_areas[o->area]) != 0)
+			if (!sp_area_holds(&s->send_areas[o->area], &a))
 				continue;
 			sp_pack_bin(&pc.recs, st.data, st.len);
 			pc.n++;

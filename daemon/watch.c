@@ -29,7 +29,7 @@ typedef struct watch_job {
 	sp_watch *w;
 	bool all;
 	uint8_t (*communities)[SP_PUBKEY_BYTES];  /* all: every community known here */
-	size_t ncommunities, cap;
+	size_t ncommunities;
 	sp_written written;        /* everything written, for the sessions */
 } watch_job;
 
@@ -51,37 +51,14 @@ sp_written_add(sp_written *to, const sp_written *from)
 	}
 }
 
-static int
-each_community_id(void *arg, const sp_community_info *info)
-{
-	watch_job *j = arg;
-	uint8_t (*v)[SP_PUBKEY_BYTES];
-
-	if (j->ncommunities == j->cap) {
-		j->cap = j->cap * 2 + 16;
-		if ((v = realloc(j->communities, j->cap * SP_PUBKEY_BYTES)) == NULL)
-			return SP_ENOMEM;
-		j->communities = v;
-	}
-	memcpy(j->communities[j->ncommunities++], info->id, SP_PUBKEY_BYTES);
-	return 0;
-}
-
 static void
 watch_run(sp_task *task)
 {
 	watch_job *j = (watch_job *)task;
-	sp_txn *t;
 
-	if (j->all) {
-		if (sp_txn_begin(sp_node_store(j->w->node), false, &t) != 0)
-			return;
-		/* Listed first, the job after: it writes, and this is a read. */
-		j->ncommunities = 0;
-		if (sp_store_community_each(t, each_community_id, j) != 0)
-			log_warn("%s: cannot list the communities", j->w->ops.what);
-		sp_txn_abort(t);
-	}
+	/* Listed first, the job after: it writes, and this is a read. */
+	if (j->all && sp_node_community_ids(j->w->node, &j->communities, &j->ncommunities) != 0)
+		log_warn("%s: cannot list the communities", j->w->ops.what);
 	j->w->ops.run(j->w->ops.arg, (const uint8_t (*)[SP_PUBKEY_BYTES])j->communities,
 	    j->ncommunities, &j->written);
 }

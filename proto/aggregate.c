@@ -784,7 +784,8 @@ sp_aggregate_finish(sp_aggregate_builder *b, sp_aggregate_left_out_cb *left_out,
 		r = SP_ENOMEM;
 		goto out;
 	}
-	qsort(b->v, b->n, sizeof(*b->v), input_cmp);
+	if (b->n > 0)
+		qsort(b->v, b->n, sizeof(*b->v), input_cmp);
 	for (i = 0; i < b->n; i++) {
 		if ((why = refusal(t, &b->v[i])) != NULL) {
 			if (left_out != NULL)

@@ -20,12 +20,14 @@
 /* Keys of the stored policy map, in the canonical (bytewise) order. */
 #define POLICY_FIELDS 5
 
-/* A community as typed: a base32 id, or else an alias. */
+/* A community as typed: a base32 id, "*" (every community: hubs), or else an alias. */
 static int
 check_community(const char *s, size_t len)
 {
 	uint8_t id[SP_PUBKEY_BYTES];
 
+	if (len == 1 && s[0] == '*')
+		return 0;
 	if (len == SP_ID_STR_LEN && sp_base32_decode(id, sizeof id, s, len) == 0)
 		return 0;
 	return sp_alias_check(s, len);

@@ -3,7 +3,9 @@
  * override (docs/PROTOCOL.md, "Selective replication").
  *
  * A SPEC, as typed on the command line, is COMMUNITY/COLLECTION:LABEL[,LABEL...]
- * where COMMUNITY is an alias or a base32 id and COLLECTION may be "*":
+ * where COMMUNITY is an alias, a base32 id or "*" (every community, for
+ * a hub's policy towards the hubs above and below it:
+ * sp_is_every_community) and COLLECTION may be "*":
  * e.g. "rt03/households:shared"; COLLECTION "*" names them all, as in
  * "rt03/" "*:shared,public" (one string, written in two here).
  */

@@ -67,11 +67,12 @@
 	X(SP_ECONSENT,        91, "malformed consent") \
 	X(SP_EHUBONLY,        92, "a hub stores only charters, consents, summaries, aggregates and heartbeats") \
 	X(SP_ESUMMARY,        93, "malformed summary") \
-	X(SP_ENOCONSENT,      94, "no consent to this hub is held for this summary (never given, or withdrawn)") \
+	X(SP_ENOCONSENT,      94, "no consent to this hub is held for this summary or heartbeat (never given, or withdrawn)") \
 	X(SP_ECONSENT_EXPIRED, 95, "the summary's consent has expired") \
 	X(SP_ECONSENT_ADMIN,  96, "the summary's consent is not signed by a current admin of the community") \
 	X(SP_ECONSENT_HUB,    97, "the consent is for another hub") \
 	X(SP_EAGGREGATE,      98, "malformed aggregate") \
+	X(SP_EHEARTBEAT,      99, "malformed heartbeat") \
 	/* store */ \
 	X(SP_ESCHEMA,        100, "the data directory was written by a newer simpul; upgrade simpul") \
 	X(SP_ESTORE,         101, "storage error (LMDB); see the daemon log") \

@@ -6,6 +6,7 @@
 #include "base32.h"
 #include "charter.h"
 #include "definition.h"
+#include "heartbeat.h"
 #include "sp_err.h"
 #include "summary.h"
 
@@ -106,6 +107,41 @@ check_aggregate_body(const sp_record *rec, const uint8_t *hub)
 	return r;
 }
 
+/* A node id in its only spelling (52 lowercase base32 characters), decoded into id. */
+static bool
+id_spelled(const char *s, size_t len, uint8_t id[SP_PUBKEY_BYTES])
+{
+	char spelling[SP_ID_STR_LEN + 1];
+
+	if (len != SP_ID_STR_LEN || sp_base32_decode(id, SP_PUBKEY_BYTES, s, len) != 0)
+		return false;
+	sp_base32_encode(spelling, id, SP_PUBKEY_BYTES);
+	return memcmp(spelling, s, len) == 0;
+}
+
+/* A heartbeat's key: the id of the node that wrote it. */
+static int
+check_heartbeat_key(const char *key, size_t len)
+{
+	uint8_t id[SP_PUBKEY_BYTES];
+
+	return id_spelled(key, len, id) ? 0 : SP_EHEARTBEAT;
+}
+
+/* A node writes its own heartbeat only: the key is its author's id. */
+static int
+check_heartbeat_body(const sp_record *rec, const uint8_t *hub)
+{
+	uint8_t id[SP_PUBKEY_BYTES];
+	sp_heartbeat hb;
+
+	(void)hub;
+	if (!id_spelled(rec->key, rec->key_len, id) ||
+	    memcmp(id, rec->author, SP_PUBKEY_BYTES) != 0)
+		return SP_EHEARTBEAT;
+	return sp_heartbeat_decode(rec->body, rec->body_len, &hb);
+}
+
 static const sp_syscoll syscolls[] = {
 	{
 		.name = SP_CHARTER_COLLECTION,
@@ -160,6 +196,18 @@ static const sp_syscoll syscolls[] = {
 		.shape_error = SP_ESUMMARY,
 	},
 	{
+		.name = SP_HEARTBEAT_COLLECTION,
+		.shown_as = "heartbeats: each writer's software and replication state, for hubs",
+		.check_key = check_heartbeat_key,
+		.label = SP_LABEL_PUBLIC,
+		.writer = SP_SYS_WRITER,
+		.travel = SP_SYS_TO_HUBS,
+		.at_hubs = true,
+		.phase = 1,
+		.check_body = check_heartbeat_body,
+		.shape_error = SP_EHEARTBEAT,
+	},
+	{
 		.name = SP_AGGREGATE_COLLECTION,
 		.shown_as = "a hub's aggregates of the summaries it holds ('simpul report')",
 		.check_key = check_summary_key,
@@ -178,7 +226,6 @@ static const sp_syscoll syscolls[] = {
 const sp_syscoll *
 sp_syscoll_find_hub(const char *collection, size_t len, uint8_t hub[SP_PUBKEY_BYTES])
 {
-	char spelling[SP_ID_STR_LEN + 1];
 	uint8_t id[SP_PUBKEY_BYTES];
 	size_t i, n;
 
@@ -190,11 +237,8 @@ sp_syscoll_find_hub(const char *collection, size_t len, uint8_t hub[SP_PUBKEY_BY
 			continue;
 		}
 		/* The prefix, then exactly one id in its only spelling (lower case). */
-		if (len != n + SP_ID_STR_LEN || memcmp(syscolls[i].name, collection, n) != 0 ||
-		    sp_base32_decode(id, sizeof(id), collection + n, SP_ID_STR_LEN) != 0)
-			continue;
-		sp_base32_encode(spelling, id, sizeof(id));
-		if (memcmp(spelling, collection + n, SP_ID_STR_LEN) != 0)
+		if (len < n || memcmp(syscolls[i].name, collection, n) != 0 ||
+		    !id_spelled(collection + n, len - n, id))
 			continue;
 		if (hub != NULL)
 			memcpy(hub, id, sizeof(id));

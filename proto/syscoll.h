@@ -1,8 +1,8 @@
 /*
  * syscoll.h - the system collections: the records simpul itself keeps in a
  * community beside the users' data (the charter, summary definitions,
- * consents, summaries and a hub's aggregates; heartbeats are to join
- * them: docs/HUBS.md). Each is declared once, in one table: its name, its keys,
+ * consents, summaries, heartbeats and a hub's aggregates: docs/HUBS.md).
+ * Each is declared once, in one table: its name, its keys,
  * its label, who may write it, whether it may be deleted, how a record is
  * checked, when it is reconciled, to which peers it travels and how it is
  * shown. A row

@@ -35,6 +35,29 @@ sp_area_of(const sp_record *rec, sp_area *out)
 	out->label = rec->label;
 }
 
+static const uint8_t every_community[SP_PUBKEY_BYTES];
+
+bool
+sp_is_every_community(const uint8_t community[SP_PUBKEY_BYTES])
+{
+	return memcmp(community, every_community, SP_PUBKEY_BYTES) == 0;
+}
+
+void
+sp_area_every(const sp_area *a, sp_area *out)
+{
+	*out = *a;
+	memset(out->community, 0, SP_PUBKEY_BYTES);
+}
+
+bool
+sp_area_holds(const sp_area *outer, const sp_area *a)
+{
+	return sp_area_cmp(outer, a) == 0 ||
+	    (sp_is_every_community(outer->community) && outer->label == a->label &&
+	    strcmp(outer->collection, a->collection) == 0);
+}
+
 int
 sp_area_cmp(const sp_area *a, const sp_area *b)
 {

@@ -81,6 +81,17 @@ typedef struct sp_want {
 int sp_area_cmp(const sp_area *a, const sp_area *b);
 /* The area a decoded record belongs to. */
 void sp_area_of(const sp_record *rec, sp_area *out);
+/*
+ * Every community at once: an area or want whose community is 32 zero
+ * bytes (no community's id: the encoding of a point of small order, which
+ * is no Ed25519 key). Such an area holds the records of its collection and
+ * label in every community (docs/HUBS.md, "The hierarchy of hubs").
+ */
+bool sp_is_every_community(const uint8_t community[SP_PUBKEY_BYTES]);
+/* The area of every community that holds area a's records. */
+void sp_area_every(const sp_area *a, sp_area *out);
+/* Whether records of area a belong to area outer: the same area, or outer's every community. */
+bool sp_area_holds(const sp_area *outer, const sp_area *a);
 bool sp_want_matches(const sp_want *w, const sp_area *a);
 
 /* A decoded message; pointers point into the decoded bytes. */

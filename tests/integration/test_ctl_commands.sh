@@ -84,6 +84,7 @@ TOUR=(
 	"0|summary consent|$SIMPUL summary consent rt03 pmks --to $OTHER_ID"
 	"0|summary withdraw|$SIMPUL summary withdraw rt03 pmks --to $OTHER_ID"
 	"0|summary rm|$SIMPUL summary rm rt03 pmks"
+	"0|report health|$SIMPUL report health"
 	"0|report --verify|$SIMPUL report --verify"
 	"5|report|$SIMPUL report pmks"
 	"0|stop|$SIMPUL stop"

@@ -22,10 +22,12 @@ sp "$M" community join "$CID" rt03 >/dev/null
 MONTH=$(date -u +%Y-%m)
 for i in 1 2 3 4 5 6; do sp "$A" put rt03 cases "a$i" --body '{"category":"anak"}' >/dev/null; done
 for i in 1 2 3 4 5; do sp "$A" put rt03 cases "l$i" --body '{"category":"lansia"}' >/dev/null; done
+# A case wrongly labelled public, offered to the hub with everything else.
+sp "$A" put rt03 cases wrong --body '{"category":"anak"}' --label public >/dev/null
 sp "$A" summary define rt03 pmks --from cases --count-by category >/dev/null
 sp "$A" summary consent rt03 pmks --to "$HID" >/dev/null
-# A dials the hubs and M; none of them names anything in its policy.
-sp "$A" peer add h "$HID" "127.0.0.1:$(node_port "$H")" >/dev/null
+# A dials the hubs and M, offering the hub everything it holds; the hubs name nothing.
+sp "$A" peer add h "$HID" "127.0.0.1:$(node_port "$H")" --offer 'rt03/*:private,community,shared,public' >/dev/null
 sp "$A" peer add x "$XID" "127.0.0.1:$(node_port "$X")" >/dev/null
 sp "$A" peer add m "$MID" "127.0.0.1:$(node_port "$M")" >/dev/null
 sp "$H" peer add a "$AID" >/dev/null
@@ -41,6 +43,17 @@ check "the hub has the consent" has "$H" ".consent.$HID" pmks
 check "the hub has the charter" has "$H" .charter charter
 check "the hub has no case" not has "$H" cases a1
 check "the hub has no definition" not has "$H" .definition pmks
+check "the hub has not the case labelled public" not has "$H" cases wrong
+# Nothing reached the hub's decoder that it did not keep: a case would count as rejected.
+peer_field() {
+	sp "$1" peer ls --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"name\":\"$2\"" |
+		grep -o "\"$3\":[0-9]*" | cut -d: -f2
+}
+check "the hub's decoder saw records from A" test "$(peer_field "$H" a records_in)" -gt 0
+check "... and none it refused" test "$(peer_field "$H" a records_rejected)" -eq 0
+out=$(sp "$H" peer add other "$MID" --want 'rt03/*:public' 2>&1); st=$?
+check "a hub refuses a want for a community's records" test "$st" -ne 0
+check "... saying why" contains "$out" "a hub takes only what hubs keep"
 wait_for 20 "the member has the definition" sh -c "'$SIMPUL' --data '$M' get rt03 .definition pmks >/dev/null 2>&1"
 # A hub that no community consented to knows none but its own, "hub", where it
 # writes its aggregates (the daemon answered: ls --json succeeded).
@@ -51,9 +64,9 @@ knows_itself() {
 		[ "$(printf %s "$out" | grep -o '"id"' | wc -l)" -eq 1 ]
 }
 check "the other hub learnt no community" knows_itself "$X"
-# The summary follows the records: two more lansia, published and at the hub.
+# The summary follows the records (7 anak with the public one): two more lansia.
 for i in 6 7; do sp "$A" put rt03 cases "l$i" --body '{"category":"lansia"}' >/dev/null; done
-wait_for 20 "the hub's summary follows" sh -c "'$SIMPUL' --data '$H' --json get '$LEARNT' '.summary.$HID' 'pmks/$MONTH' | tr -d ' \n' | grep -q '\"cells\":\[\[6\],\[7\]\]'"
+wait_for 20 "the hub's summary follows" sh -c "'$SIMPUL' --data '$H' --json get '$LEARNT' '.summary.$HID' 'pmks/$MONTH' | tr -d ' \n' | grep -q '\"cells\":\[\[7\],\[7\]\]'"
 # Withdrawn: the hub's copy of the summary goes too.
 sp "$A" summary withdraw rt03 pmks --to "$HID" >/dev/null
 wait_for 20 "withdrawn at the hub" not has "$H" ".summary.$HID" "pmks/$MONTH"

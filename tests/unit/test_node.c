@@ -3,8 +3,8 @@
  * node_receive.c) on a real data directory: charter authorisation on
  * every local write path, writer removal, the label rule, reserved
  * collections, rm/erase permissions, key export and import, communities
- * a hub learns, import batches under the journal, and system records
- * written here.
+ * a hub learns, import batches under the journal, system records
+ * written here, the hubs a community consented to, and heartbeats.
  */
 #include "sp_test.h"
 
@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "datadir.h"
 #include "definition.h"
+#include "heartbeat.h"
 #include "identity.h"
 #include "node.h"
 #include "pack.h"
@@ -846,6 +847,319 @@ test_publish(void **state)
 	sp_buf_free(&def);
 }
 
+/* The hubs sp_node_consented_hubs finds now, as a bitmask of which of hubs[0..n) they are. */
+static unsigned
+consented(fixture *f, const uint8_t (*hubs)[32], size_t n)
+{
+	uint8_t found[4][32];
+	unsigned mask = 0;
+	size_t count, i, k;
+	sp_txn *t;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	assert_int_equal(sp_node_consented_hubs(t, f->c.id, g_now, found, 4, &count), 0);
+	sp_txn_abort(t);
+	for (i = 0; i < count; i++) {
+		for (k = 0; k < n && memcmp(found[i], hubs[k], 32) != 0; k++)
+			;
+		assert_true(k < n);
+		mask |= 1u << k;
+	}
+	return mask;
+}
+
+/*
+ * The hubs a community consented to: those with a consent that counts
+ * (live, unexpired, by a current admin), whichever summary it is for.
+ */
+static void
+test_consented_hubs(void **state)
+{
+	fixture *f = *state;
+	const uint8_t hubs[3][32] = { { 0x4b }, { 0x4c }, { 0x4d } };
+	char consents[SP_COLLECTION_MAX + 1];
+	uint8_t other[32], other_sk[64], def_id[32], found[1][32];
+	sp_buf def, con, rec;
+	sp_incoming in;
+	sp_written out;
+	size_t count;
+	sp_txn *t;
+
+	small_definition(&def);
+	assert_int_equal(sp_node_summary_define(f->n, f->c.id, "pmks", def.data, def.len, &out), 0);
+	memcpy(def_id, out.ids[0], 32);
+	assert_int_equal(consented(f, hubs, 3), 0);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hubs[0], 0, &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 1);
+	/* A consent that ends now counts no more; one that ends later does. */
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hubs[1], g_now, &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 1);
+	assert_int_equal(sp_node_summary_consent(f->n, f->c.id, "pmks", hubs[1], g_now + 60000,
+	    &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 3);
+	/* More than the room given: SP_ETOOBIG, none returned. */
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	assert_int_equal(sp_node_consented_hubs(t, f->c.id, g_now, found, 1, &count), SP_ETOOBIG);
+	assert_int_equal(count, 0);
+	sp_txn_abort(t);
+	assert_int_equal(sp_node_summary_withdraw(f->n, f->c.id, "pmks", hubs[0], &out), 0);
+	assert_int_equal(consented(f, hubs, 3), 2);
+	/* By an admin who is one no more: not counted. */
+	sp_sign_keypair(other, other_sk);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, true), 0);
+	g_now += 1000;
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), hubs[2], consents);
+	consent_body(&con, hubs[2], def_id, 0);
+	received(f, other_sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	assert_int_equal(consented(f, hubs, 3), 6);
+	assert_int_equal(sp_node_set_writer(f->n, "rt03", other, false), 0);
+	assert_int_equal(consented(f, hubs, 3), 2);
+	sp_buf_free(&rec);
+	sp_buf_free(&con);
+	sp_buf_free(&def);
+}
+
+/* A heartbeat body naming one peer. */
+static void
+heartbeat_body(sp_buf *out)
+{
+	sp_heartbeat *hb = calloc(1, sizeof(*hb));
+	uint8_t peer[32] = { 0x99 };
+
+	assert_non_null(hb);
+	strcpy(hb->software, "simpul test");
+	hb->time_ms = g_now;
+	assert_int_equal(sp_heartbeat_add_peer(hb, peer, g_now - 10, 4), 0);
+	sp_buf_init(out);
+	assert_int_equal(sp_heartbeat_encode(hb, out), 0);
+	free(hb);
+}
+
+/*
+ * Heartbeats: a node writes its own (under its id, never another's); a
+ * hub stores one only from a community that consented to it, and never
+ * a deletion of one.
+ */
+static void
+test_heartbeats(void **state)
+{
+	fixture *f = *state;
+	char me[SP_ID_STR_LEN + 1], stranger[SP_ID_STR_LEN + 1], consents[SP_COLLECTION_MAX + 1];
+	uint8_t sk[64], pk[32], id[32], def[32] = { 0xde }, other[32] = { 0x21 };
+	sp_buf hb, con, rec;
+	sp_incoming in;
+	sp_write w;
+
+	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
+	sp_base32_encode(me, pk, 32);
+	sp_base32_encode(stranger, other, 32);
+	heartbeat_body(&hb);
+	w = sys_write(f, SP_HEARTBEAT_COLLECTION, stranger, &hb);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), SP_EHEARTBEAT);
+	w = sys_write(f, SP_HEARTBEAT_COLLECTION, me, &hb);
+	assert_int_equal(sp_node_put_system(f->n, &w, false, id), 0);
+	assert_int_equal(live_label(f, SP_HEARTBEAT_COLLECTION, me), SP_LABEL_PUBLIC);
+	assert_int_equal(sp_node_put_system(f->n, &w, true, id), SP_EHEARTBEAT);
+
+	/* At a hub: no consent to it, no heartbeat. */
+	sp_node_set_hub(f->n, true);
+	g_now += 1000;
+	received(f, sk, SP_HEARTBEAT_COLLECTION, me, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ENOCONSENT);
+	sp_buf_free(&rec);
+	/* A consent to another hub: none either. */
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), other, consents);
+	consent_body(&con, other, def, 0);
+	sp_node_set_hub(f->n, false);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	sp_buf_free(&rec);
+	sp_buf_free(&con);
+	sp_node_set_hub(f->n, true);
+	received(f, sk, SP_HEARTBEAT_COLLECTION, me, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_ENOCONSENT);
+	sp_buf_free(&rec);
+	/* Consented to this hub: stored; another node's id as its key: refused. */
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), pk, consents);
+	consent_body(&con, pk, def, 0);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	sp_buf_free(&rec);
+	sp_buf_free(&con);
+	received(f, sk, SP_HEARTBEAT_COLLECTION, stranger, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), SP_EHEARTBEAT);
+	assert_int_equal(live_label(f, SP_HEARTBEAT_COLLECTION, stranger), -1);
+	sp_buf_free(&rec);
+	g_now += 1000;
+	received(f, sk, SP_HEARTBEAT_COLLECTION, me, SP_LABEL_PUBLIC, &hb, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	assert_int_equal(live_label(f, SP_HEARTBEAT_COLLECTION, me), SP_LABEL_PUBLIC);
+	sp_buf_free(&rec);
+	sp_buf_free(&hb);
+}
+
+/*
+ * A hub's own community: made once, "hub", the node its admin; "hub-" and
+ * the start of the node's id when another community is called hub.
+ */
+static void
+test_hub_community(void **state)
+{
+	fixture *f = *state;
+	sp_community_info hub, again, other;
+	char b32[SP_ID_STR_LEN + 1], alias[16];
+	bool created;
+
+	assert_int_equal(sp_node_hub_community(f->n, &hub), SP_ENOTFOUND);
+	assert_int_equal(sp_node_hub_start(f->n, &hub, &created), 0);
+	assert_true(created);
+	assert_string_equal(hub.alias, "hub");
+	assert_true(sp_node_has_community_key(f->n, hub.id));
+	assert_int_equal(sp_node_hub_start(f->n, &again, &created), 0);
+	assert_false(created);
+	assert_memory_equal(again.id, hub.id, 32);
+	assert_int_equal(sp_node_hub_community(f->n, &again), 0);
+	assert_memory_equal(again.id, hub.id, 32);
+
+	/* Another node, whose "hub" is taken already. */
+	sp_node_close(f->n);
+	sp_test_rmdir(f->dir);
+	assert_non_null(f->dir = sp_test_mkdtemp());
+	assert_int_equal(sp_identity_create(f->dir, f->me), 0);
+	assert_int_equal(sp_node_open(f->dir, fake_now, NULL, &f->n), 0);
+	assert_int_equal(sp_node_community_create(f->n, "hub", &other), 0);
+	assert_int_equal(sp_node_hub_start(f->n, &hub, &created), 0);
+	sp_base32_encode(b32, f->me, 32);
+	snprintf(alias, sizeof(alias), "hub-%.8s", b32);
+	assert_string_equal(hub.alias, alias);
+	assert_memory_not_equal(hub.id, other.id, 32);
+}
+
+/* Problems verification found, kept for the test to read. */
+struct problems {
+	char text[8][1024];
+	size_t n;
+};
+
+static void
+on_problem(void *arg, const char *text)
+{
+	struct problems *p = arg;
+
+	if (p->n < 8)
+		snprintf(p->text[p->n++], sizeof(p->text[0]), "%s", text);
+}
+
+/* The hub's aggregate of pmks/2026-11, decoded; NULL when none is held. */
+static sp_aggregate *
+held_aggregate(fixture *f, const sp_community_info *hub)
+{
+	sp_aggregate *a = NULL;
+	sp_stored st;
+	sp_record rec;
+	sp_txn *t;
+
+	assert_int_equal(sp_txn_begin(sp_node_store(f->n), false, &t), 0);
+	if (sp_store_get(t, hub->id, SP_AGGREGATE_COLLECTION, strlen(SP_AGGREGATE_COLLECTION),
+	    "pmks/2026-11", 12, &st) == 0) {
+		assert_int_equal(sp_record_decode(st.data, st.len, &rec), 0);
+		assert_int_equal(sp_aggregate_decode(rec.body, rec.body_len, &a), 0);
+	}
+	sp_txn_abort(t);
+	return a;
+}
+
+/*
+ * A hub aggregates the summary it holds on a consent that holds, writes
+ * the aggregate once (nothing new when nothing changed), and verifies
+ * it; when the consent expires, verification says so, and the next
+ * aggregate leaves the summary out.
+ */
+static void
+test_hub_aggregates(void **state)
+{
+	fixture *f = *state;
+	char consents[SP_COLLECTION_MAX + 1], summaries[SP_COLLECTION_MAX + 1];
+	char (*keys)[SP_SUMMARY_KEY_MAX + 1];
+	uint8_t sk[64], pk[32], def[32] = { 0xde }, summary_id[32];
+	sp_community_info hub;
+	sp_verify_counts counts;
+	struct problems problems = { .n = 0 };
+	sp_buf b_con, b_sum, rec;
+	sp_aggregate *a;
+	sp_incoming in;
+	sp_written out;
+	size_t nkeys;
+	bool created;
+
+	assert_int_equal(sp_identity_load(f->dir, sk, pk), 0);
+	sp_node_set_hub(f->n, true);
+	assert_int_equal(sp_node_hub_start(f->n, &hub, &created), 0);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), pk, consents);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), pk, summaries);
+	consent_body(&b_con, pk, def, g_now + 60000);
+	received(f, sk, consents, "pmks", SP_LABEL_PUBLIC, &b_con, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	summary_body(&b_sum, in.id);
+	sp_buf_free(&rec);
+	received(f, sk, summaries, "pmks/2026-11", SP_LABEL_PUBLIC, &b_sum, &rec, &in);
+	assert_int_equal(receive_one(f, &in), 0);
+	memcpy(summary_id, in.id, 32);
+	sp_buf_free(&rec);
+
+	assert_int_equal(sp_node_aggregate_keys(f->n, (const uint8_t (*)[32])f->c.id, 1, &keys,
+	    &nkeys), 0);
+	assert_int_equal(nkeys, 1);
+	assert_string_equal(keys[0], "pmks/2026-11");
+	free(keys);
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks/2026-11", NULL, NULL, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks/2026-11", NULL, NULL, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_non_null(a = held_aggregate(f, &hub));
+	assert_int_equal(sp_aggregate_ninputs(a), 1);
+	assert_memory_equal(sp_aggregate_input(a, 0), summary_id, 32);
+	assert_int_equal(sp_aggregate_rows(a), 1);
+	assert_string_equal(sp_aggregate_row(a, 0), "anak");
+	sp_aggregate_free(a);
+	/* The hub's own community gives its aggregates' keys. */
+	assert_int_equal(sp_node_aggregate_keys(f->n, (const uint8_t (*)[32])hub.id, 1, &keys,
+	    &nkeys), 0);
+	assert_int_equal(nkeys, 1);
+	free(keys);
+
+	assert_int_equal(sp_node_verify(f->n, on_problem, &problems, &counts), 0);
+	assert_int_equal(problems.n, 0);
+	assert_int_equal(counts.aggregates, 1);
+	assert_int_equal(counts.summaries, 1);
+	assert_int_equal(counts.consents, 1);
+	/* The aggregate, the summary, the consent, two charters. */
+	assert_int_equal(counts.signatures, 5);
+
+	/* Past the consent's end. */
+	g_now += 120000;
+	assert_int_equal(sp_node_verify(f->n, on_problem, &problems, &counts), 0);
+	assert_int_equal(problems.n, 1);
+	assert_non_null(strstr(problems.text[0], "aggregate pmks/2026-11 of hub this node"));
+	assert_non_null(strstr(problems.text[0], "the summary's consent has expired"));
+	assert_int_equal(counts.problems, 1);
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks/2026-11", NULL, NULL, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_non_null(a = held_aggregate(f, &hub));
+	assert_int_equal(sp_aggregate_ninputs(a), 0);
+	assert_int_equal(sp_aggregate_rows(a), 0);
+	sp_aggregate_free(a);
+	problems.n = 0;
+	assert_int_equal(sp_node_verify(f->n, on_problem, &problems, &counts), 0);
+	assert_int_equal(problems.n, 0);
+
+	/* Not NAME/PERIOD. */
+	assert_int_equal(sp_node_aggregate_update(f->n, "pmks", NULL, NULL, &out), SP_EINVAL);
+	sp_buf_free(&b_sum);
+	sp_buf_free(&b_con);
+}
+
 int
 main(void)
 {
@@ -860,6 +1174,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hub_stores_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_summaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consented_hubs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_community, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_aggregates, setup, teardown),
 	};
 
 	if (sp_crypto_init() != 0)

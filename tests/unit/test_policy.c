@@ -39,6 +39,8 @@ static const struct spec_ok spec_accepted[] = {
 	{ ID_UPPER "/x:public", ID_UPPER, "x", L(PUBLIC) },
 	{ A64 "/" A64 ":public", A64, A64, L(PUBLIC) },
 	{ "0/9:community", "0", "9", L(COMMUNITY) },
+	/* Every community: a hub's policy towards the hubs above and below it. */
+	{ "*/*:public", "*", "*", L(PUBLIC) },
 };
 
 struct spec_bad {
@@ -58,7 +60,7 @@ static const struct spec_bad spec_rejected[] = {
 	{ "_rt03/households:shared", SP_EALIAS },
 	{ "rt 03/households:shared", SP_EALIAS },
 	{ "a" A64 "/households:shared", SP_EALIAS },
-	{ "*/households:shared", SP_EALIAS },
+	{ "**/households:shared", SP_EALIAS },
 	{ ID_UPPER "A/x:public", SP_EALIAS },
 	{ "rt03/:shared", SP_ECOLLECTION },
 	{ "rt03/Households:shared", SP_ECOLLECTION },

@@ -580,6 +580,48 @@ test_responder_refuses(void **state)
 	assert_closed_with(f, "REFUSED from the initiator");
 }
 
+/*
+ * An area of every community (32 zero bytes) exists only between hubs:
+ * a node that is not a hub refuses it whatever its policy says; a hub
+ * answers it when its policy offers every community to the peer
+ * (PROTOCOL.md, "Hubs above hubs").
+ */
+static void
+every_community_area(bool hub)
+{
+	void *state;
+	fixture *f;
+	sp_area every;
+	sp_want every_public;
+	size_t i;
+
+	setup(&state);
+	f = state;
+	sp_node_set_hub(f->a_node, hub);
+	memset(&every_public, 0, sizeof(every_public));
+	strcpy(every_public.collection, "*");
+	every_public.labels = 1u << SP_LABEL_PUBLIC;
+	f->a_pol.offers[0] = every_public;
+	f->a_pol.noffers = 1;
+	connect_sides(f, false);
+	memset(&every, 0, sizeof(every));
+	strcpy(every.collection, ".charter");
+	every.label = SP_LABEL_PUBLIC;
+	b_hello(f, NULL, 0, &every_public, 1);
+	b_neg_initiate(f, &every);
+	i = wait_type(f, 1, hub ? SP_WIRE_NEG : SP_WIRE_REFUSED);
+	assert_area(f, i, &every);
+	teardown(&state);
+}
+
+static void
+test_every_community_only_hubs(void **state)
+{
+	(void)state;
+	every_community_area(false);
+	every_community_area(true);
+}
+
 /* The ids of every record in the RECORDS messages a sent b, in order. */
 static size_t
 records_seen(fixture *f, uint8_t (*ids)[SP_ID_BYTES], size_t max)
@@ -1633,6 +1675,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_moves_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_unexpected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_responder_refuses, setup, teardown),
+		cmocka_unit_test(test_every_community_only_hubs),
 		cmocka_unit_test_setup_teardown(test_want, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_want_from_responder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_done_from_responder, setup, teardown),

@@ -3,18 +3,20 @@
  * first row, found by name only; per-hub rows are found by their prefix
  * and one hub id in its only spelling; a record of the wrong shape (key,
  * label, flags, body, or a body disagreeing with its key or hub) is
- * refused with the row's error; an aggregate is never deleted and travels
- * only upward.
+ * refused with the row's error; a heartbeat is kept under its author's id;
+ * an aggregate is never deleted and travels only upward.
  */
 #include "sp_test.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aggregate.h"
 #include "base32.h"
 #include "charter.h"
 #include "definition.h"
+#include "heartbeat.h"
 #include "sp_err.h"
 #include "summary.h"
 #include "syscoll.h"
@@ -219,6 +221,69 @@ test_summary_shape(void **state)
 	sp_buf_free(&body);
 }
 
+/* A heartbeat is its author's: kept under the author's id, never deleted, public, stored at hubs. */
+static void
+test_heartbeat_shape(void **state)
+{
+	const sp_syscoll *sc = sp_syscoll_row(SP_HEARTBEAT_COLLECTION);
+	uint8_t author[SP_PUBKEY_BYTES] = { 0x5a, 0x17 }, other[SP_PUBKEY_BYTES] = { 0x5b };
+	sp_heartbeat *hb = calloc(1, sizeof(*hb));
+	sp_record rec;
+	sp_buf body;
+	size_t i;
+
+	(void)state;
+	assert_non_null(sc);
+	assert_non_null(hb);
+	assert_ptr_equal(sp_syscoll_find(SP_HEARTBEAT_COLLECTION, strlen(SP_HEARTBEAT_COLLECTION)), sc);
+	assert_false(sc->per_hub);
+	assert_int_equal(sc->writer, SP_SYS_WRITER);
+	assert_false(sc->tombstones);
+	assert_int_equal(sc->travel, SP_SYS_TO_HUBS);
+	assert_true(sc->at_hubs);
+	assert_int_equal(sc->label, SP_LABEL_PUBLIC);
+	strcpy(hb->software, "simpul 0.1.0");
+	assert_int_equal(sp_heartbeat_add_peer(hb, other, 1, 2), 0);
+	sp_buf_init(&body);
+	assert_int_equal(sp_heartbeat_encode(hb, &body), 0);
+	memset(&rec, 0, sizeof(rec));
+	strcpy(rec.collection, SP_HEARTBEAT_COLLECTION);
+	rec.collection_len = strlen(rec.collection);
+	memcpy(rec.author, author, sizeof(author));
+	sp_base32_encode(rec.key, author, sizeof(author));
+	rec.key_len = SP_ID_STR_LEN;
+	rec.label = SP_LABEL_PUBLIC;
+	rec.body = body.data;
+	rec.body_len = body.len;
+	assert_int_equal(sp_syscoll_check(sc, &rec), 0);
+	/* Another node's id, or the author's in capitals, or cut short: not its key. */
+	sp_base32_encode(rec.key, other, sizeof(other));
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EHEARTBEAT);
+	sp_base32_encode(rec.key, author, sizeof(author));
+	for (i = 0; i < rec.key_len; i++)
+		if (rec.key[i] >= 'a' && rec.key[i] <= 'z')
+			rec.key[i] = (char)(rec.key[i] - 'a' + 'A');
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EHEARTBEAT);
+	sp_base32_encode(rec.key, author, sizeof(author));
+	rec.key_len = SP_ID_STR_LEN - 1;
+	rec.key[rec.key_len] = '\0';
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EHEARTBEAT);
+	sp_base32_encode(rec.key, author, sizeof(author));
+	rec.key_len = SP_ID_STR_LEN;
+	assert_int_equal(sp_syscoll_check(sc, &rec), 0);
+	/* Never deleted; only public; a body that is no heartbeat. */
+	rec.flags = SP_FLAG_TOMBSTONE;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EHEARTBEAT);
+	rec.flags = 0;
+	rec.label = SP_LABEL_COMMUNITY;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EHEARTBEAT);
+	rec.label = SP_LABEL_PUBLIC;
+	rec.body_len = body.len - 1;
+	assert_int_equal(sp_syscoll_check(sc, &rec), SP_EHEARTBEAT);
+	sp_buf_free(&body);
+	free(hb);
+}
+
 /* An aggregate: NAME/PERIOD as its body says, public, never deleted, only upward. */
 static void
 test_aggregate_shape(void **state)
@@ -284,6 +349,7 @@ main(void)
 		cmocka_unit_test(test_per_hub_rows),
 		cmocka_unit_test(test_consent_shape),
 		cmocka_unit_test(test_summary_shape),
+		cmocka_unit_test(test_heartbeat_shape),
 		cmocka_unit_test(test_aggregate_shape),
 	};
 
