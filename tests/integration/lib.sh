@@ -123,6 +123,14 @@ crash_node() {
 	{ kill -9 "$1" && wait "$1"; } 2>/dev/null
 }
 
+# adx_shape FILE: FILE is ADX as simpul report writes it (well-formed, of
+# tests/fixtures/adx.xsd's shape); says what is not, quietly otherwise.
+adx_shape() {
+	xmllint --noout --schema "$(dirname "${BASH_SOURCE[0]}")/../fixtures/adx.xsd" "$1" 2>&1 |
+		grep -v ' validates$'
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+}
+
 finish() {
 	local log
 	# A sanitizer report in any daemon's log fails the test, even if the daemon lived on.
