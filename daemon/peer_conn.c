@@ -113,7 +113,6 @@ sp_conn_new(sp_peers *m)
 	if (m->conns != NULL)
 		m->conns->prev = c;
 	m->conns = c;
-	m->nconns++;
 	c->handshaking = true;
 	return c;
 }
@@ -135,7 +134,6 @@ sp_conn_close_now(sp_conn *c)
 		m->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	m->nconns--;
 	/* A resolution not started yet is dropped; its callback comes all the same. */
 	if (c->resolving)
 		(void)uv_cancel((uv_req_t *)&c->gai);

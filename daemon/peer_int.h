@@ -81,7 +81,6 @@ struct sp_peers {
 	bool have_psk;
 	peer_rt *peers;
 	sp_conn *conns;
-	unsigned nconns;
 	bool closing;
 };
 

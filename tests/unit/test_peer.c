@@ -757,6 +757,53 @@ test_handshakes_per_address(void **state)
 }
 
 /*
+ * Established connections of configured peers do not count against the
+ * 64 connections a node keeps: there is one per peer at most, and a hub
+ * keeps one for each community node below it. MANY_PEERS nodes dial b,
+ * 4 at a time (b keeps 4 unfinished handshakes from one address), and
+ * every connection stays.
+ */
+#define MANY_PEERS 72
+static void
+test_established_not_capped(void **state)
+{
+	fixture *f = *state;
+	side *d;
+	char name[16];
+	size_t i;
+
+	assert_non_null(d = calloc(MANY_PEERS, sizeof(*d)));
+	for (i = 0; i < MANY_PEERS; i++) {
+		side_open(&d[i], &f->loop);
+		snprintf(name, sizeof(name), "d%zu", i);
+		add_peer(&f->b, name, &d[i], "");
+	}
+	side_start(&f->b, true);
+	for (i = 0; i < MANY_PEERS; i++) {
+		add_peer(&d[i], "b", &f->b, f->b.listen);
+		side_start(&d[i], false);
+		if (i % 4 == 3)
+			WAIT_UNTIL(f, f->b.established == i + 1);
+	}
+	run_for(f, SETTLE_MS);
+	assert_int_equal(f->b.established, MANY_PEERS);
+	assert_int_equal(f->b.closed, 0);
+	for (i = 0; i < MANY_PEERS; i++) {
+		assert_int_equal(d[i].established, 1);
+		assert_int_equal(d[i].closed, 0);
+		assert_int_equal(state_of(&d[i]), SP_PEER_SYNCING);
+		side_close(&d[i]);
+	}
+	WAIT_UNTIL(f, f->b.closed == MANY_PEERS);
+	run_for(f, SETTLE_MS);
+	for (i = 0; i < MANY_PEERS; i++) {
+		assert_int_equal(d[i].handler_errors, 0);
+		side_free(&d[i]);
+	}
+	free(d);
+}
+
+/*
  * 5. PING is answered with a PONG of its nonce, whatever it is (1 to 9
  * bytes of msgpack): b reads one frame of the PING's size each, and the
  * layer above sees no keepalive. A PONG gets no answer.
@@ -953,6 +1000,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_output_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshakes_per_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_established_not_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_nonce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_while_resolving, setup, teardown),
