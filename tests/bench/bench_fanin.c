@@ -11,16 +11,17 @@
  *
  *   bench_fanin prepare ROOT N HUB_ID
  *     ROOT/c0000... : the communities (setup, not measured).
- *   bench_fanin run ROOT N HUB_DIR HUB_ID HUB_ADDRESS [--handshakes H] [--timeout S]
- *     Adds every community node as a peer of the hub (through its control
- *     socket) and each node's peer "hub" (setup); then starts the nodes,
- *     at most H dialling or in their handshake at once (default 4: all of
- *     them dial from 127.0.0.1, and the hub keeps at most 4 unfinished
- *     handshakes from one address), and asks the hub's status every
- *     POLL_MS until it holds every community's charter, consent and
- *     summary. The measured time runs from the first dial to that answer.
- *     Afterwards each summary is looked up at the hub by its key. Prints
- *     key-value lines for bench_fanin.sh.
+ *   bench_fanin peers ROOT N HUB_DIR HUB_ID HUB_ADDRESS
+ *     Gives every node the hub as its peer, and adds every node as a peer
+ *     of the hub through its control socket (setup).
+ *   bench_fanin run ROOT N HUB_DIR HUB_ID [--handshakes H] [--timeout S]
+ *     Starts the nodes, at most H dialling or in their handshake at once
+ *     (default 4: all of them dial from 127.0.0.1, and the hub keeps at
+ *     most 4 unfinished handshakes from one address), and asks the hub
+ *     for each community's summary by its key (poll_hub) until it holds
+ *     every one. The measured time runs from the first dial to the last
+ *     yes. Afterwards every summary is looked up once more. Prints
+ *     key-value lines for bench_fanin.sh; progress goes to stderr.
  *   bench_fanin handshakes SECONDS
  *     The yardstick: complete Noise XX handshakes per second on one core
  *     (both sides, with the identity checks peer_conn.c makes).
@@ -59,7 +60,6 @@
 #define MAP_SIZE       ((size_t)16 << 20)  /* each community's store: a few hundred records */
 #define CASES_MIN      30
 #define CASES_SPREAD   61                  /* 30 to 90 cases a community */
-#define RECORDS_EACH   3                   /* what a hub keeps of a community: charter, consent, summary */
 #define POLL_MS        50
 #define TICK_MS        2
 #define PROGRESS_S     5.0
@@ -275,7 +275,7 @@ typedef struct bench {
 	/* Written by the poller, read by the loop after done (or by progress lines). */
 	pthread_mutex_t lock;
 	const char *hub_dir;
-	uint64_t baseline, held;        /* records at the hub before, and now */
+	unsigned long seen;             /* the hub holds the summaries of communities 0 to seen - 1 */
 	double t_half, t_all;
 	state_count at_done;            /* the nodes' states when it ended */
 	bool finished, stop_polling;
@@ -359,42 +359,59 @@ hub_add_peer(sp_client *hub, unsigned long i, const community *c)
 	return bench_call(hub, &req, &m);
 }
 
-static int
-hub_records(sp_client *hub, uint64_t *records)
+/* Where a community's summary is at the hub: .summary.HUB, pmks/PERIOD (this month). */
+static void
+summary_address(const bench *b, char collection[SP_COLLECTION_MAX + 1],
+    char key[SP_COLLECTION_MAX + 1])
 {
-	sp_ctl_msg m;
-	sp_buf req;
-	int r;
+	char period[8];
 
-	sp_buf_init(&req);
-	sp_ctl_begin_request(&req, "status", 0);
-	if ((r = bench_call(hub, &req, &m)) != 0)
-		return r;
-	return sp_ctl_get_uint(&m, "records", records);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), b->hub_id, collection);
+	sp_period_format(SP_PERIOD_MONTH, wall_ms(), period);
+	snprintf(key, SP_COLLECTION_MAX + 1, "%s/%s", SUMMARY_NAME, period);
+}
+
+/* 0 when the hub holds community i's summary, SP_ENOTFOUND when not yet. */
+static int
+hub_has_summary(const bench *b, sp_client *hub, unsigned long i)
+{
+	char collection[SP_COLLECTION_MAX + 1], key[SP_COLLECTION_MAX + 1];
+	char cid[SP_ID_STR_LEN + 1];
+
+	summary_address(b, collection, key);
+	sp_base32_encode(cid, b->c[i].id, SP_PUBKEY_BYTES);
+	return bench_get(hub, cid, collection, key);
 }
 
 /*
- * The poller: the hub's record count every POLL_MS, on a thread of its
- * own, so that a slow answer delays no community node.
+ * The poller, on a thread of its own, so that a slow answer delays no
+ * community node: it asks the hub for the summary of the first community
+ * it has not seen there yet, and on a yes for the next at once, else
+ * again after POLL_MS. Each summary is asked for by its key until it is
+ * there, and never again: about N questions in all, each small, where a
+ * status (records counted) would carry the hub's whole peer table.
  */
 static void *
 poll_hub(void *arg)
 {
 	bench *b = arg;
 	sp_client *hub = NULL;
-	uint64_t records, want = RECORDS_EACH * (uint64_t)b->n;
+	unsigned long next = 0;
 	int r;
 
 	if ((r = sp_client_connect(b->hub_dir, &hub)) != 0)
 		goto out;
 	for (;;) {
-		if ((r = hub_records(hub, &records)) != 0)
+		while (next < b->n && (r = hub_has_summary(b, hub, next)) == 0)
+			next++;
+		if (r != 0 && r != SP_ENOTFOUND)
 			break;
+		r = 0;
 		pthread_mutex_lock(&b->lock);
-		b->held = records - b->baseline;
-		if (b->t_half == 0 && 2 * b->held >= want)
+		b->seen = next;
+		if (b->t_half == 0 && 2 * next >= b->n)
 			b->t_half = bench_now();
-		if (b->held >= want && !b->finished) {
+		if (next == b->n && !b->finished) {
 			b->t_all = bench_now();
 			b->finished = true;
 		}
@@ -418,15 +435,14 @@ static void
 progress(bench *b, double now)
 {
 	state_count sc = count_states(b);
-	uint64_t held;
+	unsigned long seen;
 
 	pthread_mutex_lock(&b->lock);
-	held = b->held;
+	seen = b->seen;
 	pthread_mutex_unlock(&b->lock);
-	fprintf(stderr, "%6.1f s: hub holds %llu of %llu records; nodes started %lu, "
-	    "connecting %u, syncing %u, live %u, backing off %u\n", now - b->t0,
-	    (unsigned long long)held, (unsigned long long)(RECORDS_EACH * b->n), b->started,
-	    sc.connecting, sc.syncing, sc.live, sc.backoff);
+	fprintf(stderr, "%6.1f s: the hub holds the summaries of communities 0 to %lu at least; "
+	    "nodes started %lu, connecting %u, syncing %u, live %u, backing off %u\n",
+	    now - b->t0, seen, b->started, sc.connecting, sc.syncing, sc.live, sc.backoff);
 }
 
 /* Starts nodes while fewer than b->handshakes are dialling or in their handshake. */
@@ -489,8 +505,6 @@ on_done(uv_async_t *a)
 static int
 count_summaries(bench *b, unsigned long *found)
 {
-	char collection[SP_COLLECTION_MAX + 1], period[8], key[SP_COLLECTION_MAX + 16];
-	char cid[SP_ID_STR_LEN + 1];
 	sp_client *hub = NULL;
 	unsigned long i;
 	int r;
@@ -498,12 +512,8 @@ count_summaries(bench *b, unsigned long *found)
 	*found = 0;
 	if ((r = sp_client_connect(b->hub_dir, &hub)) != 0)
 		return r;
-	sp_syscoll_hub_collection(sp_syscoll_row(SP_SUMMARY_COLLECTION), b->hub_id, collection);
-	sp_period_format(SP_PERIOD_MONTH, wall_ms(), period);
-	snprintf(key, sizeof(key), "%s/%s", SUMMARY_NAME, period);
 	for (i = 0; i < b->n; i++) {
-		sp_base32_encode(cid, b->c[i].id, SP_PUBKEY_BYTES);
-		if ((r = bench_get(hub, cid, collection, key)) == 0)
+		if ((r = hub_has_summary(b, hub, i)) == 0)
 			(*found)++;
 		else if (r != SP_ENOTFOUND)
 			break;
@@ -596,7 +606,6 @@ cpu_s(void)
 static int
 cmd_run(int argc, char **argv)
 {
-	sp_client *hub = NULL;
 	bench b;
 	pthread_t poller;
 	unsigned long i, found = 0, h = 4, timeout = 300;
@@ -623,10 +632,7 @@ cmd_run(int argc, char **argv)
 		return fail("memory", SP_ENOMEM);
 	pthread_mutex_init(&b.lock, NULL);
 	uv_loop_init(&b.loop);
-	if (setup_nodes(&b, argv[0]) != 0 || (r = sp_client_connect(b.hub_dir, &hub)) != 0 ||
-	    (r = hub_records(hub, &b.baseline)) != 0) {
-		if (r != 0)
-			fail(b.hub_dir, r);
+	if (setup_nodes(&b, argv[0]) != 0) {
 		r = 1;
 		goto out;
 	}
@@ -645,7 +651,6 @@ cmd_run(int argc, char **argv)
 		fail("looking the summaries up at the hub", r);
 	printf("communities %lu\n", b.n);
 	printf("finished %d\n", b.finished ? 1 : 0);
-	printf("records_held %llu\n", (unsigned long long)b.held);
 	if (b.finished) {
 		printf("half_s %.2f\n", b.t_half - b.t0);
 		printf("all_s %.2f\n", b.t_all - b.t0);
@@ -669,7 +674,6 @@ out:
 	}
 	(void)uv_loop_close(&b.loop);
 	pthread_mutex_destroy(&b.lock);
-	sp_client_close(hub);
 	free(b.c);
 	return r;
 usage:
