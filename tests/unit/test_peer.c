@@ -26,6 +26,7 @@
 #include "node.h"
 #include "noise.h"
 #include "peer.h"
+#include "peer_int.h"
 #include "policy.h"
 #include "sp_err.h"
 #include "store.h"
@@ -41,6 +42,7 @@
 #define NEG_WRAPPING_MAX 64           /* a NEG's bytes around its message: type, area, bin header */
 #define REQUESTS         96
 #define MAX_RAW          16
+#define CONN_BYTES_MAX   4096         /* a connection's own memory, its buffers between frames */
 
 /* The node's wall clock: what users read (last_handshake_ms). */
 static uint64_t g_wall = 1700000000000ull;
@@ -495,6 +497,13 @@ test_handshake_and_messages(void **state)
 	assert_string_equal(st.last_error, "");
 	st = stats_of(&f->b);
 	assert_int_equal(st.last_handshake_ms, g_wall);
+	/*
+	 * Between frames a connection holds no frame buffer: a hub keeps a
+	 * thousand connections, which must not cost two 64 KiB buffers each.
+	 */
+	assert_null(f->a.conn->frame);
+	assert_null(f->b.conn->frame);
+	assert_true(sizeof(struct sp_conn) < CONN_BYTES_MAX);
 }
 
 /*
