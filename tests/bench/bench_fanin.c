@@ -267,17 +267,17 @@ typedef struct bench {
 	community *c;
 	unsigned long n, started;
 	unsigned handshakes;            /* at most this many dialling or in their handshake */
-	const char *hub_address;
+	const char *hub_dir;
+	const char *hub_address;        /* peers only */
 	uint8_t hub_id[SP_PUBKEY_BYTES];
 	uv_timer_t tick;
 	uv_async_t done;
 	double t0, t_last_progress, timeout_s;
-	/* Written by the poller, read by the loop after done (or by progress lines). */
-	pthread_mutex_t lock;
-	const char *hub_dir;
-	unsigned long seen;             /* the hub holds the summaries of communities 0 to seen - 1 */
-	double t_half, t_all;
 	state_count at_done;            /* the nodes' states when it ended */
+	/* Shared with the poller, under lock. */
+	pthread_mutex_t lock;
+	unsigned long seen;             /* the hub holds the summaries of communities 0 to seen - 1 */
+	double t_all;
 	bool finished, stop_polling;
 	int poll_err;
 } bench;
@@ -409,8 +409,6 @@ poll_hub(void *arg)
 		r = 0;
 		pthread_mutex_lock(&b->lock);
 		b->seen = next;
-		if (b->t_half == 0 && 2 * next >= b->n)
-			b->t_half = bench_now();
 		if (next == b->n && !b->finished) {
 			b->t_all = bench_now();
 			b->finished = true;
@@ -652,7 +650,6 @@ cmd_run(int argc, char **argv)
 	printf("communities %lu\n", b.n);
 	printf("finished %d\n", b.finished ? 1 : 0);
 	if (b.finished) {
-		printf("half_s %.2f\n", b.t_half - b.t0);
 		printf("all_s %.2f\n", b.t_all - b.t0);
 	}
 	printf("summaries_found %lu\n", found);

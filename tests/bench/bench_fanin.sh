@@ -25,6 +25,8 @@ TARGET_S=30
 TARGET_MIB=128
 
 hub_cpu() { awk '{ print $14 + $15 }' "/proc/${NODE_PID[$H]}/stat"; }
+# The hub's event loop (its main thread): ns on a CPU, ns waiting for one.
+hub_sched() { cat "/proc/${NODE_PID[$H]}/schedstat"; }
 handshakes() { "$GEN" handshakes 3 | awk '/^handshakes_per_s/ { print $2 }'; }
 # The sum of one number over every peer in the hub's `peer ls --json`.
 peers_sum() {
@@ -56,10 +58,12 @@ node_start "$H" 0 --hub
 sample_anon "$H"
 HS_BEFORE=$(handshakes)
 CPU0=$(hub_cpu)
+read -r RUN0 WAIT0 _ < <(hub_sched)
 echo "fan-in of $N communities to the hub..."
 RC=0
 "$GEN" run "$DATA/communities" "$N" "$H" "$HUB_ID" "$@" >"$TMP/run.out" || RC=$?
 CPU1=$(hub_cpu)
+read -r RUN1 WAIT1 _ < <(hub_sched)
 WIRE=$(( $(peers_sum bytes_in) + $(peers_sum bytes_out) ))
 REJECTED=$(peers_sum records_rejected)
 HWM=$(hwm "$H")
@@ -71,6 +75,7 @@ TICKS=$(getconf CLK_TCK)
 
 cat "$TMP/prepare.out" "$TMP/run.out" | awk -v n="$N" -v wire="$WIRE" -v hwm="$HWM" \
     -v anon="$ANON" -v cpu0="$CPU0" -v cpu1="$CPU1" -v ticks="$TICKS" \
+    -v run="$((RUN1 - RUN0))" -v wait="$((WAIT1 - WAIT0))" \
     -v rejected="$REJECTED" -v before="$HS_BEFORE" -v after="$HS_AFTER" \
     -v target_s="$TARGET_S" -v target_mib="$TARGET_MIB" '
 	{ v[$1] = $2 }
@@ -81,7 +86,7 @@ cat "$TMP/prepare.out" "$TMP/run.out" | awk -v n="$N" -v wire="$WIRE" -v hwm="$H
 		printf "setup                 %.1f s (keys, cases, definitions, consents, summaries; not measured)\n", v["prepare_s"]
 	if (v["finished"] == 1) {
 		secs = v["all_s"]; rate = n / secs
-		printf "time to all           %.2f s (first dial -> the hub holds every summary; half of them at %.2f s)\n", secs, v["half_s"]
+		printf "time to all           %.2f s (first dial -> the hub holds every summary)\n", secs
 		printf "rate                  %.1f communities/s\n", rate
 	} else {
 		printf "time to all           NOT REACHED within the timeout\n"
@@ -90,10 +95,15 @@ cat "$TMP/prepare.out" "$TMP/run.out" | awk -v n="$N" -v wire="$WIRE" -v hwm="$H
 	printf "records rejected      %d (the hub'"'"'s peer counters)\n", rejected
 	printf "on the wire           %.1f MiB both ways, %.0f bytes/community\n", wire / 1048576, wire / n
 	printf "hub peak memory       anonymous %.1f MiB (target < %d), RSS %.1f MiB\n", anon / 1024, target_mib, hwm / 1024
-	printf "hub CPU               %.1f s\n", (cpu1 - cpu0) / ticks
+	cpu = (cpu1 - cpu0) / ticks
+	printf "hub CPU               %.1f s, %.1f ms a community (%.1f handshakes'"'"' worth); its event loop ran %.1f s and waited %.1f s for a CPU (the machine is shared)\n", cpu, cpu * 1000 / n, cpu / n * hs, run / 1e9, wait / 1e9
 	printf "generator CPU         %.1f s (the %d community nodes)\n", v["generator_cpu_s"], n
 	printf "noise handshakes      %.0f /s (one core, both sides; measured in this run: %.0f before, %.0f after)\n", hs, before, after
 	if (v["finished"] == 1)
-		printf "ratio                 %.4f communities/s per handshake/s (the target, %d s for %d, is %.4f here)\n", rate / hs, target_s, n, n / target_s / hs
+		printf "ratio                 %.4f communities/s per handshake/s (the target, 1,000 in %d s, is %.4f here)\n", rate / hs, target_s, 1000 / target_s / hs
 	}'
+if [ "$RC" != 0 ]; then
+	echo "the hub's log ends:"
+	tail -5 "$H.log"
+fi
 exit "$RC"
