@@ -41,6 +41,7 @@
 #include "bench_ctl.h"
 #include "crypto.h"
 #include "datadir.h"
+#include "heartbeats.h"
 #include "definition.h"
 #include "identity.h"
 #include "log.h"
@@ -48,6 +49,7 @@
 #include "noise.h"
 #include "peer.h"
 #include "policy.h"
+#include "publish.h"
 #include "summary.h"
 #include "sync.h"
 #include "syscoll.h"
@@ -84,7 +86,10 @@ typedef struct community {
 	sp_node *node;
 	sp_work *work;
 	sp_sessions *sessions;
-	sp_peers *peers;                  /* NULL until started */
+	/* NULL until started (start_node), as simpuld starts them. */
+	sp_publisher *publisher;
+	sp_peers *peers;
+	sp_heartbeats *heartbeats;
 } community;
 
 static uint64_t
@@ -303,7 +308,8 @@ count_states(bench *b)
 	unsigned long i;
 
 	for (i = 0; i < b->started; i++)
-		sp_peers_each(b->c[i].peers, count_state, &sc);
+		if (b->c[i].peers != NULL)
+			sp_peers_each(b->c[i].peers, count_state, &sc);
 	return sc;
 }
 
@@ -443,31 +449,44 @@ progress(bench *b, double now)
 	    now - b->t0, seen, b->started, sc.connecting, sc.syncing, sc.live, sc.backoff);
 }
 
+/*
+ * Starts a node's parts as simpuld does (daemon.c): its publisher (which
+ * finds its summary published already), its peer manager (which dials
+ * the hub at once) and its heartbeats (the first written at once). What
+ * started is closed with the others in on_done, even on failure.
+ */
+static int
+start_node(bench *b, community *c)
+{
+	sp_peers_options popt;
+	sp_conn_handlers h;
+	int r;
+
+	memset(&popt, 0, sizeof(popt));
+	sp_sessions_handlers(c->sessions, &h);
+	if ((r = sp_publisher_start(&b->loop, c->node, c->work, c->sessions,
+	    &c->publisher)) != 0 ||
+	    (r = sp_peers_start(&b->loop, c->node, &popt, &h, &c->peers)) != 0)
+		return r;
+	return sp_heartbeats_start(&b->loop, c->node, c->work, c->sessions, c->peers, 0,
+	    &c->heartbeats);
+}
+
 /* Starts nodes while fewer than b->handshakes are dialling or in their handshake. */
 static void
 on_tick(uv_timer_t *t)
 {
 	bench *b = t->data;
-	sp_peers_options popt;
-	sp_conn_handlers h;
 	state_count sc = count_states(b);
 	double now = bench_now();
-	community *c;
 	int r;
 
 	while (b->started < b->n && sc.connecting < b->handshakes) {
-		c = &b->c[b->started];
-		memset(&popt, 0, sizeof(popt));
-		sp_sessions_handlers(c->sessions, &h);
-		if ((r = sp_peers_start(&b->loop, c->node, &popt, &h, &c->peers)) != 0) {
-			fail("starting a node's peers", r);
-			sp_peers_close(c->peers);
-			sp_peers_free(c->peers);
-			c->peers = NULL;
+		if ((r = start_node(b, &b->c[b->started++])) != 0) {
+			fail("starting a node", r);
 			b->timeout_s = 0;
 			break;
 		}
-		b->started++;
 		sc.connecting++;
 	}
 	if (now - b->t_last_progress >= PROGRESS_S) {
@@ -494,6 +513,8 @@ on_done(uv_async_t *a)
 	/* Stop as simpuld stops: no new work, every connection closed, then the loop drains. */
 	for (i = 0; i < b->n; i++) {
 		sp_work_stop(b->c[i].work);
+		sp_publisher_close(b->c[i].publisher);
+		sp_heartbeats_close(b->c[i].heartbeats);
 		if (b->c[i].peers != NULL)
 			sp_peers_close(b->c[i].peers);
 	}
@@ -665,6 +686,8 @@ out:
 	uv_run(&b.loop, UV_RUN_DEFAULT);
 	for (i = 0; i < b.n; i++) {
 		sp_peers_free(b.c[i].peers);
+		sp_publisher_free(b.c[i].publisher);
+		sp_heartbeats_free(b.c[i].heartbeats);
 		sp_sessions_free(b.c[i].sessions);
 		sp_work_free(b.c[i].work);
 		sp_node_close(b.c[i].node);
