@@ -8,7 +8,7 @@
 # README.md for why). Preparing them is setup, not measured. Measured:
 # the time from the first dial until the hub holds every community's
 # summary (each asked for at the hub by its key, every 50 ms until it is
-# there: `simpul report` does not exist yet), the hub's peak anonymous
+# there: `simpul report NAME` does not exist yet), the hub's peak anonymous
 # memory (sampled) and peak RSS, the bytes on the wire per community (the
 # hub's peer counters, both directions), and the CPU time of the hub and
 # of the generator. The yardstick, measured just before and just after:
