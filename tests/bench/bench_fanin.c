@@ -87,7 +87,7 @@ typedef struct community {
 	sp_work *work;
 	sp_sessions *sessions;
 	/* NULL until started (start_node), as simpuld starts them. */
-	sp_publisher *publisher;
+	sp_watch *publisher;
 	sp_peers *peers;
 	sp_heartbeats *heartbeats;
 } community;
@@ -513,7 +513,7 @@ on_done(uv_async_t *a)
 	/* Stop as simpuld stops: no new work, every connection closed, then the loop drains. */
 	for (i = 0; i < b->n; i++) {
 		sp_work_stop(b->c[i].work);
-		sp_publisher_close(b->c[i].publisher);
+		sp_watch_close(b->c[i].publisher);
 		sp_heartbeats_close(b->c[i].heartbeats);
 		if (b->c[i].peers != NULL)
 			sp_peers_close(b->c[i].peers);
@@ -686,7 +686,7 @@ out:
 	uv_run(&b.loop, UV_RUN_DEFAULT);
 	for (i = 0; i < b.n; i++) {
 		sp_peers_free(b.c[i].peers);
-		sp_publisher_free(b.c[i].publisher);
+		sp_watch_free(b.c[i].publisher);
 		sp_heartbeats_free(b.c[i].heartbeats);
 		sp_sessions_free(b.c[i].sessions);
 		sp_work_free(b.c[i].work);
