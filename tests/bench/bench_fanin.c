@@ -19,8 +19,10 @@
  *     (default 4: all of them dial from 127.0.0.1, and the hub keeps at
  *     most 4 unfinished handshakes from one address), and asks the hub
  *     for each community's summary by its key (poll_hub) until it holds
- *     every one. The measured time runs from the first dial to the last
- *     yes. Afterwards every summary is looked up once more. Prints
+ *     every one, then for its aggregate until it lists them all. The
+ *     measured times run from the first dial to the last summary's yes
+ *     and to that aggregate. Afterwards every summary is looked up once
+ *     more. Prints
  *     key-value lines for bench_fanin.sh; progress goes to stderr.
  *   bench_fanin handshakes SECONDS
  *     The yardstick: complete Noise XX handshakes per second on one core
@@ -37,6 +39,7 @@
 
 #include <uv.h>
 
+#include "aggregate.h"
 #include "base32.h"
 #include "bench_ctl.h"
 #include "crypto.h"
@@ -59,6 +62,7 @@
 #define SUMMARY_NAME   "pmks"
 #define COMMUNITY      "rt"
 #define HUB_PEER       "hub"
+#define HUB_COMMUNITY  "hub"               /* the alias of a new hub's own community */
 #define MAP_SIZE       ((size_t)16 << 20)  /* each community's store: a few hundred records */
 #define CASES_MIN      30
 #define CASES_SPREAD   61                  /* 30 to 90 cases a community */
@@ -282,7 +286,8 @@ typedef struct bench {
 	/* Shared with the poller, under lock. */
 	pthread_mutex_t lock;
 	unsigned long seen;             /* the hub holds the summaries of communities 0 to seen - 1 */
-	double t_all;
+	double t_all;                   /* every summary is at the hub */
+	double t_aggregate;             /* and the hub's aggregate lists them all */
 	bool finished, stop_polling;
 	int poll_err;
 } bench;
@@ -390,12 +395,45 @@ hub_has_summary(const bench *b, sp_client *hub, unsigned long i)
 }
 
 /*
+ * How many inputs the hub's aggregate of pmks for this month lists, in
+ * the hub's own community ("hub", docs/HUBS.md); SP_ENOTFOUND before it
+ * has one.
+ */
+static int
+hub_aggregate_inputs(sp_client *hub, size_t *n)
+{
+	char period[8], key[SP_COLLECTION_MAX + 1];
+	const uint8_t *body;
+	sp_aggregate *a = NULL;
+	sp_ctl_msg m;
+	sp_buf req;
+	size_t len;
+	int r;
+
+	*n = 0;
+	sp_period_format(SP_PERIOD_MONTH, wall_ms(), period);
+	snprintf(key, sizeof(key), "%s/%s", SUMMARY_NAME, period);
+	sp_buf_init(&req);
+	sp_ctl_begin_request(&req, "get", 3);
+	bench_pack_address(&req, HUB_COMMUNITY, SP_AGGREGATE_COLLECTION, key);
+	if ((r = bench_call(hub, &req, &m)) != 0 ||
+	    (r = sp_ctl_get_raw(&m, "body", &body, &len)) != 0 ||
+	    (r = sp_aggregate_decode(body, len, &a)) != 0)
+		return r;
+	*n = sp_aggregate_ninputs(a);
+	sp_aggregate_free(a);
+	return 0;
+}
+
+/*
  * The poller, on a thread of its own, so that a slow answer delays no
  * community node: it asks the hub for the summary of the first community
  * it has not seen there yet, and on a yes for the next at once, else
  * again after POLL_MS. Each summary is asked for by its key until it is
  * there, and never again: about N questions in all, each small, where a
- * status (records counted) would carry the hub's whole peer table.
+ * status (records counted) would carry the hub's whole peer table. Once
+ * every summary is there, it asks for the hub's aggregate every POLL_MS
+ * until it lists them all (before, it could not).
  */
 static void *
 poll_hub(void *arg)
@@ -403,6 +441,7 @@ poll_hub(void *arg)
 	bench *b = arg;
 	sp_client *hub = NULL;
 	unsigned long next = 0;
+	size_t inputs = 0;
 	int r;
 
 	if ((r = sp_client_connect(b->hub_dir, &hub)) != 0)
@@ -410,13 +449,18 @@ poll_hub(void *arg)
 	for (;;) {
 		while (next < b->n && (r = hub_has_summary(b, hub, next)) == 0)
 			next++;
+		/* Past the last summary, r is 0. */
+		if (next == b->n)
+			r = hub_aggregate_inputs(hub, &inputs);
 		if (r != 0 && r != SP_ENOTFOUND)
 			break;
 		r = 0;
 		pthread_mutex_lock(&b->lock);
 		b->seen = next;
-		if (next == b->n && !b->finished) {
+		if (next == b->n && b->t_all == 0)
 			b->t_all = bench_now();
+		if (inputs == b->n) {
+			b->t_aggregate = bench_now();
 			b->finished = true;
 		}
 		if (b->finished || b->stop_polling) {
@@ -670,8 +714,10 @@ cmd_run(int argc, char **argv)
 		fail("looking the summaries up at the hub", r);
 	printf("communities %lu\n", b.n);
 	printf("finished %d\n", b.finished ? 1 : 0);
-	if (b.finished) {
+	if (b.t_all != 0)
 		printf("all_s %.2f\n", b.t_all - b.t0);
+	if (b.finished) {
+		printf("aggregate_s %.2f\n", b.t_aggregate - b.t0);
 	}
 	printf("summaries_found %lu\n", found);
 	printf("generator_cpu_s %.2f\n", cpu1 - cpu0);
