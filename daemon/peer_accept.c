@@ -16,7 +16,13 @@
 #include "peer_int.h"
 #include "sp_err.h"
 
-#define MAX_CONNS            64      /* connections of every kind */
+/*
+ * Connections not established with a configured peer: dialling, in their
+ * handshake, or being refused. Established ones do not count: there is
+ * one per configured peer at most (a second replaces the first), so the
+ * peer list bounds them, and a hub keeps one for each community below it.
+ */
+#define MAX_CONNS            64
 #define MAX_HANDSHAKING      16      /* of which before their handshake finished */
 #define MAX_HANDSHAKING_FROM 4       /* of those, from one address */
 /*
@@ -127,10 +133,22 @@ make_room(sp_peers *m, sp_conn *c)
 	}
 }
 
+static unsigned
+unestablished(const sp_peers *m)
+{
+	const sp_conn *o;
+	unsigned n = 0;
+
+	for (o = m->conns; o != NULL; o = o->next)
+		n += !o->established;
+	return n;
+}
+
 /* Takes the connection libuv holds for us (there is one) and starts its handshake. */
 static void
 accept_one(sp_peers *m)
 {
+	unsigned n = 0;
 	sp_conn *c;
 
 	if ((c = sp_conn_new(m)) == NULL) {
@@ -144,10 +162,10 @@ accept_one(sp_peers *m)
 		return;
 	}
 	make_room(m, c);
-	/* Past the handshake caps, only established peers are left to count. */
-	if (m->closing || m->nconns > MAX_CONNS) {
+	/* Past the handshake caps (16 accepted), the connections being dialled are left to count. */
+	if (m->closing || (n = unestablished(m)) > MAX_CONNS) {
 		sp_conn_stranger_error(c, SP_STRANGER_TOO_MANY,
-		    "connection refused: too many (%u)", m->nconns);
+		    "connection refused: too many not established (%u)", n);
 		sp_conn_close_now(c);
 	}
 }

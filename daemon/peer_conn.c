@@ -77,6 +77,7 @@ sp_conn_unref(sp_conn *c)
 	if (c->peer != NULL)
 		sp_peer_unref(c->peer);
 	sp_wire_reasm_free(&c->reasm);
+	free(c->frame);
 	sp_noise_hs_free(c->hs);
 	sp_cipher_wipe(&c->tx);
 	sp_cipher_wipe(&c->rx);
@@ -113,7 +114,6 @@ sp_conn_new(sp_peers *m)
 	if (m->conns != NULL)
 		m->conns->prev = c;
 	m->conns = c;
-	m->nconns++;
 	c->handshaking = true;
 	return c;
 }
@@ -135,7 +135,6 @@ sp_conn_close_now(sp_conn *c)
 		m->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	m->nconns--;
 	/* A resolution not started yet is dropped; its callback comes all the same. */
 	if (c->resolving)
 		(void)uv_cancel((uv_req_t *)&c->gai);
@@ -249,11 +248,12 @@ sp_conn_send(sp_conn *c, const sp_buf *msg)
 	p = out;
 	for (i = 0, off = 0; i < nfrag; i++, off += chunk) {
 		chunk = msg->len - off < SP_WIRE_FRAGMENT_MAX ? msg->len - off : SP_WIRE_FRAGMENT_MAX;
-		c->plain[0] = i + 1 < nfrag ? SP_WIRE_MORE : SP_WIRE_LAST;
-		memcpy(c->plain + 1, msg->data + off, chunk);
+		/* The fragment's flag and bytes, encrypted in place. */
+		p[SP_PEER_FRAME_HDR] = i + 1 < nfrag ? SP_WIRE_MORE : SP_WIRE_LAST;
+		memcpy(p + SP_PEER_FRAME_HDR + 1, msg->data + off, chunk);
 		p[0] = (uint8_t)((chunk + 1 + SP_NOISE_TAG_BYTES) >> 8);
 		p[1] = (uint8_t)(chunk + 1 + SP_NOISE_TAG_BYTES);
-		r = sp_cipher_encrypt(&c->tx, c->plain, chunk + 1, p + SP_PEER_FRAME_HDR);
+		r = sp_cipher_encrypt(&c->tx, p + SP_PEER_FRAME_HDR, chunk + 1, p + SP_PEER_FRAME_HDR);
 		if (r != 0) {
 			free(out);
 			return r;
@@ -273,19 +273,34 @@ sp_conn_pending(const sp_conn *c)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
+static size_t
+frame_len(const sp_conn *c)
+{
+	return (size_t)c->len_bytes[0] << 8 | c->len_bytes[1];
+}
+
 static void
 alloc_frame(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	sp_conn *c = h->data;
-	size_t want;
+	size_t len;
 
 	(void)suggested;
 	/* Read no further than the current frame: frames are handled one at a time. */
-	if (c->have < SP_PEER_FRAME_HDR)
-		want = SP_PEER_FRAME_HDR - c->have;
-	else
-		want = SP_PEER_FRAME_HDR + ((size_t)c->frame[0] << 8 | c->frame[1]) - c->have;
-	*buf = uv_buf_init((char *)c->frame + c->have, (unsigned)want);
+	if (c->have < SP_PEER_FRAME_HDR) {
+		*buf = uv_buf_init((char *)c->len_bytes + c->have,
+		    (unsigned)(SP_PEER_FRAME_HDR - c->have));
+		return;
+	}
+	/* on_read has checked the length (not 0, small in a handshake). */
+	len = frame_len(c);
+	if (c->frame == NULL && (c->frame = malloc(len)) == NULL) {
+		/* libuv reports UV_ENOBUFS to on_read, which closes. */
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	*buf = uv_buf_init((char *)c->frame + (c->have - SP_PEER_FRAME_HDR),
+	    (unsigned)(SP_PEER_FRAME_HDR + len - c->have));
 }
 
 /* Reads while the layer above wants input and the peer drains what it asked for. */
@@ -494,9 +509,9 @@ handshake_frame(sp_conn *c, const uint8_t *msg, size_t len)
 	establish(c);
 }
 
-/* A transport frame: decrypt, reassemble, dispatch. */
+/* A transport frame: decrypt (in place), reassemble, dispatch. */
 static void
-transport_frame(sp_conn *c, const uint8_t *ct, size_t len)
+transport_frame(sp_conn *c, uint8_t *frame, size_t len)
 {
 	const uint8_t *msg;
 	size_t mlen;
@@ -508,11 +523,11 @@ transport_frame(sp_conn *c, const uint8_t *ct, size_t len)
 	int r;
 
 	if (len < SP_NOISE_TAG_BYTES + 1 ||
-	    sp_cipher_decrypt(&c->rx, ct, len, c->plain) != 0) {
+	    sp_cipher_decrypt(&c->rx, frame, len, frame) != 0) {
 		sp_conn_close(c, SP_ENOISE, "a message failed to decrypt");
 		return;
 	}
-	if (sp_wire_reasm_push(&c->reasm, c->plain, len - SP_NOISE_TAG_BYTES, &msg, &mlen,
+	if (sp_wire_reasm_push(&c->reasm, frame, len - SP_NOISE_TAG_BYTES, &msg, &mlen,
 	    &complete) != 0) {
 		sp_conn_close(c, SP_EFRAME, "bad fragment or message too large");
 		return;
@@ -570,6 +585,7 @@ static void
 on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	sp_conn *c = s->data;
+	uint8_t *frame;
 	size_t len;
 
 	(void)buf;
@@ -596,7 +612,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		c->peer->stats.bytes_in += (uint64_t)n;
 	if (c->have < SP_PEER_FRAME_HDR)
 		return;
-	len = (size_t)c->frame[0] << 8 | c->frame[1];
+	len = frame_len(c);
 	/* Before the handshake, only small messages: a stranger gets little of us. */
 	if (len == 0 || (c->hs != NULL && len > SP_WIRE_HS_MSG_MAX)) {
 		sp_conn_stranger_error(c, SP_STRANGER_HANDSHAKE_FAILED, "bad frame length %zu",
@@ -606,11 +622,15 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	if (c->have < SP_PEER_FRAME_HDR + len)
 		return;
+	/* The frame is whole: handled, then freed (c outlives this call: see sp_conn_unref). */
+	frame = c->frame;
+	c->frame = NULL;
 	c->have = 0;
 	if (c->hs != NULL)
-		handshake_frame(c, c->frame + SP_PEER_FRAME_HDR, len);
+		handshake_frame(c, frame, len);
 	else
-		transport_frame(c, c->frame + SP_PEER_FRAME_HDR, len);
+		transport_frame(c, frame, len);
+	free(frame);
 }
 
 static void

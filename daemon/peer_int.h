@@ -81,7 +81,6 @@ struct sp_peers {
 	bool have_psk;
 	peer_rt *peers;
 	sp_conn *conns;
-	unsigned nconns;
 	bool closing;
 };
 
@@ -110,9 +109,15 @@ struct sp_conn {
 	bool hello;              /* its first message (HELLO) arrived */
 	sp_noise_hs *hs;
 	sp_cipher tx, rx;
-	uint8_t frame[SP_PEER_FRAME_HDR + SP_NOISE_MSG_MAX];
-	size_t have;             /* bytes of the current frame read so far */
-	uint8_t plain[SP_NOISE_MSG_MAX];
+	/*
+	 * The frame being read: its length, then its bytes, in a buffer of
+	 * that size allocated once the length is known and freed once the
+	 * frame is handled (decrypted in place), so that an idle connection
+	 * holds no frame-sized buffer: a hub keeps a thousand connections.
+	 */
+	uint8_t len_bytes[SP_PEER_FRAME_HDR];
+	uint8_t *frame;
+	size_t have;             /* bytes of the current frame read so far, its length included */
 	sp_wire_reasm reasm;
 	/*
 	 * Monotonic times (sp_peers_now_ms). started_ms: the connection's

@@ -35,11 +35,13 @@ node_new() {
 	echo "$TMP/$1"
 }
 
-# node_start DIR [PORT]: starts simpuld (peers on 127.0.0.1:PORT, any free
-# port by default) and waits until it answers.
+# node_start DIR [PORT [OPTION...]]: starts simpuld (peers on
+# 127.0.0.1:PORT, any free port by default; simpuld options after it) and
+# waits until it answers.
 node_start() {
 	local dir=$1 port=${2:-0} i
-	"$SIMPULD" --data "$dir" --listen 127.0.0.1:"$port" --log-level warn 2>>"$dir.log" &
+	shift $(($# < 2 ? $# : 2))
+	"$SIMPULD" --data "$dir" --listen 127.0.0.1:"$port" --log-level warn "$@" 2>>"$dir.log" &
 	NODE_PID[$dir]=$!
 	for i in $(seq 1 200); do
 		sp "$dir" status >/dev/null 2>&1 && return 0

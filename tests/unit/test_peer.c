@@ -26,6 +26,7 @@
 #include "node.h"
 #include "noise.h"
 #include "peer.h"
+#include "peer_int.h"
 #include "policy.h"
 #include "sp_err.h"
 #include "store.h"
@@ -41,6 +42,7 @@
 #define NEG_WRAPPING_MAX 64           /* a NEG's bytes around its message: type, area, bin header */
 #define REQUESTS         96
 #define MAX_RAW          16
+#define CONN_BYTES_MAX   4096         /* a connection's own memory, its buffers between frames */
 
 /* The node's wall clock: what users read (last_handshake_ms). */
 static uint64_t g_wall = 1700000000000ull;
@@ -495,6 +497,13 @@ test_handshake_and_messages(void **state)
 	assert_string_equal(st.last_error, "");
 	st = stats_of(&f->b);
 	assert_int_equal(st.last_handshake_ms, g_wall);
+	/*
+	 * Between frames a connection holds no frame buffer: a hub keeps a
+	 * thousand connections, which must not cost two 64 KiB buffers each.
+	 */
+	assert_null(f->a.conn->frame);
+	assert_null(f->b.conn->frame);
+	assert_true(sizeof(struct sp_conn) < CONN_BYTES_MAX);
 }
 
 /*
@@ -757,6 +766,53 @@ test_handshakes_per_address(void **state)
 }
 
 /*
+ * Established connections of configured peers do not count against the
+ * 64 connections a node keeps: there is one per peer at most, and a hub
+ * keeps one for each community node below it. MANY_PEERS nodes dial b,
+ * 4 at a time (b keeps 4 unfinished handshakes from one address), and
+ * every connection stays.
+ */
+#define MANY_PEERS 72
+static void
+test_established_not_capped(void **state)
+{
+	fixture *f = *state;
+	side *d;
+	char name[16];
+	size_t i;
+
+	assert_non_null(d = calloc(MANY_PEERS, sizeof(*d)));
+	for (i = 0; i < MANY_PEERS; i++) {
+		side_open(&d[i], &f->loop);
+		snprintf(name, sizeof(name), "d%zu", i);
+		add_peer(&f->b, name, &d[i], "");
+	}
+	side_start(&f->b, true);
+	for (i = 0; i < MANY_PEERS; i++) {
+		add_peer(&d[i], "b", &f->b, f->b.listen);
+		side_start(&d[i], false);
+		if (i % 4 == 3)
+			WAIT_UNTIL(f, f->b.established == i + 1);
+	}
+	run_for(f, SETTLE_MS);
+	assert_int_equal(f->b.established, MANY_PEERS);
+	assert_int_equal(f->b.closed, 0);
+	for (i = 0; i < MANY_PEERS; i++) {
+		assert_int_equal(d[i].established, 1);
+		assert_int_equal(d[i].closed, 0);
+		assert_int_equal(state_of(&d[i]), SP_PEER_SYNCING);
+		side_close(&d[i]);
+	}
+	WAIT_UNTIL(f, f->b.closed == MANY_PEERS);
+	run_for(f, SETTLE_MS);
+	for (i = 0; i < MANY_PEERS; i++) {
+		assert_int_equal(d[i].handler_errors, 0);
+		side_free(&d[i]);
+	}
+	free(d);
+}
+
+/*
  * 5. PING is answered with a PONG of its nonce, whatever it is (1 to 9
  * bytes of msgpack): b reads one frame of the PING's size each, and the
  * layer above sees no keepalive. A PONG gets no answer.
@@ -953,6 +1009,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_output_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handshakes_per_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_established_not_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_nonce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_while_resolving, setup, teardown),
