@@ -6,7 +6,8 @@
 # hub learns every community from the charters, holds each consent,
 # summary and heartbeat (and no case), follows a withdrawal, and takes
 # nothing from a hub it did not put below it. A node that is not a hub
-# cannot name every community in a policy.
+# cannot name every community in a policy. Two levels give the same
+# totals and ranges as one hub over every community.
 . "$(dirname "$0")/lib.sh"
 
 sp() { local dir=$1; shift; "$SIMPUL" --data "$dir" "$@"; }
@@ -14,12 +15,15 @@ community_id() { sp "$1" community ls --json | tr -d '\n ' | sed -n 's/.*"id":"\
 MONTH=$(date -u +%Y-%m)
 
 V1=$(new_node v1); V2=$(new_node v2); U=$(new_node u); W=$(new_node w); D=$(new_node d)
-for h in "$V1" "$V2" "$U" "$W" "$D"; do start_node "$h" --hub || exit 1; done
+O=$(new_node o)
+for h in "$V1" "$V2" "$U" "$W" "$D" "$O"; do start_node "$h" --hub || exit 1; done
 V1ID=$(sp "$V1" id); V2ID=$(sp "$V2" id); UID_=$(sp "$U" id); WID=$(sp "$W" id); DID=$(sp "$D" id)
+OID=$(sp "$O" id)
 
 # community NAME HUB_ID HUB_DIR: a community node (in $SP_TMP/NAME) with one
-# community, six 'anak' cases, consented to the hub and dialling it; its
-# data directory and community id go to $DIR and $CID.
+# community, six 'anak' and two 'lansia' cases (hidden, and anak with
+# them: a count of 8 in all), consented to the hub and to the flat hub O,
+# dialling both; its data directory and community id go to $DIR and $CID.
 community() {
 	local name=$1 hubid=$2 hubdir=$3 i
 	DIR=$(new_node "$name") || return 1
@@ -28,10 +32,18 @@ community() {
 	for i in 1 2 3 4 5 6; do
 		sp "$DIR" put "$name" cases "c$i" --body '{"category":"anak"}' >/dev/null
 	done
+	for i in 7 8; do
+		sp "$DIR" put "$name" cases "c$i" --body '{"category":"lansia"}' >/dev/null
+	done
 	sp "$DIR" summary define "$name" pmks --from cases --count-by category >/dev/null
 	sp "$DIR" summary consent "$name" pmks --to "$hubid" >/dev/null
 	sp "$DIR" peer add hub "$hubid" "127.0.0.1:$(node_port "$hubdir")" >/dev/null
 	sp "$hubdir" peer add "$name" "$(sp "$DIR" id)" >/dev/null
+	if [ "$hubdir" != "$W" ]; then
+		sp "$DIR" summary consent "$name" pmks --to "$OID" >/dev/null
+		sp "$DIR" peer add flat "$OID" "127.0.0.1:$(node_port "$O")" >/dev/null
+		sp "$O" peer add "$name" "$(sp "$DIR" id)" >/dev/null
+	fi
 	CID=$(community_id "$DIR")
 }
 community rt01 "$V1ID" "$V1" || exit 1; C1=$DIR; C1ID=$CID
@@ -66,14 +78,28 @@ done
 check "it holds rt01's consent to its village hub" has "$U" "$C1ID" ".consent.$V1ID" pmks
 check "it holds no case" not has "$U" "$C1ID" cases c1
 wait_for 30 "rt02's heartbeat came up too" has "$U" "$C2ID" .heartbeat "$C2NODE"
-# Each village hub's aggregate goes up; the sub-district hub adds them (6 + 6 and 6 anak).
-agg_anak() { sp "$1" --json get hub .aggregate "pmks/$MONTH" | tr -d ' \n' | grep -q "\"rows\":\[\"anak\"\].*\"all\":\[$2,0,$2,$2\]"; }
-wait_for 30 "the village hub's aggregate: 12 anak" agg_anak "$V1" 12
-wait_for 30 "the sub-district hub's aggregate: 18 anak" agg_anak "$U" 18
+# Each village hub's aggregate goes up; the sub-district hub adds them (8 + 8, and 8).
+agg_all() { sp "$1" --json get hub .aggregate "pmks/$MONTH" | tr -d ' \n' | grep -q "\"all\":\[$2,0,$2,$2\]"; }
+wait_for 30 "the village hub's aggregate: 16 in all" agg_all "$V1" 16
+wait_for 30 "the sub-district hub's aggregate: 24 in all" agg_all "$U" 24
+# Two levels give what one hub over every community gives: the same
+# figures and ranges, row for row.
+wait_for 30 "the flat hub's aggregate: 24 in all" agg_all "$O" 24
+same_total() {
+	sp "$U" report pmks --format json >"$SP_TMP/u.json" &&
+	sp "$O" report pmks --format json >"$SP_TMP/o.json" &&
+	python3 - "$SP_TMP/u.json" "$SP_TMP/o.json" <<'PY'
+import json, sys
+u, o = (json.load(open(f)) for f in sys.argv[1:3])
+hidden = any(f and f["suppressed"] for row in u["total"]["figs"] for f in row)
+sys.exit(0 if hidden and (u["rows"], u["total"]) == (o["rows"], o["total"]) else 1)
+PY
+}
+check "two levels give the flat hub's totals and ranges (hidden counts among them)" same_total
 check "report --verify passes at the sub-district hub" sp "$U" report --verify >/dev/null
 # A district hub above: it counts the sub-district's aggregate once, not the
-# village aggregates passed up with it as well (18, not 36).
-wait_for 30 "the district hub's aggregate: 18 anak" agg_anak "$D" 18
+# village aggregates passed up with it as well (24, not 48).
+wait_for 30 "the district hub's aggregate: 24 in all" agg_all "$D" 24
 check "report --verify passes at the district hub" sp "$D" report --verify >/dev/null
 # The hub it did not put below: in sync with it, and nothing taken.
 live() {
@@ -90,9 +116,9 @@ sp "$C1" summary withdraw rt01 pmks --to "$V1ID" >/dev/null
 wait_for 30 "withdrawn at the village hub" not has "$V1" "$C1ID" ".summary.$V1ID" "pmks/$MONTH"
 wait_for 30 "withdrawn at the sub-district hub" not has "$U" "$C1ID" ".summary.$V1ID" "pmks/$MONTH"
 check "rt02's summary stays" has "$U" "$C2ID" ".summary.$V1ID" "pmks/$MONTH"
-wait_for 30 "the sub-district hub's aggregate drops it: 12 anak" agg_anak "$U" 12
+wait_for 30 "the sub-district hub's aggregate drops it: 16 in all" agg_all "$U" 16
 check "report --verify still passes" sp "$U" report --verify >/dev/null
-wait_for 30 "... and at the district hub: 12 anak" agg_anak "$D" 12
+wait_for 30 "... and at the district hub: 16 in all" agg_all "$D" 16
 rejected() { sp "$1" peer ls --json | tr -d ' \n' | grep -o '"records_rejected":[0-9]*' | grep -qv ':0$'; }
 check "no rejections at the sub-district hub" not rejected "$U"
 finish
