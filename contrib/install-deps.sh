@@ -7,7 +7,7 @@ PACKAGES=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev
 	libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev
 	libcmocka-dev libjansson-dev libcsv-dev
-	procps libxml2-utils
+	procps libxml2-utils python3
 )
 
 # The Noise interop test runs an npm package under Node.js. These go by
