@@ -172,10 +172,42 @@ every_sends(const sp_session *s, const sp_area *a)
 	    any_matches(s->remote_wants, s->nremote_wants, a);
 }
 
+bool
+sp_sync_is_consent_to_us(const sp_session *s, const sp_area *a)
+{
+	const sp_syscoll *consent = sp_syscoll_row(SP_CONSENT_COLLECTION);
+	uint8_t hub[SP_PUBKEY_BYTES];
+
+	return sp_syscoll_find_hub(a->collection, strlen(a->collection), hub) == consent &&
+	    a->label == consent->label &&
+	    memcmp(hub, sp_node_id(s->ss->node), SP_PUBKEY_BYTES) == 0;
+}
+
+/*
+ * Whether a hub is offered consents of community c to it: a community it
+ * is learning, or has just learnt, whose records may come before the
+ * session names it (docs/HUBS.md).
+ */
+static bool
+consents_offered(const sp_session *s, const uint8_t c[SP_PUBKEY_BYTES])
+{
+	size_t i;
+
+	if (!sp_node_is_hub(s->ss->node))
+		return false;
+	for (i = 0; i < s->nremote_offers; i++)
+		if (memcmp(s->remote_offers[i].community, c, SP_PUBKEY_BYTES) == 0 &&
+		    sp_sync_is_consent_to_us(s, &s->remote_offers[i]))
+			return true;
+	return false;
+}
+
 /*
  * May records of area a flow from the peer to us? System records (the
- * charters) of the session's communities always, and from a hub below
- * what a hub keeps of any community; anything else (never to a hub) when
+ * charters) of the session's communities always (at a hub, those whose
+ * consents to it the peer offers too: a pushed record may come before the
+ * hub has learnt the community, and waits for its charter), and from a
+ * hub below what a hub keeps of any community; anything else (never to a hub) when
  * one of our wants for the peer matches it and the rules let it travel
  * from the peer to us. Decided per record, so areas that appear later are
  * covered too.
@@ -190,7 +222,8 @@ sp_session_accepts(const sp_session *s, const sp_area *a)
 		return every_accepts(s, a);
 	sp_area_every(a, &every);
 	if (sp_sync_is_system_area(a))
-		return session_names_community(s, a->community) || every_accepts(s, &every);
+		return session_names_community(s, a->community) ||
+		    consents_offered(s, a->community) || every_accepts(s, &every);
 	if (sp_node_is_hub(s->ss->node) || !any_matches(s->pol.wants, s->pol.nwants, a))
 		return false;
 	m = membership(s, a->community);

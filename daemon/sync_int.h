@@ -179,6 +179,8 @@ int sp_sync_area_search(const sp_area *v, size_t n, const sp_area *a);
 bool sp_sync_is_system_area(const sp_area *a);
 /* May records of area a flow from the peer to us? */
 bool sp_session_accepts(const sp_session *s, const sp_area *a);
+/* Whether area a holds consents to this node as a hub (.consent.SELF). */
+bool sp_sync_is_consent_to_us(const sp_session *s, const sp_area *a);
 /* Whether the peer is a hub below this hub (docs/HUBS.md, "The hierarchy of hubs"). */
 bool sp_session_from_below(const sp_session *s);
 /* May we send records of area a to the peer? */

@@ -446,9 +446,6 @@ id_cmp(const void *a, const void *b)
 static int
 learn_candidates(sp_session *s, learn_job *j)
 {
-	const sp_syscoll *consent = sp_syscoll_row(SP_CONSENT_COLLECTION);
-	const uint8_t *self = sp_node_id(s->ss->node);
-	uint8_t hub[SP_PUBKEY_BYTES];
 	sp_community_info info;
 	const sp_area *a;
 	sp_txn *t;
@@ -459,8 +456,7 @@ learn_candidates(sp_session *s, learn_job *j)
 		return r;
 	for (i = 0; i < s->nremote_offers; i++) {
 		a = &s->remote_offers[i];
-		if (sp_syscoll_find_hub(a->collection, strlen(a->collection), hub) != consent ||
-		    a->label != consent->label || memcmp(hub, self, SP_PUBKEY_BYTES) != 0)
+		if (!sp_sync_is_consent_to_us(s, a))
 			continue;
 		if ((r = sp_store_community_get(t, a->community, &info)) == 0)
 			continue;
