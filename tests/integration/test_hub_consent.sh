@@ -24,10 +24,10 @@ for d in "$M" "$N"; do
 	sp "$d" peer add a "$AID" >/dev/null
 done
 sp "$A" summary define rt03 pmks --from cases --count-by category >/dev/null
-wait_for 20 "M has the definition" sh -c "'$SIMPUL' --data '$M' get rt03 .definition pmks >/dev/null 2>&1"
+wait_for 60 "M has the definition" sh -c "'$SIMPUL' --data '$M' get rt03 .definition pmks >/dev/null 2>&1"
 for i in 1 2 3 4 5 6; do sp "$M" put rt03 cases "c$i" --body '{"category":"anak"}' >/dev/null; done
-wait_for 20 "N has the definition" sh -c "'$SIMPUL' --data '$N' get rt03 .definition pmks >/dev/null 2>&1"
-wait_for 20 "N has the charter naming it" sh -c "'$SIMPUL' --data '$N' community ls --json | grep -q writer"
+wait_for 60 "N has the definition" sh -c "'$SIMPUL' --data '$N' get rt03 .definition pmks >/dev/null 2>&1"
+wait_for 60 "N has the charter naming it" sh -c "'$SIMPUL' --data '$N' community ls --json | grep -q writer"
 
 out=$(sp "$N" summary consent rt03 pmks --to "$HID" 2>&1); st=$?
 check "a writer who is not an admin cannot consent" test "$st" -ne 0
@@ -43,16 +43,16 @@ sp "$G" peer add a "$AID" >/dev/null
 LEARNT=$(printf %s "$CID" | cut -c1-12)
 has() { sp "$1" get "$LEARNT" "$2" "$3" >/dev/null 2>&1; }
 agg_all() { sp "$1" --json get hub .aggregate "pmks/$MONTH" | tr -d ' \n' | grep -q "\"all\":\[$2,0,$2,$2\]"; }
-wait_for 30 "the hub M consented to counts the community" agg_all "$H" 6
+wait_for 60 "the hub M consented to counts the community" agg_all "$H" 6
 check "it holds no consent to the other hub" not has "$H" ".consent.$GID" pmks
-wait_for 30 "the other hub has A's consent" has "$G" ".consent.$GID" pmks
+wait_for 60 "the other hub has A's consent" has "$G" ".consent.$GID" pmks
 check "... and no consent to the first hub" not has "$G" ".consent.$HID" pmks
 check "... and no summary for the first hub" not has "$G" ".summary.$HID" "pmks/$MONTH"
 
 # A removes M as admin: the hub gets the new charter and stops counting.
 sp "$A" community add-writer rt03 "$MID" >/dev/null
 one_admin() { sp "$H" --json get "$LEARNT" .charter charter | tr -d ' \n' | grep -q '"admins":\[{"\$bin":"[^"]*"}\]'; }
-wait_for 30 "the hub holds the charter with one admin left" one_admin
-wait_for 30 "the hub's aggregate drops the community (its consent's author is no admin)" agg_all "$H" 0
+wait_for 60 "the hub holds the charter with one admin left" one_admin
+wait_for 60 "the hub's aggregate drops the community (its consent's author is no admin)" agg_all "$H" 0
 check "report --verify passes at the hub" sp "$H" report --verify >/dev/null
 finish
