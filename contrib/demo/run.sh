@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# The federation of contrib/demo.sh, on loopback, with the data of this
+# folder (README.md here):
+#
+#   seven community nodes   each a community with its own key, its records
+#                           imported from its spreadsheets
+#   four kelurahan hubs     simpuld --hub: Biru, Manurunge, Watampone, Pappolo
+#   one kecamatan hub       simpuld --hub above them: Tanete Riattang
+#
+# Each community defines two summaries (open welfare cases per PMKS
+# category, groups per kind) and consents to its kelurahan hub; the
+# kelurahan hubs pass what they hold up to the kecamatan hub, whose report
+# is printed. Then one community withdraws its consent and leaves the
+# report, and the report is verified back to the communities' signatures.
+#
+#   contrib/demo/run.sh [DIR]
+#
+# Runs simpul and simpuld from PATH, or $SIMPUL and $SIMPULD. Everything
+# happens in DIR (kept, with every daemon stopped, for a look afterwards)
+# or in a temporary directory removed at the end. Every daemon is stopped
+# on exit, whatever happens.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SIMPUL=${SIMPUL:-simpul}
+SIMPULD=${SIMPULD:-simpuld}
+WAIT_SECONDS=30    # for any one thing to reach the kecamatan hub
+
+if [ $# -gt 0 ]; then
+	TOP=$1
+	KEEP=1
+	mkdir -p "$TOP"
+	[ -z "$(ls -A "$TOP")" ] || { echo "run.sh: $TOP is not empty" >&2; exit 2; }
+else
+	TOP=$(mktemp -d "${TMPDIR:-/tmp}/simpul-demo.XXXXXX")
+	KEEP=0
+fi
+
+PIDS=()
+cleanup() {
+	local p
+	trap - EXIT INT TERM
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ "$KEEP" = 1 ] || rm -rf "$TOP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -t 1 ]; then B=$'\033[1m' D=$'\033[2m' N=$'\033[0m'; else B= D= N=; fi
+say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+note() { printf '   %s\n' "$*"; }
+die() {
+	local log
+	printf '\ndemo failed: %s\n' "$*" >&2
+	for log in "$TOP"/*.log; do
+		[ -s "$log" ] || continue
+		printf -- '--- last lines of %s\n' "$(basename "$log")" >&2
+		tail -n 5 "$log" >&2
+	done
+	exit 1
+}
+set -E
+trap 'die "the command on line $LINENO of $(shown "$0") failed"' ERR
+# Paths as a reader of this repository would type them.
+shown() { local a=$1; printf %s "${a#"$ROOT"/}"; }
+# on NODE ARGS...: shows "[NODE]$ simpul ARGS" as one would type it, then runs it there.
+on() {
+	local n=$1 line="" a
+	shift
+	for a in "$@"; do
+		a=$(shown "$a")
+		case "$a" in
+		*[!A-Za-z0-9_./=:,@+-]*) line="$line '$a'" ;;
+		*) line="$line $a" ;;
+		esac
+	done
+	printf '%s[%s]$ simpul%s%s\n' "$D" "$n" "$line" "$N"
+	"$SIMPUL" --data "$TOP/$n" "$@" 2>&1 | sed 's/^/   /'
+	return "${PIPESTATUS[0]}"
+}
+# quiet NODE ARGS...: the same, unseen.
+quiet() { local n=$1; shift; "$SIMPUL" --data "$TOP/$n" "$@"; }
+has_command() { "$SIMPUL" --help 2>&1 | grep -q "^  $1"; }
+
+# start NODE [--hub]: a daemon of its own on a free loopback port; sets PORT.
+start() {
+	local n=$1 i
+	shift
+	quiet "$n" init >/dev/null
+	"$SIMPULD" --data "$TOP/$n" --listen 127.0.0.1:0 "$@" 2>"$TOP/$n.log" &
+	PIDS+=($!)
+	for i in $(seq 1 100); do
+		if PORT=$(quiet "$n" --json status 2>/dev/null | sed -n 's/.*"listen": "[^"]*:\([0-9]*\)".*/\1/p') &&
+			[ -n "$PORT" ]; then
+			return 0
+		fi
+		kill -0 "${PIDS[-1]}" 2>/dev/null || die "simpuld $n stopped at start"
+		sleep 0.1
+	done
+	die "simpuld $n did not answer within 10 s"
+}
+
+# wait_until WHAT COMMAND...: polls COMMAND until it succeeds, or fails the demo.
+wait_until() {
+	local what=$1 t0 t
+	shift
+	t0=$(date +%s%N)
+	printf '   waiting until %s ... ' "$what"
+	until "$@" >/dev/null 2>&1; do
+		t=$((($(date +%s%N) - t0) / 1000000000))
+		[ "$t" -lt "$WAIT_SECONDS" ] || { echo; die "not after ${WAIT_SECONDS} s: $what"; }
+		sleep 0.2
+	done
+	t=$((($(date +%s%N) - t0) / 1000000))
+	printf 'done in %d.%d s\n' $((t / 1000)) $((t % 1000 / 100))
+}
+
+rows() { echo $(($(grep -c . "$1") - 1)); }
+lower() { printf %s "$1" | tr '[:upper:]' '[:lower:]'; }
+
+# --- the cast -----------------------------------------------------------
+ALIASES=() VILLAGE=() NAME=()
+while IFS=, read -r alias kelurahan _ name; do
+	ALIASES+=("$alias")
+	VILLAGE+=("$kelurahan")
+	NAME+=("$name")
+done < <(tail -n +2 "$HERE/communities.csv")
+VILLAGES=()
+for v in "${VILLAGE[@]}"; do
+	case " ${VILLAGES[*]} " in *" $v "*) ;; *) VILLAGES+=("$v") ;; esac
+done
+KEC=hub-tanete-riattang
+LEAVER=watampone-arisan     # the community that withdraws
+PERIOD=$(date -u +%Y-%m)    # summaries are per month, in UTC
+declare -A ID CID PORTOF HUBOF VILLAGEOF
+
+say "Tanete Riattang, Bone: ${#ALIASES[@]} communities in ${#VILLAGES[@]} kelurahan, a hub for each kelurahan, one for the kecamatan"
+note "Every node below is a separate simpuld on this machine, with its own data directory and keys."
+for i in "${!ALIASES[@]}"; do
+	start "${ALIASES[$i]}"
+	PORTOF[${ALIASES[$i]}]=$PORT
+	ID[${ALIASES[$i]}]=$(quiet "${ALIASES[$i]}" id)
+	HUBOF[${ALIASES[$i]}]=hub-$(lower "${VILLAGE[$i]}")
+	VILLAGEOF[${ALIASES[$i]}]=${VILLAGE[$i]}
+	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "${ALIASES[$i]}" "${NAME[$i]}" \
+		"${ID[${ALIASES[$i]}]}" "$PORT"
+done
+for v in "${VILLAGES[@]}" tanete-riattang; do
+	h=hub-$(lower "$v")
+	start "$h" --hub
+	PORTOF[$h]=$PORT
+	ID[$h]=$(quiet "$h" id)
+	if [ "$h" = "$KEC" ]; then what="kecamatan hub (simpuld --hub)"; else what="kelurahan hub (simpuld --hub)"; fi
+	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "$h" "$what" "${ID[$h]}" "$PORT"
+done
+
+say "Each community creates its community key and imports its spreadsheets"
+note "Shown for ${ALIASES[0]}; the others do the same with their own files."
+for a in "${ALIASES[@]}"; do
+	if [ "$a" = "${ALIASES[0]}" ]; then
+		on "$a" community create "$a"
+		for c in households members cases groups; do
+			on "$a" import "$a" "$c" "$HERE/$a/$c.csv" --key-column id
+		done
+	else
+		quiet "$a" community create "$a" >/dev/null
+		for c in households members cases groups; do
+			quiet "$a" import "$a" "$c" "$HERE/$a/$c.csv" --key-column id >/dev/null
+		done
+		printf '   %-20s %3d households, %3d members, %2d welfare cases, %2d groups\n' "$a" \
+			"$(rows "$HERE/$a/households.csv")" "$(rows "$HERE/$a/members.csv")" \
+			"$(rows "$HERE/$a/cases.csv")" "$(rows "$HERE/$a/groups.csv")"
+	fi
+	CID[$a]=$(quiet "$a" --json community ls | sed -n 's/.*"id": "\([a-z2-7]*\)".*/\1/p')
+done
+
+say "Each community's admin defines two summaries: open cases per PMKS category, groups per kind"
+note "A definition is a signed record of the community: every device of it counts the same way."
+for a in "${ALIASES[@]}"; do
+	define=(summary define "$a" pmks --from cases --count-by kategori --categories "$HERE/pmks.txt"
+		--where status=aktif --period month)
+	groups=(summary define "$a" kelompok --from groups --count-by jenis --categories "$HERE/kelompok.txt"
+		--period month --k 3)
+	if [ "$a" = "${ALIASES[0]}" ]; then
+		on "$a" "${define[@]}"
+		on "$a" "${groups[@]}"
+	else
+		quiet "$a" "${define[@]}" >/dev/null
+		quiet "$a" "${groups[@]}" >/dev/null
+	fi
+done
+note "(the same for the other $((${#ALIASES[@]} - 1)) communities)"
+
+say "What would leave ${ALIASES[0]}: counts from 1 to 4 are hidden at the source, and enough others to keep them hidden"
+on "${ALIASES[0]}" summary show "${ALIASES[0]}" pmks
+
+say "Each community's admin consents to its kelurahan hub; nothing is published before that"
+for a in "${ALIASES[@]}"; do
+	for s in pmks kelompok; do
+		if [ "$a" = "${ALIASES[0]}" ]; then
+			on "$a" summary consent "$a" "$s" --to "${ID[${HUBOF[$a]}]}"
+		else
+			quiet "$a" summary consent "$a" "$s" --to "${ID[${HUBOF[$a]}]}" >/dev/null
+		fi
+	done
+done
+note "(the same for the other $((${#ALIASES[@]} - 1)) communities, each to the hub of its kelurahan)"
+
+say "Peers: each community node dials its kelurahan hub; each kelurahan hub dials the kecamatan hub"
+note "No policy is needed below a kelurahan hub: consents and summaries go to the hub they name, and nowhere else."
+note "Between hubs, community '*' means every community, those the hub will learn too."
+for a in "${ALIASES[@]}"; do
+	h=${HUBOF[$a]}
+	if [ "$a" = "${ALIASES[0]}" ]; then
+		on "$a" peer add "$h" "${ID[$h]}" "127.0.0.1:${PORTOF[$h]}"
+		on "$h" peer add "$a" "${ID[$a]}"
+	else
+		quiet "$a" peer add "$h" "${ID[$h]}" "127.0.0.1:${PORTOF[$h]}" >/dev/null
+		quiet "$h" peer add "$a" "${ID[$a]}" >/dev/null
+	fi
+done
+# Until hubs take policies with community '*' (being built), the kelurahan
+# hubs are the top: TOP_OF[community] is the hub where its summaries end.
+UPPER=1
+declare -A TOP_OF
+for v in "${VILLAGES[@]}"; do
+	h=hub-$(lower "$v")
+	if [ "$UPPER" = 1 ] && ! quiet "$h" peer add tanete-riattang "${ID[$KEC]}" \
+		"127.0.0.1:${PORTOF[$KEC]}" --offer '*/*:public' >/dev/null 2>&1; then
+		UPPER=0
+		note "(hubs above hubs are not built yet: simpul refused community '*'; the kelurahan hubs are the top)"
+	fi
+	[ "$UPPER" = 1 ] || continue
+	if [ "$v" = "${VILLAGES[0]}" ]; then
+		printf '%s[%s]$ simpul peer add tanete-riattang %s 127.0.0.1:%s --offer '\''*/*:public'\''%s\n' \
+			"$D" "$h" "${ID[$KEC]}" "${PORTOF[$KEC]}" "$N"
+		on "$KEC" peer add "$(lower "$v")" "${ID[$h]}" --want '*/*:public'
+	else
+		quiet "$KEC" peer add "$(lower "$v")" "${ID[$h]}" --want '*/*:public' >/dev/null
+	fi
+done
+for a in "${ALIASES[@]}"; do
+	if [ "$UPPER" = 1 ]; then TOP_OF[$a]=$KEC; else TOP_OF[$a]=${HUBOF[$a]}; fi
+done
+note "(the same for the other communities and kelurahan hubs)"
+
+# The alias hub $1 gave community id $2 when it learnt it ("" if it has not).
+alias_at() { quiet "$1" --json community ls | tr -d '\n ' | sed 's/},{/}\n{/g' |
+	sed -n "s/.*\"id\":\"$2\",\"alias\":\"\([^\"]*\)\".*/\1/p"; }
+# Whether the top hub holds community $1's summary $2 of this period.
+top_has() {
+	local top=${TOP_OF[$1]} at
+	at=$(alias_at "$top" "${CID[$1]}")
+	[ -n "$at" ] && quiet "$top" get "$at" ".summary.${ID[${HUBOF[$1]}]}" "$2/$PERIOD" >/dev/null 2>&1
+}
+# Whether the top holds the summaries of exactly the communities named, and they check out.
+top_holds() {
+	local a s want
+	for a in "${ALIASES[@]}"; do
+		want=0
+		case " $* " in *" $a "*) want=1 ;; esac
+		for s in pmks kelompok; do
+			if top_has "$a" "$s"; then [ "$want" = 1 ] || return 1; else [ "$want" = 0 ] || return 1; fi
+		done
+	done
+	! has_command "report --verify" || quiet "$KEC" report --verify
+}
+# The kecamatan hub's report; until `simpul report` is built, what the top hubs hold.
+report() {
+	local a at
+	if has_command report; then
+		on "$KEC" report pmks
+		return
+	fi
+	note "(simpul report is not built yet: the summaries the top hubs hold, by simpul ls)"
+	for a in "${ALIASES[@]}"; do
+		at=$(alias_at "${TOP_OF[$a]}" "${CID[$a]}")
+		printf '   %-18s %-20s %s\n' "$a" "${TOP_OF[$a]}" "$(quiet "${TOP_OF[$a]}" ls "$at" \
+			".summary.${ID[${HUBOF[$a]}]}" | awk 'NR > 1 { printf "%s ", $1 }')"
+	done
+}
+# open_cases ALIAS...: the open cases in their spreadsheets (status, the 6th field, is before any quoted one).
+open_cases() {
+	local a
+	for a in "$@"; do cat "$HERE/$a/cases.csv"; done | awk -F '[;,]' '$6 == "aktif"' | wc -l
+}
+
+say "The summaries travel up: community nodes -> kelurahan hubs -> kecamatan hub"
+wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communities" top_holds "${ALIASES[@]}"
+
+say "The kecamatan hub's report for $PERIOD: open cases per PMKS category, one column per community"
+note "A hub knows each community by the first characters of its id:"
+for a in "${ALIASES[@]}"; do
+	printf '   %-14s %s (%s)\n' "$(alias_at "${TOP_OF[$a]}" "${CID[$a]}")" "$a" "${VILLAGEOF[$a]}"
+done
+note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
+report
+
+FIRST=${ALIASES[0]}
+say "What the kecamatan hub holds of $FIRST: its charter, consents and summaries; no household, member or case"
+on "${TOP_OF[$FIRST]}" ls "$(alias_at "${TOP_OF[$FIRST]}" "${CID[$FIRST]}")"
+
+say "$LEAVER withdraws its consent"
+for s in pmks kelompok; do
+	on "$LEAVER" summary withdraw "$LEAVER" "$s" --to "${ID[${HUBOF[$LEAVER]}]}"
+done
+STAYING=()
+for a in "${ALIASES[@]}"; do [ "$a" = "$LEAVER" ] || STAYING+=("$a"); done
+wait_until "its summaries are gone from the kecamatan hub" top_holds "${STAYING[@]}"
+
+say "The report again: $LEAVER's column is gone"
+note "The other communities' spreadsheets hold $(open_cases "${STAYING[@]}") open cases."
+report
+
+say "Every figure checked back to the communities' signatures"
+if has_command "report --verify"; then
+	on "$KEC" report --verify
+else
+	note "(simpul report --verify is not built yet)"
+fi
+
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+PIDS=()
+say "Done: every daemon stopped"
+[ "$KEEP" = 0 ] || note "Data directories and logs kept in $TOP"
