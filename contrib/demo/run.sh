@@ -82,6 +82,8 @@ on() {
 }
 # quiet NODE ARGS...: the same, unseen.
 quiet() { local n=$1; shift; "$SIMPUL" --data "$TOP/$n" "$@"; }
+# step NODE ARGS...: on, for the first of a loop (SHOW=1); quiet, without output, for the others.
+step() { if [ "$SHOW" = 1 ]; then on "$@"; else quiet "$@" >/dev/null; fi; }
 has_command() { "$SIMPUL" --help 2>&1 | grep -q "^  $1"; }
 
 # start NODE [--hub]: a daemon of its own on a free loopback port; sets PORT.
@@ -156,19 +158,17 @@ for v in "${VILLAGES[@]}" tanete-riattang; do
 	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "$h" "$what" "${ID[$h]}" "$PORT"
 done
 
+FIRST=${ALIASES[0]}
 say "Each community creates its community key and imports its spreadsheets"
-note "Shown for ${ALIASES[0]}; the others do the same with their own files."
+note "Shown for $FIRST; the others do the same with their own files."
 for a in "${ALIASES[@]}"; do
-	if [ "$a" = "${ALIASES[0]}" ]; then
-		on "$a" community create "$a"
-		for c in households members cases groups; do
-			on "$a" import "$a" "$c" "$HERE/$a/$c.csv" --key-column id
-		done
-	else
-		quiet "$a" community create "$a" >/dev/null
-		for c in households members cases groups; do
-			quiet "$a" import "$a" "$c" "$HERE/$a/$c.csv" --key-column id >/dev/null
-		done
+	SHOW=0
+	[ "$a" != "$FIRST" ] || SHOW=1
+	step "$a" community create "$a"
+	for c in households members cases groups; do
+		step "$a" import "$a" "$c" "$HERE/$a/$c.csv" --key-column id
+	done
+	if [ "$SHOW" = 0 ]; then
 		printf '   %-20s %3d households, %3d members, %2d welfare cases, %2d groups\n' "$a" \
 			"$(rows "$HERE/$a/households.csv")" "$(rows "$HERE/$a/members.csv")" \
 			"$(rows "$HERE/$a/cases.csv")" "$(rows "$HERE/$a/groups.csv")"
@@ -179,31 +179,24 @@ done
 say "Each community's admin defines two summaries: open cases per PMKS category, groups per kind"
 note "A definition is a signed record of the community: every device of it counts the same way."
 for a in "${ALIASES[@]}"; do
-	define=(summary define "$a" pmks --from cases --count-by kategori --categories "$HERE/pmks.txt"
-		--where status=aktif --period month)
-	groups=(summary define "$a" kelompok --from groups --count-by jenis --categories "$HERE/kelompok.txt"
-		--period month --k 3)
-	if [ "$a" = "${ALIASES[0]}" ]; then
-		on "$a" "${define[@]}"
-		on "$a" "${groups[@]}"
-	else
-		quiet "$a" "${define[@]}" >/dev/null
-		quiet "$a" "${groups[@]}" >/dev/null
-	fi
+	SHOW=0
+	[ "$a" != "$FIRST" ] || SHOW=1
+	step "$a" summary define "$a" pmks --from cases --count-by kategori --categories "$HERE/pmks.txt" \
+		--where status=aktif --period month
+	step "$a" summary define "$a" kelompok --from groups --count-by jenis \
+		--categories "$HERE/kelompok.txt" --period month --k 3
 done
 note "(the same for the other $((${#ALIASES[@]} - 1)) communities)"
 
-say "What would leave ${ALIASES[0]}: counts from 1 to 4 are hidden at the source, and enough others to keep them hidden"
-on "${ALIASES[0]}" summary show "${ALIASES[0]}" pmks
+say "What would leave $FIRST: counts from 1 to 4 are hidden at the source, and enough others to keep them hidden"
+on "$FIRST" summary show "$FIRST" pmks
 
 say "Each community's admin consents to its kelurahan hub; nothing is published before that"
 for a in "${ALIASES[@]}"; do
+	SHOW=0
+	[ "$a" != "$FIRST" ] || SHOW=1
 	for s in pmks kelompok; do
-		if [ "$a" = "${ALIASES[0]}" ]; then
-			on "$a" summary consent "$a" "$s" --to "${ID[${HUBOF[$a]}]}"
-		else
-			quiet "$a" summary consent "$a" "$s" --to "${ID[${HUBOF[$a]}]}" >/dev/null
-		fi
+		step "$a" summary consent "$a" "$s" --to "${ID[${HUBOF[$a]}]}"
 	done
 done
 note "(the same for the other $((${#ALIASES[@]} - 1)) communities, each to the hub of its kelurahan)"
@@ -212,34 +205,27 @@ say "Peers: each community node dials its kelurahan hub; each kelurahan hub dial
 note "No policy is needed below a kelurahan hub: consents and summaries go to the hub they name, and nowhere else."
 note "Between hubs, community '*' means every community, those the hub will learn too."
 for a in "${ALIASES[@]}"; do
+	SHOW=0
+	[ "$a" != "$FIRST" ] || SHOW=1
 	h=${HUBOF[$a]}
-	if [ "$a" = "${ALIASES[0]}" ]; then
-		on "$a" peer add "$h" "${ID[$h]}" "127.0.0.1:${PORTOF[$h]}"
-		on "$h" peer add "$a" "${ID[$a]}"
-	else
-		quiet "$a" peer add "$h" "${ID[$h]}" "127.0.0.1:${PORTOF[$h]}" >/dev/null
-		quiet "$h" peer add "$a" "${ID[$a]}" >/dev/null
-	fi
+	step "$a" peer add "$h" "${ID[$h]}" "127.0.0.1:${PORTOF[$h]}"
+	step "$h" peer add "$a" "${ID[$a]}"
 done
 # Until hubs take policies with community '*' (being built), the kelurahan
 # hubs are the top: TOP_OF[community] is the hub where its summaries end.
 UPPER=1
 declare -A TOP_OF
 for v in "${VILLAGES[@]}"; do
+	SHOW=0
+	[ "$v" != "${VILLAGES[0]}" ] || SHOW=1
 	h=hub-$(lower "$v")
-	if [ "$UPPER" = 1 ] && ! quiet "$h" peer add tanete-riattang "${ID[$KEC]}" \
-		"127.0.0.1:${PORTOF[$KEC]}" --offer '*/*:public' >/dev/null 2>&1; then
+	if [ "$UPPER" = 1 ] && ! step "$h" peer add tanete-riattang "${ID[$KEC]}" \
+		"127.0.0.1:${PORTOF[$KEC]}" --offer '*/*:public'; then
 		UPPER=0
-		note "(hubs above hubs are not built yet: simpul refused community '*'; the kelurahan hubs are the top)"
+		note "(hubs above hubs are not built yet: the kelurahan hubs are the top)"
 	fi
 	[ "$UPPER" = 1 ] || continue
-	if [ "$v" = "${VILLAGES[0]}" ]; then
-		printf '%s[%s]$ simpul peer add tanete-riattang %s 127.0.0.1:%s --offer '\''*/*:public'\''%s\n' \
-			"$D" "$h" "${ID[$KEC]}" "${PORTOF[$KEC]}" "$N"
-		on "$KEC" peer add "$(lower "$v")" "${ID[$h]}" --want '*/*:public'
-	else
-		quiet "$KEC" peer add "$(lower "$v")" "${ID[$h]}" --want '*/*:public' >/dev/null
-	fi
+	step "$KEC" peer add "$(lower "$v")" "${ID[$h]}" --want '*/*:public'
 done
 for a in "${ALIASES[@]}"; do
 	if [ "$UPPER" = 1 ]; then TOP_OF[$a]=$KEC; else TOP_OF[$a]=${HUBOF[$a]}; fi
@@ -298,7 +284,6 @@ done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
 
-FIRST=${ALIASES[0]}
 say "What the kecamatan hub holds of $FIRST: its charter, consents and summaries; no household, member or case"
 on "${TOP_OF[$FIRST]}" ls "$(alias_at "${TOP_OF[$FIRST]}" "${CID[$FIRST]}")"
 
