@@ -284,6 +284,11 @@ done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
 
+if has_command report; then
+	say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
+	on "$KEC" report kelompok --by hub
+fi
+
 say "What the kecamatan hub holds of $FIRST: its charter, consents and summaries; no household, member or case"
 on "${TOP_OF[$FIRST]}" ls "$(alias_at "${TOP_OF[$FIRST]}" "${CID[$FIRST]}")"
 
