@@ -211,60 +211,47 @@ for a in "${ALIASES[@]}"; do
 	step "$a" peer add "$h" "${ID[$h]}" "127.0.0.1:${PORTOF[$h]}"
 	step "$h" peer add "$a" "${ID[$a]}"
 done
-# Until hubs take policies with community '*' (being built), the kelurahan
-# hubs are the top: TOP_OF[community] is the hub where its summaries end.
-UPPER=1
-declare -A TOP_OF
 for v in "${VILLAGES[@]}"; do
 	SHOW=0
 	[ "$v" != "${VILLAGES[0]}" ] || SHOW=1
 	h=hub-$(lower "$v")
-	if [ "$UPPER" = 1 ] && ! step "$h" peer add tanete-riattang "${ID[$KEC]}" \
-		"127.0.0.1:${PORTOF[$KEC]}" --offer '*/*:public'; then
-		UPPER=0
-		note "(hubs above hubs are not built yet: the kelurahan hubs are the top)"
-	fi
-	[ "$UPPER" = 1 ] || continue
+	step "$h" peer add tanete-riattang "${ID[$KEC]}" "127.0.0.1:${PORTOF[$KEC]}" --offer '*/*:public'
 	step "$KEC" peer add "$(lower "$v")" "${ID[$h]}" --want '*/*:public'
-done
-for a in "${ALIASES[@]}"; do
-	if [ "$UPPER" = 1 ]; then TOP_OF[$a]=$KEC; else TOP_OF[$a]=${HUBOF[$a]}; fi
 done
 note "(the same for the other communities and kelurahan hubs)"
 
-# The alias hub $1 gave community id $2 when it learnt it ("" if it has not).
-alias_at() { quiet "$1" --json community ls | tr -d '\n ' | sed 's/},{/}\n{/g' |
-	sed -n "s/.*\"id\":\"$2\",\"alias\":\"\([^\"]*\)\".*/\1/p"; }
-# Whether the top hub holds community $1's summary $2 of this period.
-top_has() {
-	local top=${TOP_OF[$1]} at
-	at=$(alias_at "$top" "${CID[$1]}")
-	[ -n "$at" ] && quiet "$top" get "$at" ".summary.${ID[${HUBOF[$1]}]}" "$2/$PERIOD" >/dev/null 2>&1
+# The alias the kecamatan hub gave community $1 when it learnt it ("" if it has not).
+at_kec() { quiet "$KEC" --json community ls | tr -d '\n ' | sed 's/},{/}\n{/g' |
+	sed -n "s/.*\"id\":\"${CID[$1]}\",\"alias\":\"\([^\"]*\)\".*/\1/p"; }
+# Whether the kecamatan hub holds community $1's summary $2 of this period.
+kec_has() {
+	local at
+	at=$(at_kec "$1")
+	[ -n "$at" ] && quiet "$KEC" get "$at" ".summary.${ID[${HUBOF[$1]}]}" "$2/$PERIOD" >/dev/null 2>&1
 }
-# Whether the top holds the summaries of exactly the communities named, and they check out.
-top_holds() {
+# Whether the kecamatan hub holds the summaries of exactly the communities named, and they check out.
+kec_holds() {
 	local a s want
 	for a in "${ALIASES[@]}"; do
 		want=0
 		case " $* " in *" $a "*) want=1 ;; esac
 		for s in pmks kelompok; do
-			if top_has "$a" "$s"; then [ "$want" = 1 ] || return 1; else [ "$want" = 0 ] || return 1; fi
+			if kec_has "$a" "$s"; then [ "$want" = 1 ] || return 1; else [ "$want" = 0 ] || return 1; fi
 		done
 	done
 	! has_command "report --verify" || quiet "$KEC" report --verify
 }
-# The kecamatan hub's report; until `simpul report` is built, what the top hubs hold.
+# The kecamatan hub's report; until `simpul report` is built, what the hub holds.
 report() {
-	local a at
+	local a
 	if has_command report; then
 		on "$KEC" report pmks
 		return
 	fi
-	note "(simpul report is not built yet: the summaries the top hubs hold, by simpul ls)"
+	note "(simpul report is not built yet: the summaries the hub holds, by simpul ls)"
 	for a in "${ALIASES[@]}"; do
-		at=$(alias_at "${TOP_OF[$a]}" "${CID[$a]}")
-		printf '   %-18s %-20s %s\n' "$a" "${TOP_OF[$a]}" "$(quiet "${TOP_OF[$a]}" ls "$at" \
-			".summary.${ID[${HUBOF[$a]}]}" | awk 'NR > 1 { printf "%s ", $1 }')"
+		printf '   %-18s %s\n' "$a" "$(quiet "$KEC" ls "$(at_kec "$a")" ".summary.${ID[${HUBOF[$a]}]}" |
+			awk 'NR > 1 { printf "%s ", $1 }')"
 	done
 }
 # open_cases ALIAS...: the open cases in their spreadsheets (status, the 6th field, is before any quoted one).
@@ -274,12 +261,12 @@ open_cases() {
 }
 
 say "The summaries travel up: community nodes -> kelurahan hubs -> kecamatan hub"
-wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communities" top_holds "${ALIASES[@]}"
+wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communities" kec_holds "${ALIASES[@]}"
 
 say "The kecamatan hub's report for $PERIOD: open cases per PMKS category, one column per community"
 note "A hub knows each community by the first characters of its id:"
 for a in "${ALIASES[@]}"; do
-	printf '   %-14s %s (%s)\n' "$(alias_at "${TOP_OF[$a]}" "${CID[$a]}")" "$a" "${VILLAGEOF[$a]}"
+	printf '   %-14s %s (%s)\n' "$(at_kec "$a")" "$a" "${VILLAGEOF[$a]}"
 done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
@@ -290,7 +277,7 @@ if has_command report; then
 fi
 
 say "What the kecamatan hub holds of $FIRST: its charter, consents and summaries; no household, member or case"
-on "${TOP_OF[$FIRST]}" ls "$(alias_at "${TOP_OF[$FIRST]}" "${CID[$FIRST]}")"
+on "$KEC" ls "$(at_kec "$FIRST")"
 
 say "$LEAVER withdraws its consent"
 for s in pmks kelompok; do
@@ -298,7 +285,7 @@ for s in pmks kelompok; do
 done
 STAYING=()
 for a in "${ALIASES[@]}"; do [ "$a" = "$LEAVER" ] || STAYING+=("$a"); done
-wait_until "its summaries are gone from the kecamatan hub" top_holds "${STAYING[@]}"
+wait_until "its summaries are gone from the kecamatan hub" kec_holds "${STAYING[@]}"
 
 say "The report again: $LEAVER's column is gone"
 note "The other communities' spreadsheets hold $(open_cases "${STAYING[@]}") open cases."
