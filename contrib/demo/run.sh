@@ -244,7 +244,7 @@ kec_holds() {
 # The kecamatan hub's report; until `simpul report` is built, what the hub holds.
 report() {
 	local a
-	if has_command report; then
+	if has_command "report NAME"; then
 		on "$KEC" report pmks
 		return
 	fi
@@ -271,7 +271,7 @@ done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
 
-if has_command report; then
+if has_command "report NAME"; then
 	say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
 	on "$KEC" report kelompok --by hub
 fi

@@ -2,7 +2,7 @@
 # The README's first command (contrib/demo.sh runs contrib/demo/run.sh
 # after building): the whole federation on real daemons, in a directory
 # kept for a look afterwards. Checked against the demo's spreadsheets,
-# counted here independently (tests/tools/check_demo_summary.py): every
+# counted here independently (tests/tools/check_demo.py): every
 # summary the hubs hold gives each category's true count or a range that
 # holds it, and never a count from 1 to k-1; the community that withdrew
 # is gone; no hub holds a household, member or case. The data is what
@@ -15,7 +15,7 @@ REPORT=0   # simpul report
 VERIFY=0   # simpul report --verify
 
 DATA=$SP_SRC/contrib/demo
-CHECK=$SP_SRC/tests/tools/check_demo_summary.py
+CHECK=$SP_SRC/tests/tools/check_demo.py
 sp() { local dir=$1; shift; "$SIMPUL" --data "$dir" "$@"; }
 rows() { echo $(($(grep -c . "$1") - 1)); }
 
@@ -116,7 +116,7 @@ summary_check() {
 	at=$(alias_at "$hub" "${CID[$a]}")
 	vid=$(sp "${VHUB[$a]}" id)
 	sp "$hub" --json get "$at" ".summary.$vid" "$name/$PERIOD" >"$SP_TMP/s.json" 2>&1
-	out=$(python3 "$CHECK" "$SP_TMP/s.json" "$@" 2>&1)
+	out=$(python3 "$CHECK" summary "$SP_TMP/s.json" "$@" 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		pass "${hub##*/}: $a's $name ($out)"
@@ -149,6 +149,24 @@ for a in "${STAYING[@]}"; do summary_checks "${VHUB[$a]}" "$a"; done
 check "$LEAVER is gone from its kelurahan hub" gone "${VHUB[$LEAVER]}" "$LEAVER"
 for a in "${STAYING[@]}"; do summary_checks "$KEC" "$a"; done
 check "$LEAVER is gone from the kecamatan hub" gone "$KEC" "$LEAVER"
+# report_check NAME K FIELD CATEGORIES WHERE|- FILE: the kecamatan hub's
+# report of NAME (csv) against the staying communities' spreadsheets.
+report_check() {
+	local name=$1 k=$2 field=$3 categories=$4 where=$5 file=$6 a out rc
+	local columns=()
+	for a in "${STAYING[@]}"; do columns+=("${CID[$a]}=$DATA/$a/$file"); done
+	sp "$KEC" report "$name" --period "$PERIOD" --format csv >"$SP_TMP/report.csv" 2>&1
+	out=$(python3 "$CHECK" report "$SP_TMP/report.csv" "$k" "$field" "$categories" "$where" "${columns[@]}" 2>&1)
+	rc=$?
+	check "the kecamatan hub's report of $name: $(echo $out)" test "$rc" -eq 0
+}
+if [ "$REPORT" = 1 ]; then
+	report_check pmks 5 kategori "$DATA/pmks.txt" status=aktif cases.csv
+	report_check kelompok 3 jenis "$DATA/kelompok.txt" - groups.csv
+fi
+if [ "$VERIFY" = 1 ]; then
+	expect_exit 0 "report --verify at the kecamatan hub" sp "$KEC" report --verify
+fi
 check "some counts are hidden ($HIDDEN), most are not ($PUBLISHED published, not 0)" \
 	test "$HIDDEN" -gt 0 -a "$PUBLISHED" -gt "$HIDDEN"
 # The demo's daemons ran outside lib.sh's directory: their logs are read here.
