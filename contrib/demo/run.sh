@@ -86,19 +86,26 @@ quiet() { local n=$1; shift; "$SIMPUL" --data "$TOP/$n" "$@"; }
 step() { if [ "$SHOW" = 1 ]; then on "$@"; else quiet "$@" >/dev/null; fi; }
 has_command() { "$SIMPUL" --help 2>&1 | grep -q "^  $1"; }
 
-# start NODE [--hub]: a daemon of its own on a free loopback port; sets PORT.
-start() {
-	local n=$1 i
+# launch NODE [--hub]: a new data directory and its daemon, on a free loopback port.
+launch() {
+	local n=$1
 	shift
-	quiet "$n" init >/dev/null
-	"$SIMPULD" --data "$TOP/$n" --listen 127.0.0.1:0 "$@" 2>"$TOP/$n.log" &
+	(quiet "$n" init >/dev/null && exec "$SIMPULD" --data "$TOP/$n" --listen 127.0.0.1:0 "$@") \
+		2>"$TOP/$n.log" &
 	PIDS+=($!)
+	PIDOF[$n]=$!
+}
+# ready NODE: waits until NODE's daemon answers; sets PORTOF[NODE] and ID[NODE].
+ready() {
+	local n=$1 i port
 	for i in $(seq 1 100); do
-		if PORT=$(quiet "$n" --json status 2>/dev/null | sed -n 's/.*"listen": "[^"]*:\([0-9]*\)".*/\1/p') &&
-			[ -n "$PORT" ]; then
+		if port=$(quiet "$n" --json status 2>/dev/null | sed -n 's/.*"listen": "[^"]*:\([0-9]*\)".*/\1/p') &&
+			[ -n "$port" ]; then
+			PORTOF[$n]=$port
+			ID[$n]=$(quiet "$n" id)
 			return 0
 		fi
-		kill -0 "${PIDS[-1]}" 2>/dev/null || die "simpuld $n stopped at start"
+		kill -0 "${PIDOF[$n]}" 2>/dev/null || die "simpuld $n stopped at start"
 		sleep 0.1
 	done
 	die "simpuld $n did not answer within 10 s"
@@ -136,26 +143,25 @@ done
 KEC=hub-tanete-riattang
 LEAVER=watampone-arisan     # the community that withdraws
 PERIOD=$(date -u +%Y-%m)    # summaries are per month, in UTC
-declare -A ID CID PORTOF HUBOF VILLAGEOF
+declare -A ID CID PIDOF PORTOF HUBOF VILLAGEOF
+HUBS=()
+for v in "${VILLAGES[@]}" tanete-riattang; do HUBS+=("hub-$(lower "$v")"); done
 
 say "Tanete Riattang, Bone: ${#ALIASES[@]} communities in ${#VILLAGES[@]} kelurahan, a hub for each kelurahan, one for the kecamatan"
 note "Every node below is a separate simpuld on this machine, with its own data directory and keys."
+for a in "${ALIASES[@]}"; do launch "$a"; done
+for h in "${HUBS[@]}"; do launch "$h" --hub; done
 for i in "${!ALIASES[@]}"; do
-	start "${ALIASES[$i]}"
-	PORTOF[${ALIASES[$i]}]=$PORT
-	ID[${ALIASES[$i]}]=$(quiet "${ALIASES[$i]}" id)
-	HUBOF[${ALIASES[$i]}]=hub-$(lower "${VILLAGE[$i]}")
-	VILLAGEOF[${ALIASES[$i]}]=${VILLAGE[$i]}
-	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "${ALIASES[$i]}" "${NAME[$i]}" \
-		"${ID[${ALIASES[$i]}]}" "$PORT"
+	a=${ALIASES[$i]}
+	ready "$a"
+	HUBOF[$a]=hub-$(lower "${VILLAGE[$i]}")
+	VILLAGEOF[$a]=${VILLAGE[$i]}
+	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "$a" "${NAME[$i]}" "${ID[$a]}" "${PORTOF[$a]}"
 done
-for v in "${VILLAGES[@]}" tanete-riattang; do
-	h=hub-$(lower "$v")
-	start "$h" --hub
-	PORTOF[$h]=$PORT
-	ID[$h]=$(quiet "$h" id)
+for h in "${HUBS[@]}"; do
+	ready "$h"
 	if [ "$h" = "$KEC" ]; then what="kecamatan hub (simpuld --hub)"; else what="kelurahan hub (simpuld --hub)"; fi
-	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "$h" "$what" "${ID[$h]}" "$PORT"
+	printf '   %-20s %-36s node %.12s...  127.0.0.1:%s\n' "$h" "$what" "${ID[$h]}" "${PORTOF[$h]}"
 done
 
 FIRST=${ALIASES[0]}
@@ -220,24 +226,32 @@ for v in "${VILLAGES[@]}"; do
 done
 note "(the same for the other communities and kelurahan hubs)"
 
-# The alias the kecamatan hub gave community $1 when it learnt it ("" if it has not).
-at_kec() { quiet "$KEC" --json community ls | tr -d '\n ' | sed 's/},{/}\n{/g' |
-	sed -n "s/.*\"id\":\"${CID[$1]}\",\"alias\":\"\([^\"]*\)\".*/\1/p"; }
-# Whether the kecamatan hub holds community $1's summary $2 of this period.
-kec_has() {
-	local at
-	at=$(at_kec "$1")
-	[ -n "$at" ] && quiet "$KEC" get "$at" ".summary.${ID[${HUBOF[$1]}]}" "$2/$PERIOD" >/dev/null 2>&1
-}
-# Whether the kecamatan hub holds the summaries of exactly the communities named, and they check out.
-kec_holds() {
-	local a s want
+# learnt: AT[community] = the alias the kecamatan hub gave it when it learnt it ("" before).
+declare -A AT
+learnt() {
+	local a list
+	list=$(quiet "$KEC" --json community ls | tr -d '\n ' | sed 's/},{/}\n{/g')
 	for a in "${ALIASES[@]}"; do
-		want=0
-		case " $* " in *" $a "*) want=1 ;; esac
-		for s in pmks kelompok; do
-			if kec_has "$a" "$s"; then [ "$want" = 1 ] || return 1; else [ "$want" = 0 ] || return 1; fi
-		done
+		AT[$a]=$(printf '%s\n' "$list" | sed -n "s/.*\"id\":\"${CID[$a]}\",\"alias\":\"\([^\"]*\)\".*/\1/p")
+	done
+}
+# kec_keys COMMUNITY: the keys of the community's summaries the kecamatan hub holds, on a line.
+kec_keys() {
+	[ -n "${AT[$1]}" ] || return 0
+	quiet "$KEC" ls "${AT[$1]}" ".summary.${ID[${HUBOF[$1]}]}" | awk 'NR > 1 { printf "%s ", $1 }'
+}
+# Whether the kecamatan hub holds this period's summaries of exactly the communities named, and they check out.
+kec_holds() {
+	local a keys both
+	learnt
+	for a in "${ALIASES[@]}"; do
+		keys=" $(kec_keys "$a")"
+		both=0
+		case "$keys" in *" pmks/$PERIOD "*) case "$keys" in *" kelompok/$PERIOD "*) both=1 ;; esac ;; esac
+		case " $* " in
+		*" $a "*) [ "$both" = 1 ] || return 1 ;;
+		*) [ "$keys" = " " ] || return 1 ;;
+		esac
 	done
 	! has_command "report --verify" || quiet "$KEC" report --verify
 }
@@ -249,10 +263,7 @@ report() {
 		return
 	fi
 	note "(simpul report is not built yet: the summaries the hub holds, by simpul ls)"
-	for a in "${ALIASES[@]}"; do
-		printf '   %-18s %s\n' "$a" "$(quiet "$KEC" ls "$(at_kec "$a")" ".summary.${ID[${HUBOF[$a]}]}" |
-			awk 'NR > 1 { printf "%s ", $1 }')"
-	done
+	for a in "${ALIASES[@]}"; do printf '   %-18s %s\n' "$a" "$(kec_keys "$a")"; done
 }
 # open_cases ALIAS...: the open cases in their spreadsheets (status, the 6th field, is before any quoted one).
 open_cases() {
@@ -266,7 +277,7 @@ wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communit
 say "The kecamatan hub's report for $PERIOD: open cases per PMKS category, one column per community"
 note "A hub knows each community by the first characters of its id:"
 for a in "${ALIASES[@]}"; do
-	printf '   %-14s %s (%s)\n' "$(at_kec "$a")" "$a" "${VILLAGEOF[$a]}"
+	printf '   %-14s %s (%s)\n' "${AT[$a]}" "$a" "${VILLAGEOF[$a]}"
 done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
@@ -277,7 +288,7 @@ if has_command "report NAME"; then
 fi
 
 say "What the kecamatan hub holds of $FIRST: its charter, consents and summaries; no household, member or case"
-on "$KEC" ls "$(at_kec "$FIRST")"
+on "$KEC" ls "${AT[$FIRST]}"
 
 say "$LEAVER withdraws its consent"
 for s in pmks kelompok; do
