@@ -149,7 +149,7 @@ for v in "${VILLAGES[@]}" tanete-riattang; do HUBS+=("hub-$(lower "$v")"); done
 
 say "Tanete Riattang, Bone: ${#ALIASES[@]} communities in ${#VILLAGES[@]} kelurahan, a hub for each kelurahan, one for the kecamatan"
 note "Every node below is a separate simpuld on this machine, with its own data directory and keys."
-for a in "${ALIASES[@]}"; do launch "$a"; done
+for a in "${ALIASES[@]}"; do launch "$a" --heartbeat-interval 2; done
 for h in "${HUBS[@]}"; do launch "$h" --hub; done
 for i in "${!ALIASES[@]}"; do
 	a=${ALIASES[$i]}
@@ -255,6 +255,14 @@ kec_holds() {
 	done
 	! has_command "report --verify" || quiet "$KEC" report --verify
 }
+# Whether the kecamatan hub has a heartbeat from every community.
+kec_heartbeats() {
+	local health a
+	health=$(quiet "$KEC" report health --format json)
+	for a in "${ALIASES[@]}"; do
+		printf '%s\n' "$health" | grep "\"community\":\"${CID[$a]}\"" | grep -q '"heartbeats":\[{' || return 1
+	done
+}
 # The kecamatan hub's report; until `simpul report` is built, what the hub holds.
 report() {
 	local a
@@ -273,6 +281,7 @@ open_cases() {
 
 say "The summaries travel up: community nodes -> kelurahan hubs -> kecamatan hub"
 wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communities" kec_holds "${ALIASES[@]}"
+wait_until "it has a heartbeat from each of them" kec_heartbeats
 
 say "The kecamatan hub's report for $PERIOD: open cases per PMKS category, one column per community"
 note "A hub knows each community by the first characters of its id:"
@@ -286,6 +295,10 @@ if has_command "report NAME"; then
 	say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
 	on "$KEC" report kelompok --by hub
 fi
+
+say "Health without data: every community's nodes, their last heartbeat and sync, as the kecamatan hub sees them"
+note "(community nodes write a heartbeat every 2 s in this demo; every 5 minutes by default)"
+on "$KEC" report health
 
 say "What the kecamatan hub holds of $FIRST: its charter, consents and summaries; no household, member or case"
 on "$KEC" ls "${AT[$FIRST]}"

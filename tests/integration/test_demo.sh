@@ -71,6 +71,9 @@ LEFT=$(cd "$DATA" && open_cases "${STAYING[@]/%//cases.csv}")
 check "the demo gives the open cases in all ($ALL)" contains "$OUTPUT" "hold $ALL open cases in all"
 check "and those after the withdrawal ($LEFT)" contains "$OUTPUT" "hold $LEFT open cases."
 check "the demo withdraws $LEAVER's consents" contains "$OUTPUT" "$LEAVER kelompok: consent withdrawn"
+HEALTH=$(printf '%s\n' "$OUTPUT" | sed -n '/^== Health without data/,/^== /p')
+check "the kecamatan hub's health shows a heartbeat of each community" \
+	test "$(printf '%s\n' "$HEALTH" | grep -c ' node .* heartbeat 20')" -eq "${#ALIASES[@]}"
 PERIOD=$(printf '%s\n' "$OUTPUT" | sed -n 's/.* report for \([0-9-]*\):.*/\1/p' | head -n 1)
 check "the demo names the period ($PERIOD)" matches "$PERIOD" '^[0-9]{4}-[0-9]{2}$'
 # A part not built yet is said so, and one built is used.
