@@ -291,7 +291,8 @@ done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
 
-if has_command "report NAME"; then
+# --by hub reads the hubs' aggregates, which come with report --verify.
+if has_command "report NAME" && has_command "report --verify"; then
 	say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
 	on "$KEC" report kelompok --by hub
 fi

@@ -83,7 +83,7 @@ check "verify: used if built (VERIFY=$VERIFY)" says "simpul report --verify is n
 if [ "$REPORT" = 1 ]; then
 	# The report is printed twice: the leaver's column (under the alias the hub gave it) only the first time.
 	AT=$(printf '%s\n' "$OUTPUT" | sed -n "s/^ *\([a-z2-7]*\) *$LEAVER (.*/\1/p")
-	BEFORE=$(printf '%s\n' "$OUTPUT" | sed -n '/report for/,/withdraws its consent/p' | grep -c "$AT")
+	BEFORE=$(printf '%s\n' "$OUTPUT" | sed -n '/report for/,/^== Health/p' | grep -c "$AT")
 	AFTER=$(printf '%s\n' "$OUTPUT" | sed -n '/column is gone/,/checked back/p' | grep -c "$AT")
 	check "the first report has $LEAVER's column" test "$BEFORE" -gt 1
 	check "the second has not" test "$AFTER" -eq 0
