@@ -240,9 +240,27 @@ kec_keys() {
 	[ -n "${AT[$1]}" ] || return 0
 	quiet "$KEC" ls "${AT[$1]}" ".summary.${ID[${HUBOF[$1]}]}" | awk 'NR > 1 { printf "%s ", $1 }'
 }
-# Whether the kecamatan hub holds this period's summaries of exactly the communities named, and they check out.
+# kec_total NAME: "published suppressed lo hi" of the kecamatan hub's aggregate of NAME in all.
+kec_total() {
+	quiet "$KEC" --json get hub .aggregate "$1/$PERIOD" 2>/dev/null | tr -d '\n ' |
+		sed -n 's/.*"totals":{"all":\[\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9a-z]*\)\].*/\1 \2 \3 \4/p'
+}
+# open_cases ALIAS...: the open cases in their spreadsheets (status, the 6th field, is before any quoted one).
+open_cases() {
+	local a
+	for a in "$@"; do cat "$HERE/$a/cases.csv"; done | awk -F '[;,]' '$6 == "aktif"' | wc -l
+}
+# groups_of ALIAS...: the groups in their directories.
+groups_of() {
+	local a n=0
+	for a in "$@"; do n=$((n + $(rows "$HERE/$a/groups.csv"))); done
+	echo "$n"
+}
+# Whether the kecamatan hub holds this period's summaries of exactly the
+# communities named, every figure checks out, and its aggregates add up to
+# their spreadsheets (every community's total is published in this data).
 kec_holds() {
-	local a keys both
+	local a keys both n
 	learnt
 	for a in "${ALIASES[@]}"; do
 		keys=" $(kec_keys "$a")"
@@ -253,7 +271,11 @@ kec_holds() {
 		*) [ "$keys" = " " ] || return 1 ;;
 		esac
 	done
-	! has_command "report --verify" || quiet "$KEC" report --verify
+	quiet "$KEC" report --verify || return 1
+	n=$(open_cases "$@")
+	[ "$(kec_total pmks)" = "$n 0 $n $n" ] || return 1
+	n=$(groups_of "$@")
+	[ "$(kec_total kelompok)" = "$n 0 $n $n" ]
 }
 # Whether the kecamatan hub has a heartbeat from every community.
 kec_heartbeats() {
@@ -270,13 +292,10 @@ report() {
 		on "$KEC" report pmks
 		return
 	fi
-	note "(simpul report is not built yet: the summaries the hub holds, by simpul ls)"
+	note "(simpul report is not built yet: the summaries the hub holds, and its aggregate's total)"
 	for a in "${ALIASES[@]}"; do printf '   %-18s %s\n' "$a" "$(kec_keys "$a")"; done
-}
-# open_cases ALIAS...: the open cases in their spreadsheets (status, the 6th field, is before any quoted one).
-open_cases() {
-	local a
-	for a in "$@"; do cat "$HERE/$a/cases.csv"; done | awk -F '[;,]' '$6 == "aktif"' | wc -l
+	set -- $(kec_total pmks)
+	note "in all: $1 open cases published, $2 hidden counts, so between $3 and $4"
 }
 
 say "The summaries travel up: community nodes -> kelurahan hubs -> kecamatan hub"
@@ -291,8 +310,7 @@ done
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
 
-# --by hub reads the hubs' aggregates, which come with report --verify.
-if has_command "report NAME" && has_command "report --verify"; then
+if has_command "report NAME"; then
 	say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
 	on "$KEC" report kelompok --by hub
 fi
@@ -317,11 +335,7 @@ note "The other communities' spreadsheets hold $(open_cases "${STAYING[@]}") ope
 report
 
 say "Every figure checked back to the communities' signatures"
-if has_command "report --verify"; then
-	on "$KEC" report --verify
-else
-	note "(simpul report --verify is not built yet)"
-fi
+on "$KEC" report --verify
 
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done

@@ -2,7 +2,8 @@
 """Checks what a hub holds or reports against the demo's spreadsheets.
 
     check_demo.py summary RECORD.json FILE.csv FIELD CATEGORIES [WHERE_FIELD=VALUE]
-    check_demo.py report REPORT.csv K FIELD CATEGORIES WHERE_FIELD=VALUE|- FILE.csv ID=CSV...
+    check_demo.py aggregate RECORD.json FIELD CATEGORIES WHERE_FIELD=VALUE|- FILE.csv...
+    check_demo.py report REPORT.csv K FIELD CATEGORIES WHERE_FIELD=VALUE|- ID=FILE.csv...
 
 The counts are made here from the spreadsheets, independently of simpul:
 the rows matching WHERE, per value of FIELD, values outside CATEGORIES
@@ -12,6 +13,12 @@ summary: RECORD.json is `simpul --json get` of a summary. A published
 cell must equal its count and be 0 or at least the summary's k; a hidden
 cell [lo, hi] must hold its count. Prints "published N (M not 0),
 hidden H".
+
+aggregate: RECORD.json is `simpul --json get` of a hub's aggregate of the
+communities whose spreadsheets are given. Each figure [published,
+suppressed, lo, hi] must hold the true sum: lo <= sum <= hi (hi null: no
+bound), and nothing hidden, published = sum. Prints "N rows, H with
+hidden counts".
 
 report: REPORT.csv is `simpul report NAME --format csv` (docs/REPORTS.md);
 each ID=FILE.csv names a community's column and its spreadsheet, and
@@ -87,6 +94,38 @@ def summary(args, problems):
     return f"published {published} ({nonzero} not 0), hidden {hidden}"
 
 
+def fig_holds(fig, n):
+    """Whether aggregate figure [published, suppressed, lo, hi] holds the true count n."""
+    published, suppressed, lo, hi = fig
+    if suppressed == 0:
+        return published == lo == hi == n
+    return lo <= n and (hi is None or n <= hi)
+
+
+def aggregate(args, problems):
+    record_path, field, categories_path, where = args[:4]
+    where = None if where == "-" else where.split("=", 1)
+    with open(record_path, encoding="utf-8") as f:
+        body = json.load(f)["body"]
+    listed = read_listed(categories_path)
+    true = dict.fromkeys(listed + ["other", ""], 0)
+    for path in args[4:]:
+        for label, n in counts(path, field, listed, where).items():
+            true[label] += n
+    figs = [(label, cells[0]) for label, cells in zip(body["rows"], body["cells"])]
+    figs.append(("", body["totals"]["all"]))
+    hidden = 0
+    for label, fig in figs:
+        if label not in true:
+            problems.append(f"{label}: not a category of the spreadsheets")
+        elif not fig_holds(fig, true[label]):
+            problems.append(f"{label or 'total'}: {fig} does not hold {true[label]}")
+        hidden += fig[1] > 0 and label != ""
+    if set(body["rows"]) != set(listed + ["other"]):
+        problems.append(f"rows {body['rows']} are not the categories and other")
+    return f"{len(body['rows'])} rows, {hidden} with hidden counts"
+
+
 def report(args, problems):
     report_path, k, field, categories_path, where = args[:5]
     k = int(k)
@@ -132,7 +171,7 @@ def report(args, problems):
 
 def main():
     problems = []
-    said = {"summary": summary, "report": report}[sys.argv[1]](sys.argv[2:], problems)
+    said = {"summary": summary, "aggregate": aggregate, "report": report}[sys.argv[1]](sys.argv[2:], problems)
     for p in problems:
         print(p)
     if problems:
