@@ -303,10 +303,10 @@ wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communit
 wait_until "it has a heartbeat from each of them" kec_heartbeats
 
 say "The kecamatan hub's report for $PERIOD: open cases per PMKS category, one column per community"
-note "A hub knows each community by the first characters of its id:"
+note "A hub knows each community by the first characters of its id (the report's columns, in this order):"
 for a in "${ALIASES[@]}"; do
 	printf '   %-14s %s (%s)\n' "${AT[$a]}" "$a" "${VILLAGEOF[$a]}"
-done
+done | LC_ALL=C sort
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
 report
 
