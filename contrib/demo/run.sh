@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SIMPUL=${SIMPUL:-simpul}
 SIMPULD=${SIMPULD:-simpuld}
-WAIT_SECONDS=30    # for any one thing to reach the kecamatan hub
+WAIT_SECONDS=60    # for any one thing to reach the kecamatan hub (a few seconds, normally)
 
 if [ $# -gt 0 ]; then
 	TOP=$1

@@ -4,6 +4,7 @@
     check_demo.py summary RECORD.json FILE.csv FIELD CATEGORIES [WHERE_FIELD=VALUE]
     check_demo.py aggregate RECORD.json FIELD CATEGORIES WHERE_FIELD=VALUE|- FILE.csv...
     check_demo.py report REPORT.csv K FIELD CATEGORIES WHERE_FIELD=VALUE|- ID=FILE.csv...
+    check_demo.py batch < JOBS
 
 The counts are made here from the spreadsheets, independently of simpul:
 the rows matching WHERE, per value of FIELD, values outside CATEGORIES
@@ -29,6 +30,12 @@ something hidden, no value is shown and [lo, hi] holds the count. Prints
 "N columns, M figures, H hidden".
 
 Either prints one line per problem and exits 1 if there is any.
+
+batch: one check a line of JOBS, tab-separated: a label, then one of the
+above with its arguments; prints for each "ok", the label and what the
+check says, or "fail", the label and its problems, tab-separated, and
+exits 0. (One Python for every check: a loaded machine takes a second to
+start one.)
 """
 import csv
 import io
@@ -169,9 +176,29 @@ def report(args, problems):
     return f"{len(seen)} columns, {figures} figures, {hidden} hidden"
 
 
+CHECKS = {"summary": summary, "aggregate": aggregate, "report": report}
+
+
+def batch():
+    for line in sys.stdin:
+        label, mode, *args = line.rstrip("\n").split("\t")
+        problems = []
+        try:
+            said = CHECKS[mode](args, problems)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+            problems.append(f"cannot check: {e!r}")
+        if problems:
+            print("fail", label, "; ".join(problems), sep="\t")
+        else:
+            print("ok", label, said, sep="\t")
+
+
 def main():
+    if sys.argv[1] == "batch":
+        batch()
+        return
     problems = []
-    said = {"summary": summary, "aggregate": aggregate, "report": report}[sys.argv[1]](sys.argv[2:], problems)
+    said = CHECKS[sys.argv[1]](sys.argv[2:], problems)
     for p in problems:
         print(p)
     if problems:
