@@ -10,8 +10,9 @@
 # Each community defines two summaries (open welfare cases per PMKS
 # category, groups per kind) and consents to its kelurahan hub; the
 # kelurahan hubs pass what they hold up to the kecamatan hub, whose report
-# is printed. Then one community withdraws its consent and leaves the
-# report, and the report is verified back to the communities' signatures.
+# and list of the communities' heartbeats are printed. Then one community
+# withdraws its consent and leaves the report, and the report is verified
+# back to the communities' signatures.
 #
 #   contrib/demo/run.sh [DIR]
 #
@@ -98,7 +99,7 @@ launch() {
 # ready NODE: waits until NODE's daemon answers; sets PORTOF[NODE] and ID[NODE].
 ready() {
 	local n=$1 i port
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		if port=$(quiet "$n" --json status 2>/dev/null | sed -n 's/.*"listen": "[^"]*:\([0-9]*\)".*/\1/p') &&
 			[ -n "$port" ]; then
 			PORTOF[$n]=$port
@@ -108,7 +109,7 @@ ready() {
 		kill -0 "${PIDOF[$n]}" 2>/dev/null || die "simpuld $n stopped at start"
 		sleep 0.1
 	done
-	die "simpuld $n did not answer within 10 s"
+	die "simpuld $n did not answer within 30 s"
 }
 
 # wait_until WHAT COMMAND...: polls COMMAND until it succeeds, or fails the demo.
@@ -192,7 +193,7 @@ for a in "${ALIASES[@]}"; do
 	step "$a" summary define "$a" kelompok --from groups --count-by jenis \
 		--categories "$HERE/kelompok.txt" --period month --k 3
 done
-note "(the same for the other $((${#ALIASES[@]} - 1)) communities)"
+note "(the same for the other $((${#ALIASES[@]} - 1)) communities; groups are not people, so their counts are hidden only below 3)"
 
 say "What would leave $FIRST: counts from 1 to 4 are hidden at the source, and enough others to keep them hidden"
 on "$FIRST" summary show "$FIRST" pmks
