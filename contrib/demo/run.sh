@@ -85,7 +85,6 @@ on() {
 quiet() { local n=$1; shift; "$SIMPUL" --data "$TOP/$n" "$@"; }
 # step NODE ARGS...: on, for the first of a loop (SHOW=1); quiet, without output, for the others.
 step() { if [ "$SHOW" = 1 ]; then on "$@"; else quiet "$@" >/dev/null; fi; }
-has_command() { "$SIMPUL" --help 2>&1 | grep -q "^  $1"; }
 
 # launch NODE [--hub]: a new data directory and its daemon, on a free loopback port.
 launch() {
@@ -286,21 +285,9 @@ kec_heartbeats() {
 		printf '%s\n' "$health" | grep "\"community\":\"${CID[$a]}\"" | grep -q '"heartbeats":\[{' || return 1
 	done
 }
-# The kecamatan hub's report; until `simpul report` is built, what the hub holds.
-report() {
-	local a
-	if has_command "report NAME"; then
-		on "$KEC" report pmks
-		return
-	fi
-	note "(simpul report is not built yet: the summaries the hub holds, and its aggregate's total)"
-	for a in "${ALIASES[@]}"; do printf '   %-18s %s\n' "$a" "$(kec_keys "$a")"; done
-	set -- $(kec_total pmks)
-	note "in all: $1 open cases published, $2 hidden counts, so between $3 and $4"
-}
-
 say "The summaries travel up: community nodes -> kelurahan hubs -> kecamatan hub"
-wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communities" kec_holds "${ALIASES[@]}"
+wait_until "the kecamatan hub holds the summaries of all ${#ALIASES[@]} communities, and its totals add up" \
+	kec_holds "${ALIASES[@]}"
 wait_until "it has a heartbeat from each of them" kec_heartbeats
 
 say "The kecamatan hub's report for $PERIOD: open cases per PMKS category, one column per community"
@@ -309,12 +296,10 @@ for a in "${ALIASES[@]}"; do
 	printf '   %-14s %s (%s)\n' "${AT[$a]}" "$a" "${VILLAGEOF[$a]}"
 done | LC_ALL=C sort
 note "The communities' spreadsheets hold $(open_cases "${ALIASES[@]}") open cases in all."
-report
+on "$KEC" report pmks
 
-if has_command "report NAME"; then
-	say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
-	on "$KEC" report kelompok --by hub
-fi
+say "Groups per kind at the kecamatan hub, one column per kelurahan hub (their aggregates)"
+on "$KEC" report kelompok --by hub
 
 say "Health without data: every community's nodes, their last heartbeat and sync, as the kecamatan hub sees them"
 note "(community nodes write a heartbeat every 2 s in this demo; every 5 minutes by default)"
@@ -329,11 +314,11 @@ for s in pmks kelompok; do
 done
 STAYING=()
 for a in "${ALIASES[@]}"; do [ "$a" = "$LEAVER" ] || STAYING+=("$a"); done
-wait_until "its summaries are gone from the kecamatan hub" kec_holds "${STAYING[@]}"
+wait_until "its summaries are gone from the kecamatan hub, and its totals add up again" kec_holds "${STAYING[@]}"
 
 say "The report again: $LEAVER's column is gone"
 note "The other communities' spreadsheets hold $(open_cases "${STAYING[@]}") open cases."
-report
+on "$KEC" report pmks
 
 say "Every figure checked back to the communities' signatures"
 on "$KEC" report --verify
