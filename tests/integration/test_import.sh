@@ -11,12 +11,12 @@ start_node "$SIMPUL_DATA" || exit 1
 DPID=$SP_LAST_PID
 sp community create rt03 >/dev/null
 
-DEMO="$SP_SRC/contrib/demo/households.csv"
+DEMO="$SP_SRC/contrib/demo/biru-rt02/households.csv"
 expect_exit 0 "import the demo CSV (';', BOM)" sp import rt03 households "$DEMO" --key-column id
 ROWS=$(($(grep -c . "$DEMO") - 1))
 check "every row imported" contains "$OUT" "Imported $ROWS rows"
 expect_exit 0 "get an imported household" sp get rt03 households h-001 --json
-check "RT number stays text" contains "$OUT" '"rt": "003"'
+check "RT number stays text" contains "$OUT" '"rt": "002"'
 check "phone number stays text" contains "$OUT" '"telepon": "08'
 check "member count is an integer" matches "$OUT" '"anggota": [0-9]+'
 
