@@ -284,9 +284,11 @@ pack_peer(void *arg, const sp_peer_policy *pol, enum sp_peer_state state,
 	unsigned i;
 
 	/* Nested maps are canonical: keys in bytewise order. */
-	sp_pack_map(b, 18);
+	sp_pack_map(b, 19);
 	sp_pack_cstr(b, "address");
 	sp_pack_cstr(b, pol->address);
+	sp_pack_cstr(b, "areas");
+	sp_pack_uint(b, st->areas);
 	sp_pack_cstr(b, "bytes_in");
 	sp_pack_uint(b, st->bytes_in);
 	sp_pack_cstr(b, "bytes_out");

@@ -56,6 +56,7 @@ typedef struct sp_peer_stats {
 	uint64_t to_send;                /* records still to send, from the last reconciliation */
 	uint64_t to_receive;             /* records still to receive */
 	uint64_t rounds;                 /* Negentropy round trips of the last complete reconciliation */
+	uint64_t areas;                  /* areas last agreed, either way (each once): what a pass reconciles */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t records_in;             /* every record that arrived, before any check */

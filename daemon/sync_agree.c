@@ -619,7 +619,13 @@ sp_session_collect_communities(sp_session *s)
 
 	if ((r = sp_txn_begin(sp_node_store(s->ss->node), false, &t)) != 0)
 		return r;
-	if ((r = collect_consenting(s, t)) != 0) {
+	/*
+	 * Not for a hub below: the consents to it that it passed up are all
+	 * it would be named for, and naming them would offer its own records
+	 * back down to it, three areas a community (docs/HUBS.md, "The
+	 * hierarchy of hubs": only a hub passes records up).
+	 */
+	if (!sp_session_from_below(s) && (r = collect_consenting(s, t)) != 0) {
 		sp_txn_abort(t);
 		return r;
 	}
@@ -635,6 +641,17 @@ sp_session_collect_communities(sp_session *s)
 	return 0;
 }
 
+/* The areas agreed either way, each once: those a pass reconciles after the charters. */
+static size_t
+count_agreed(const sp_session *s)
+{
+	size_t i, n = s->nout;
+
+	for (i = 0; i < s->nin; i++)
+		n += !sp_sync_area_search(s->out, s->nout, &s->in[i]);
+	return n;
+}
+
 /*
  * Works out, from the charters now held, what this session reconciles:
  * the areas we hold and would send, and the areas the peer offered that
@@ -645,6 +662,7 @@ int
 sp_session_agree(sp_session *s)
 {
 	sp_sync_area_list out = { NULL, 0, 0, 0 }, in = { NULL, 0, 0, 0 };
+	sp_peer_stats *st;
 	sp_txn *t;
 	size_t i;
 	int r;
@@ -669,6 +687,8 @@ sp_session_agree(sp_session *s)
 	s->in = in.v;
 	s->nin = in.n;
 	out.v = in.v = NULL;
+	if ((st = sp_session_stats(s)) != NULL)
+		st->areas = count_agreed(s);
 out:
 	sp_txn_abort(t);
 	free(out.v);

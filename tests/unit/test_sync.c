@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "charter.h"
 #include "crypto.h"
+#include "definition.h"
 #include "fake_conn.h"
 #include "identity.h"
 #include "keyfile.h"
@@ -32,6 +33,7 @@
 #include "sp_err.h"
 #include "store.h"
 #include "sync.h"
+#include "syscoll.h"
 #include "wire.h"
 #include "work.h"
 
@@ -620,6 +622,86 @@ test_every_community_only_hubs(void **state)
 	(void)state;
 	every_community_area(false);
 	every_community_area(true);
+}
+
+/*
+ * Hub a holds a consent of its community to hub b. When b is the hub
+ * consented to, a offers b that consent's area; when b is a hub below a
+ * (a takes every community from it, as a district hub from a village
+ * hub, which passed the consents of its communities up), a offers it
+ * nothing: only a hub passes records up (HUBS.md, "The hierarchy of
+ * hubs"). A district hub once named every community that consented to
+ * a village hub and offered it three areas of each back down, 3,000 for
+ * a village of 1,000 communities (past HELLO's 4,096 beyond 1,365), and
+ * the village hub reconciled each of them and their charters every pass.
+ * b's HELLO offers an area of every community; `areas` in the peer's
+ * figures counts what was agreed, either way.
+ */
+static void
+hub_offers_to(bool below)
+{
+	void *state;
+	fixture *f;
+	sp_definition d;
+	sp_written out;
+	sp_want every_public;
+	sp_area consent, every, offered;
+	sp_wire_msg hello;
+	const uint8_t *p;
+	size_t left;
+	sp_buf def;
+
+	setup(&state);
+	f = state;
+	sp_node_set_hub(f->a_node, true);
+	memset(&d, 0, sizeof(d));
+	snprintf(d.from, sizeof(d.from), "cases");
+	snprintf(d.by[0], sizeof(d.by[0]), "category");
+	d.nby = 1;
+	d.k = 5;
+	sp_buf_init(&def);
+	assert_int_equal(sp_definition_encode(&d, &def), 0);
+	assert_int_equal(sp_node_summary_define(f->a_node, f->community.id, "pmks", def.data,
+	    def.len, &out), 0);
+	sp_buf_free(&def);
+	assert_int_equal(sp_node_summary_consent(f->a_node, f->community.id, "pmks", f->b_id, 0,
+	    &out), 0);
+	memset(&every_public, 0, sizeof(every_public));
+	strcpy(every_public.collection, "*");
+	every_public.labels = 1u << SP_LABEL_PUBLIC;
+	if (below) {
+		f->a_pol.wants[0] = every_public;
+		f->a_pol.nwants = 1;
+	}
+	connect_sides(f, false);
+	hello = seen_msg(f, 0);
+	make_area(f, &consent, ".consent.", SP_LABEL_PUBLIC);
+	sp_syscoll_hub_collection(sp_syscoll_row(SP_CONSENT_COLLECTION), f->b_id,
+	    consent.collection);
+	if (below) {
+		assert_int_equal(hello.noffers, 0);
+	} else {
+		assert_int_equal(hello.noffers, 1);
+		p = hello.offers;
+		left = hello.offers_len;
+		assert_int_equal(sp_wire_next_area(&p, &left, &offered), 0);
+		assert_int_equal(sp_area_cmp(&offered, &consent), 0);
+	}
+	memset(&every, 0, sizeof(every));
+	strcpy(every.collection, ".heartbeat");
+	every.label = SP_LABEL_PUBLIC;
+	b_hello(f, &every, 1, NULL, 0);
+	/* Below: b's area of every community comes up. Above it: a's consent goes to b. */
+	assert_int_equal(a_stats(f).areas, 1);
+	teardown(&state);
+}
+
+static void
+test_hub_offers_nothing_down(void **state)
+{
+	(void)state;
+	hub_offers_to(false);
+	hub_offers_to(true);
 }
 
 /* The ids of every record in the RECORDS messages a sent b, in order. */
@@ -1676,6 +1758,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused_unexpected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_responder_refuses, setup, teardown),
 		cmocka_unit_test(test_every_community_only_hubs),
+		cmocka_unit_test(test_hub_offers_nothing_down),
 		cmocka_unit_test_setup_teardown(test_want, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_want_from_responder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_done_from_responder, setup, teardown),
