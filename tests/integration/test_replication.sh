@@ -49,11 +49,11 @@ sp "$C" peer add b "$(id_of "$B")" --want 'rt03/*:shared,community,public' >/dev
 sp "$C" peer add d "$(id_of "$D")" 127.0.0.1:"$(node_port "$D")" --offer 'rt03/*:shared,community,public' >/dev/null
 sp "$D" peer add c "$(id_of "$C")" --want 'rt03/*:shared,community,public' >/dev/null
 
-wait_for 20 "B receives A's community record" has "$B" households h-1
-wait_for 20 "C receives the shared household" has "$C" households h-2
-wait_for 20 "D receives the public household (relayed by C)" has "$D" households h-4
-wait_for 20 "A and B finished a reconciliation" synced "$A" b
-wait_for 20 "C and D finished a reconciliation" synced "$C" d
+wait_for 60 "B receives A's community record" has "$B" households h-1
+wait_for 60 "C receives the shared household" has "$C" households h-2
+wait_for 60 "D receives the public household (relayed by C)" has "$D" households h-4
+wait_for 60 "A and B finished a reconciliation" synced "$A" b
+wait_for 60 "C and D finished a reconciliation" synced "$C" d
 check "B has the shared record" has "$B" households h-2
 check "B never gets the private record" not has "$B" households h-3
 check "C never gets the community record" not has "$C" households h-1
