@@ -218,9 +218,12 @@ receive_write_run(sp_task *task)
 		if (j->in[i].result == 0)
 			v[n++] = j->in[i];
 	j->err = sp_node_receive(j->s->ss->node, v, n, &j->charters);
+	/* What sp_node_receive set: the result, and whether a charter taught its community. */
 	for (i = 0, n = 0; i < j->count; i++)
-		if (j->in[i].result == 0)
-			j->in[i].result = v[n++].result;
+		if (j->in[i].result == 0) {
+			j->in[i].result = v[n].result;
+			j->in[i].learnt = v[n++].learnt;
+		}
 	free(v);
 }
 

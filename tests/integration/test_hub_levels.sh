@@ -76,6 +76,8 @@ for c in "$C1ID" "$C2ID" "$C3ID"; do
 	check "it learnt $(alias_of "$c") and holds its charter" has "$U" "$c" .charter charter
 done
 check "it holds rt01's consent to its village hub" has "$U" "$C1ID" ".consent.$V1ID" pmks
+# Each community learnt is counted against the session's 10,000 (and logged).
+check "it counted the communities learnt from below" grep -q "learnt [1-9][0-9]* communities from this hub below" "$U.log"
 check "it holds no case" not has "$U" "$C1ID" cases c1
 wait_for 30 "rt02's heartbeat came up too" has "$U" "$C2ID" .heartbeat "$C2NODE"
 # Each village hub's aggregate goes up; the sub-district hub adds them (8 + 8, and 8).
